@@ -1,0 +1,244 @@
+"""The routine runner: countdown, hold each side, rest, next stretch.
+
+It is driven by frame timestamps like everything else and reports, after every
+frame, what the person should do now. Controls (skip, repeat, stop) come from
+the UI between frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from coach.hold import HoldEvent, HoldSnapshot
+from coach.landmarks import Landmarks
+from coach.measurements import Side
+from coach.stretches import Routine, Stretch
+from coach.tracker import StretchTracker, TrackerSettings, TrackerUpdate
+
+
+class Phase(str, Enum):
+    COUNTDOWN = "countdown"
+    HOLD = "hold"
+    REST = "rest"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One hold of the routine: a stretch on one side, one repetition."""
+
+    stretch: Stretch
+    side: Side | None
+    rep: int
+    reps: int
+    hold_seconds: float
+    rest_seconds: float
+
+    @property
+    def label(self) -> str:
+        side = f", {self.side} side" if self.side else ""
+        rep = f" (set {self.rep} of {self.reps})" if self.reps > 1 else ""
+        return f"{self.stretch.name}{side}{rep}"
+
+
+@dataclass(frozen=True)
+class HoldResult:
+    """How one hold went: the numbers a therapist reads."""
+
+    stretch_id: str
+    side: Side | None
+    rep: int
+    target_s: float
+    held_s: float
+    longest_run_s: float
+    time_to_first_correct_s: float | None
+    completed: bool
+    skipped: bool
+    top_cues: tuple[tuple[str, float], ...]
+    events: tuple[HoldEvent, ...]
+
+
+@dataclass(frozen=True)
+class RoutineStatus:
+    """What the person should do now, for the UI."""
+
+    phase: Phase
+    slot_index: int
+    slot_count: int
+    slot: Slot | None
+    instruction: str
+    phase_remaining_s: float
+    update: TrackerUpdate | None
+
+    @property
+    def hold(self) -> HoldSnapshot | None:
+        return self.update.hold if self.update else None
+
+
+def expand_slots(routine: Routine, stretches: dict[str, Stretch]) -> list[Slot]:
+    """Unroll a routine into its holds, in order: each side of each step, rep by rep."""
+    slots = []
+    for step in routine.steps:
+        stretch = stretches[step.stretch_id]
+        for side in step.sides:
+            for rep in range(1, step.reps + 1):
+                slots.append(Slot(stretch, side, rep, step.reps, step.hold_seconds, step.rest_seconds))
+    return slots
+
+
+@dataclass
+class RoutineRunner:
+    """Steps through a routine frame by frame."""
+
+    routine: Routine
+    stretches: dict[str, Stretch]
+    settings: TrackerSettings = field(default_factory=TrackerSettings)
+    slots: list[Slot] = field(init=False)
+    results: list[HoldResult] = field(init=False, default_factory=list)
+    phase: Phase = field(init=False, default=Phase.COUNTDOWN)
+    index: int = field(init=False, default=0)
+    tracker: StretchTracker | None = field(init=False, default=None)
+    _phase_start: float | None = field(init=False, default=None)
+    _hold_start: float | None = field(init=False, default=None)
+    _last_t: float | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.slots = expand_slots(self.routine, self.stretches)
+        self._start_slot()
+
+    # ------------------------------------------------------------ controls
+    def skip(self) -> None:
+        """Give up the current hold (recorded as skipped) and move on."""
+        if self.phase is Phase.DONE:
+            return
+        if self.phase in (Phase.COUNTDOWN, Phase.HOLD):
+            self._record(skipped=True)
+        self._next_slot()
+
+    def repeat(self) -> None:
+        """Start the current hold again from the countdown (the try so far is discarded)."""
+        if self.phase is Phase.DONE:
+            return
+        if self.phase is Phase.REST:
+            self.index -= 1  # resting after a hold: repeat that hold
+            self.results.pop()
+        self._start_slot()
+
+    def stop(self) -> None:
+        """End the routine now; an unfinished hold is recorded as skipped."""
+        if self.phase in (Phase.COUNTDOWN, Phase.HOLD):
+            self._record(skipped=True)
+        self.phase = Phase.DONE
+        self.tracker = None
+
+    # ------------------------------------------------------------ internals
+    @property
+    def slot(self) -> Slot | None:
+        return self.slots[self.index] if self.index < len(self.slots) else None
+
+    def _start_slot(self) -> None:
+        slot = self.slot
+        if slot is None:
+            self.phase = Phase.DONE
+            self.tracker = None
+            return
+        self.tracker = StretchTracker(slot.stretch, slot.side, slot.hold_seconds, self.settings)
+        self.phase = Phase.COUNTDOWN if self.routine.countdown_seconds > 0 else Phase.HOLD
+        self._phase_start = None
+        self._hold_start = None
+
+    def _next_slot(self) -> None:
+        self.index += 1
+        self._start_slot()
+
+    def _record(self, skipped: bool) -> None:
+        slot, tracker = self.slot, self.tracker
+        if slot is None or tracker is None:
+            return
+        timer = tracker.timer
+        first = timer.first_correct_s
+        start = self._hold_start if self._hold_start is not None else timer.started_s
+        self.results.append(
+            HoldResult(
+                stretch_id=slot.stretch.id,
+                side=slot.side,
+                rep=slot.rep,
+                target_s=slot.hold_seconds,
+                held_s=round(timer.held_s, 2),
+                longest_run_s=round(timer.longest_run_s, 2),
+                time_to_first_correct_s=None if first is None or start is None else round(first - start, 2),
+                completed=tracker.complete,
+                skipped=skipped,
+                top_cues=tuple((cue, round(s, 1)) for cue, s in tracker.cue_seconds.most_common(3)),
+                events=tuple(timer.events),
+            )
+        )
+
+    def _instruction(self, update: TrackerUpdate | None, remaining: float) -> str:
+        slot = self.slot
+        if self.phase is Phase.DONE or slot is None:
+            return "Routine complete. Well done."
+        if self.phase is Phase.COUNTDOWN:
+            return f"Get ready: {slot.label}. Starting in {max(1, int(remaining + 0.999))}"
+        if self.phase is Phase.REST:
+            nxt = self.slots[self.index + 1] if self.index + 1 < len(self.slots) else None
+            if nxt is None:
+                return "Rest"
+            if nxt.stretch.id == slot.stretch.id and nxt.side != slot.side and nxt.side:
+                return f"Rest, then switch to the {nxt.side} side"
+            return f"Rest. Next: {nxt.label}"
+        assert update is not None
+        if update.verdict.correct:
+            return f"Hold: {update.hold.remaining_s:.0f} s to go"
+        return update.verdict.cue or "Get into position"
+
+    def update(self, landmarks: Landmarks | None, timestamp_s: float) -> RoutineStatus:
+        """Process one frame (``landmarks=None``: nobody found) and advance the routine."""
+        t = float(timestamp_s)
+        if self._last_t is not None and t < self._last_t:
+            t = self._last_t  # never step time backwards
+        self._last_t = t
+        if self._phase_start is None:
+            self._phase_start = t
+        update: TrackerUpdate | None = None
+        remaining = 0.0
+
+        if self.phase is Phase.COUNTDOWN:
+            assert self.tracker is not None
+            update = self.tracker.update(landmarks, t, count_time=False)
+            remaining = self.routine.countdown_seconds - (t - self._phase_start)
+            if remaining <= 0:
+                self.phase, self._phase_start, self._hold_start = Phase.HOLD, t, t
+                remaining = 0.0
+        if self.phase is Phase.HOLD:
+            assert self.tracker is not None and self.slot is not None
+            if self._hold_start is None:
+                self._hold_start = t
+            update = self.tracker.update(landmarks, t, count_time=True)
+            remaining = update.hold.remaining_s
+            if self.tracker.complete:
+                self._record(skipped=False)
+                if self.slot.rest_seconds > 0 and self.index + 1 < len(self.slots):
+                    self.phase, self._phase_start = Phase.REST, t
+                    remaining = self.slot.rest_seconds
+                else:
+                    self._next_slot()
+                    self._phase_start = t
+        elif self.phase is Phase.REST:
+            assert self.slot is not None
+            remaining = self.slot.rest_seconds - (t - self._phase_start)
+            if remaining <= 0:
+                self._next_slot()
+                self._phase_start = t
+                remaining = self.routine.countdown_seconds
+        status = RoutineStatus(
+            phase=self.phase,
+            slot_index=min(self.index, len(self.slots)),
+            slot_count=len(self.slots),
+            slot=self.slot,
+            instruction=self._instruction(update, remaining),
+            phase_remaining_s=max(0.0, remaining),
+            update=update,
+        )
+        return status

@@ -1,0 +1,195 @@
+"""Verdicts: compare one frame's measurements with a stretch's targets.
+
+Per check: ok, too low, too high or not visible. Overall: correct only when every
+required check is ok and visible. The single cue a person hears is the one of
+the most important failing check, or a request to get the missing body parts
+into view. Hysteresis (enter tight, exit loose) lives here, so the verdict does
+not flicker when a joint sits on the edge of its range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+
+from coach.landmarks import Landmarks
+from coach.measurements import (
+    BodyContext,
+    Side,
+    measure,
+    nearer_side,
+    parse_point,
+    point_confidence,
+)
+from coach.stretches import Check, Stretch, fill_sides
+
+NOT_IN_FRAME_CUE = "Step into view so the camera can see your whole body"
+
+
+class CheckStatus(str, Enum):
+    OK = "ok"
+    TOO_LOW = "too_low"
+    TOO_HIGH = "too_high"
+    NOT_VISIBLE = "not_visible"
+
+
+@dataclass(frozen=True)
+class CheckVerdict:
+    """The outcome of one check on one frame."""
+
+    check_id: str
+    status: CheckStatus
+    value: float
+    cue: str | None
+    score: float
+    priority: int
+    required: bool
+    missing_parts: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status is CheckStatus.OK
+
+
+@dataclass(frozen=True)
+class FrameVerdict:
+    """The outcome of all checks on one frame, and the cue to give."""
+
+    timestamp_s: float
+    side: Side | None
+    person_visible: bool
+    checks: tuple[CheckVerdict, ...]
+    correct: bool
+    score: int
+    cue: str | None
+
+    def by_id(self) -> dict[str, CheckVerdict]:
+        return {c.check_id: c for c in self.checks}
+
+
+#: How missing body parts are named in the "move so your ... are in view" cue.
+_PART_WORDS = {
+    "shoulder": "shoulders", "elbow": "elbows", "wrist": "hands", "pinky": "hands",
+    "index": "hands", "thumb": "hands", "hip": "hips", "knee": "knees", "ankle": "feet",
+    "heel": "feet", "foot_index": "feet", "eye": "head", "eye_inner": "head",
+    "eye_outer": "head", "ear": "head", "nose": "head", "mouth_left": "head", "mouth_right": "head",
+}
+
+
+def visibility_cue(parts: tuple[str, ...]) -> str:
+    """'Move so your knees and feet are in view' for the given body-part words."""
+    words = list(dict.fromkeys(parts))
+    if len(words) > 2:
+        return NOT_IN_FRAME_CUE
+    return f"Move so your {' and '.join(words)} {'is' if words == ['head'] else 'are'} in view"
+
+
+def _default_falloff(check: Check) -> float:
+    if check.score_falloff > 0:
+        return check.score_falloff
+    return 30.0 if check.unit == "°" else 0.5
+
+
+def _score(check: Check, value: float, status: CheckStatus) -> float:
+    """1 inside the range, falling linearly to 0 at `score_falloff` outside it."""
+    if status is CheckStatus.OK:
+        return 1.0
+    if status is CheckStatus.NOT_VISIBLE:
+        return 0.0
+    bound = check.target.min if status is CheckStatus.TOO_LOW else check.target.max
+    assert bound is not None
+    return max(0.0, 1.0 - abs(value - bound) / _default_falloff(check))
+
+
+class StretchEvaluator:
+    """Evaluates frames of one stretch on one side; keeps the hysteresis state.
+
+    One instance per stretch, side and video stream (it remembers which checks
+    were passing on the previous frame).
+    """
+
+    def __init__(self, stretch: Stretch, side: Side | None) -> None:
+        if stretch.has_sides and side not in ("left", "right"):
+            raise ValueError(f"stretch {stretch.id!r} has sides: choose 'left' or 'right'")
+        self.stretch = stretch
+        self.side: Side | None = side if stretch.has_sides else None
+        self._passing: dict[str, bool] = {}
+        self._near_side: Side = "left"
+
+    def reset(self) -> None:
+        self._passing.clear()
+
+    def _words(self, cue: str) -> str:
+        """Fill in the side names of a cue ("Press your {working} knee down")."""
+        return fill_sides(cue, self.side)
+
+    def _context(self, landmarks: Landmarks) -> BodyContext:
+        near = nearer_side(landmarks)
+        if near is not None:
+            self._near_side = near
+        return BodyContext(working_side=self.side, near_side=self._near_side)
+
+    def _evaluate_check(self, check: Check, landmarks: Landmarks, context: BodyContext) -> CheckVerdict:
+        threshold = self.stretch.visibility_threshold
+        missing = tuple(
+            _PART_WORDS.get(parse_point(name)[1], "body")
+            for name in check.visible
+            if point_confidence(landmarks, name, context) < threshold
+        )
+        value = measure(check.measurement, landmarks, context)
+        if missing or not math.isfinite(value):
+            self._passing[check.id] = False
+            parts = missing or tuple(_PART_WORDS.get(parse_point(n)[1], "body") for n in check.visible)
+            return CheckVerdict(
+                check.id, CheckStatus.NOT_VISIBLE, math.nan, visibility_cue(parts), 0.0,
+                check.priority, check.required, tuple(dict.fromkeys(parts)),
+            )
+        margin = check.hysteresis if self._passing.get(check.id, False) else 0.0
+        if check.target.contains(value, margin):
+            status, cue = CheckStatus.OK, None
+        elif check.target.min is not None and value < check.target.min:
+            status, cue = CheckStatus.TOO_LOW, self._words(check.cue_low)
+        else:
+            status, cue = CheckStatus.TOO_HIGH, self._words(check.cue_high)
+        self._passing[check.id] = status is CheckStatus.OK
+        return CheckVerdict(
+            check.id, status, value, cue, _score(check, value, status), check.priority, check.required
+        )
+
+    def evaluate(self, landmarks: Landmarks | None, timestamp_s: float | None = None) -> FrameVerdict:
+        """Judge one frame. ``None`` means nobody was found in it."""
+        if landmarks is None:
+            self.reset()
+            t = math.nan if timestamp_s is None else timestamp_s
+            checks = tuple(
+                CheckVerdict(c.id, CheckStatus.NOT_VISIBLE, math.nan, NOT_IN_FRAME_CUE, 0.0, c.priority, c.required)
+                for c in self.stretch.checks
+            )
+            return FrameVerdict(t, self.side, False, checks, False, 0, NOT_IN_FRAME_CUE)
+
+        context = self._context(landmarks)
+        checks = tuple(self._evaluate_check(c, landmarks, context) for c in self.stretch.checks)
+        required = [c for c in checks if c.required]
+        correct = all(c.ok for c in required)
+        score = round(100.0 * sum(c.score for c in checks) / len(checks))
+        failing = sorted(
+            (c for c in checks if not c.ok),
+            key=lambda c: (not c.required, c.priority),
+        )
+        cue = None if correct else (failing[0].cue if failing else None)
+        return FrameVerdict(landmarks.timestamp_s, self.side, True, checks, correct, score, cue)
+
+
+def detect_side(stretch: Stretch, landmarks: Landmarks) -> Side | None:
+    """Which side a person is doing a two-sided stretch on, judged from one frame.
+
+    Evaluates both sides and picks the one with the higher form score (None if
+    the stretch has no sides or neither side scores at all).
+    """
+    if not stretch.has_sides:
+        return None
+    scores = {side: StretchEvaluator(stretch, side).evaluate(landmarks).score for side in ("right", "left")}
+    if max(scores.values()) == 0:
+        return None
+    return "right" if scores["right"] >= scores["left"] else "left"
