@@ -23,11 +23,13 @@ class OneEuroSettings:
 
     min_cutoff_hz: cut-off when still; lower = smoother but laggier at rest.
     beta: how fast the cut-off rises with speed; higher = less lag when moving.
+        The default suits pixel units (landmark jitter of a few pixels, real
+        movements of hundreds of pixels per second).
     derivative_cutoff_hz: cut-off used to smooth the speed estimate itself.
     """
 
-    min_cutoff_hz: float = 1.0
-    beta: float = 0.3
+    min_cutoff_hz: float = 0.5
+    beta: float = 0.007
     derivative_cutoff_hz: float = 1.0
 
     def __post_init__(self) -> None:
