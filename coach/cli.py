@@ -25,12 +25,77 @@ def _check_poses(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _analyze(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from coach.analyze import analyze_video
+    from coach.estimator import EstimatorOptions, ModelNotFoundError
+    from coach.sources import VideoError
+    from coach.stretches import PoseFileError, load_library
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            for earlier in bars.values():
+                earlier.close()
+            label = "finding the person" if stage == "pose" else "judging and drawing"
+            bars[stage] = tqdm(total=total, desc=label, unit="frame", leave=True, file=sys.stderr)
+        bar = bars[stage]
+        bar.total = max(bar.total or 0, done)
+        bar.update(done - bar.n)
+
+    try:
+        library = load_library(args.poses)
+        result = analyze_video(
+            args.video,
+            stretch_id=args.stretch,
+            side=args.side,
+            routine_id=args.routine,
+            out_dir=args.out,
+            library=library,
+            estimator_options=EstimatorOptions(model=args.model),
+            progress=progress,
+        )
+    except (VideoError, ValueError, PoseFileError, ModelNotFoundError) as error:
+        for bar in bars.values():
+            bar.close()
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for bar in bars.values():
+        bar.close()
+    print(f"frames: {result.frames} ({result.frames_with_person} with a person)")
+    if result.side:
+        print(f"side: {result.side}")
+    for hold in result.summary["holds"]:
+        side = f" {hold['side']}" if hold["side"] else ""
+        print(f"{hold['stretch']}{side}: held correctly {hold['held_s']:.1f} s of {hold['target_s']:.0f} s"
+              f" (longest {hold['longest_hold_s']:.1f} s)")
+    print(f"annotated video ({result.video_codec}): {result.outputs.video}")
+    print(f"session log: {result.outputs.session_log}")
+    print(f"summary: {result.outputs.summary}")
+    print(f"measurements: {result.outputs.measurements_csv}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coach", description="Stretch Coach command line tools.")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check-poses", help="validate the stretch and routine files of a folder")
     check.add_argument("directory", nargs="?", default=str(DEFAULT_POSES_DIR), help="folder (default: poses/)")
     check.set_defaults(run=_check_poses)
+
+    analyze = sub.add_parser("analyze", help="judge a recorded video and write an annotated copy, log, summary, CSV")
+    analyze.add_argument("video", help="video file (mp4, mov, webm, avi, ...)")
+    target = analyze.add_mutually_exclusive_group(required=True)
+    target.add_argument("--stretch", help="stretch id (see `coach check-poses`)")
+    target.add_argument("--routine", help="routine id: follow the routine's order of stretches and sides")
+    analyze.add_argument("--side", default="auto", choices=("auto", "left", "right"),
+                         help="working side for two-sided stretches (default: decided from the video)")
+    analyze.add_argument("--out", default="out", help="folder for the results (default: out/)")
+    analyze.add_argument("--model", default=None, help="pose model: full (default), lite, or a .task file")
+    analyze.add_argument("--poses", default=str(DEFAULT_POSES_DIR), help="stretch definitions folder")
+    analyze.set_defaults(run=_analyze)
     return parser
 
 

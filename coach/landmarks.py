@@ -146,10 +146,16 @@ class Landmarks:
         return self.image[:, :2] * np.array([width, height], dtype=np.float64)
 
     def confidence(self) -> np.ndarray:
-        """(33,) the smaller of visibility and presence; 0 where any coordinate is NaN."""
+        """(33,) the smaller of visibility and presence.
+
+        0 where a coordinate is NaN, and for landmarks outside the picture: the
+        model extrapolates those, and nothing outside the frame can be judged.
+        """
         score = np.minimum(self.visibility, self.presence)
         finite = np.isfinite(self.image).all(axis=1) & np.isfinite(score)
-        return np.where(finite, score, 0.0)
+        xy = np.where(np.isfinite(self.image[:, :2]), self.image[:, :2], -1.0)
+        inside = ((xy >= -0.02) & (xy <= 1.02)).all(axis=1)
+        return np.where(finite & inside, score, 0.0)
 
     def replace(self, **changes: object) -> "Landmarks":
         """A copy with some fields changed (the arrays are copied, never shared)."""

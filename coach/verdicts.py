@@ -10,7 +10,7 @@ not flicker when a joint sits on the edge of its range.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from coach.landmarks import Landmarks
@@ -21,6 +21,7 @@ from coach.measurements import (
     nearer_side,
     parse_point,
     point_confidence,
+    resolve_point,
 )
 from coach.stretches import Check, Stretch, fill_sides
 
@@ -46,6 +47,10 @@ class CheckVerdict:
     priority: int
     required: bool
     missing_parts: tuple[str, ...] = ()
+    #: Landmark indices the check looks at (for colouring the skeleton).
+    joints: tuple[int, ...] = ()
+    #: For angle checks, the landmark at the vertex (where to print the angle).
+    vertex: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -131,6 +136,16 @@ class StretchEvaluator:
         return BodyContext(working_side=self.side, near_side=self._near_side)
 
     def _evaluate_check(self, check: Check, landmarks: Landmarks, context: BodyContext) -> CheckVerdict:
+        names = tuple(dict.fromkeys(check.measurement.landmark_names() + check.visible))
+        joints = tuple(sorted({int(i) for name in names for i in resolve_point(name, context)}))
+        vertex = None
+        if check.measurement.kind == "angle":
+            middle = resolve_point(check.measurement.points[1], context)
+            vertex = int(middle[0]) if len(middle) == 1 else None
+        verdict = self._judge(check, landmarks, context)
+        return replace(verdict, joints=joints, vertex=vertex)
+
+    def _judge(self, check: Check, landmarks: Landmarks, context: BodyContext) -> CheckVerdict:
         threshold = self.stretch.visibility_threshold
         missing = tuple(
             _PART_WORDS.get(parse_point(name)[1], "body")

@@ -1,0 +1,236 @@
+"""Pose estimation: MediaPipe's Tasks `PoseLandmarker` turned into `Landmarks`.
+
+The only module that talks to MediaPipe. One `PoseEstimator` per video stream
+(VIDEO running mode needs its own monotonically increasing timestamps), always
+closed (`with PoseEstimator(...) as estimator:`).
+
+It asks the model for two poses so a second person in view can be reported, and
+keeps coaching the same person: the one nearest to the previous frame's person,
+or at the start the largest and most central.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coach.landmarks import NUM_LANDMARKS, Landmarks, PoseLandmark
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+MODEL_ENV_VAR = "STRETCH_COACH_MODEL"
+BUILT_IN_MODELS = {
+    "full": MODELS_DIR / "pose_landmarker_full.task",
+    "lite": MODELS_DIR / "pose_landmarker_lite.task",
+}
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """The pose model file the user asked for does not exist."""
+
+
+def resolve_model_path(model: str | os.PathLike[str] | None = None) -> Path:
+    """Path of the pose model bundle to load.
+
+    ``model`` may be "full" (default, most accurate of the committed bundles),
+    "lite" (low CPU) or a path to a `.task` file, such as an official one. The
+    environment variable STRETCH_COACH_MODEL overrides the default.
+    """
+    choice = str(model) if model is not None else os.environ.get(MODEL_ENV_VAR, "full")
+    path = BUILT_IN_MODELS.get(choice, Path(choice).expanduser())
+    if not path.is_file():
+        known = ", ".join(BUILT_IN_MODELS)
+        raise ModelNotFoundError(f"pose model {choice!r} not found (use {known} or the path of a .task file)")
+    return path
+
+
+@dataclass(frozen=True)
+class EstimatorOptions:
+    """How the pose model runs.
+
+    model: "full", "lite" or a path to a .task bundle (see `resolve_model_path`).
+    num_poses: poses to look for; 2 lets the coach notice a second person.
+    max_inference_side: frames larger than this (longest side, pixels) are
+        downscaled before inference; the model works at 256 px anyway.
+    """
+
+    model: str | None = None
+    num_poses: int = 2
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    max_inference_side: int = 960
+    jump_reset_fraction: float = 0.6
+
+    def __post_init__(self) -> None:
+        if self.num_poses < 1:
+            raise ValueError("num_poses must be >= 1")
+        if self.max_inference_side < 64:
+            raise ValueError("max_inference_side must be >= 64")
+
+
+@dataclass(frozen=True)
+class PoseResult:
+    """What the estimator found in one frame."""
+
+    landmarks: Landmarks | None
+    people_in_view: int
+
+    @property
+    def second_person(self) -> bool:
+        return self.people_in_view > 1
+
+
+_TORSO = (PoseLandmark.LEFT_SHOULDER, PoseLandmark.RIGHT_SHOULDER, PoseLandmark.LEFT_HIP, PoseLandmark.RIGHT_HIP)
+
+
+def _centre_and_size(landmarks: Landmarks) -> tuple[np.ndarray, float]:
+    """Centre of the body in normalised units and the size of its bounding box."""
+    xy = landmarks.image[:, :2]
+    finite = np.isfinite(xy).all(axis=1)
+    if not finite.any():
+        return np.array([np.nan, np.nan]), 0.0
+    points = xy[finite]
+    span = points.max(axis=0) - points.min(axis=0)
+    torso = xy[list(_TORSO)]
+    centre = np.nanmean(torso, axis=0) if np.isfinite(torso).any() else points.mean(axis=0)
+    return centre, float(span[0] * span[1])
+
+
+def choose_person(candidates: list[Landmarks], previous: Landmarks | None) -> Landmarks | None:
+    """Pick the person being coached among the poses found in a frame.
+
+    With a previous frame: the candidate whose centre is nearest to the previous
+    person's (people don't teleport). Otherwise: the largest, most central one.
+    """
+    if not candidates:
+        return None
+    if previous is not None:
+        before, _ = _centre_and_size(previous)
+        if np.isfinite(before).all():
+            return min(candidates, key=lambda c: float(np.linalg.norm(_centre_and_size(c)[0] - before)))
+
+    def prominence(candidate: Landmarks) -> float:
+        centre, size = _centre_and_size(candidate)
+        off_centre = float(np.linalg.norm(centre - 0.5)) if np.isfinite(centre).all() else 1.0
+        return size * (1.0 - min(off_centre, 0.9))
+
+    return max(candidates, key=prominence)
+
+
+def landmarks_from_task_result(result: Any, index: int, timestamp_s: float, image_size: tuple[int, int]) -> Landmarks:
+    """Adapter at the boundary: one pose of a `PoseLandmarkerResult` to `Landmarks`."""
+    image = np.full((NUM_LANDMARKS, 3), np.nan)
+    world = np.full((NUM_LANDMARKS, 3), np.nan)
+    visibility = np.zeros(NUM_LANDMARKS)
+    presence = np.zeros(NUM_LANDMARKS)
+    for i, lm in enumerate(result.pose_landmarks[index][:NUM_LANDMARKS]):
+        image[i] = (lm.x, lm.y, lm.z)
+        visibility[i] = lm.visibility if lm.visibility is not None else 0.0
+        presence[i] = lm.presence if lm.presence is not None else 0.0
+    if index < len(result.pose_world_landmarks):
+        for i, lm in enumerate(result.pose_world_landmarks[index][:NUM_LANDMARKS]):
+            world[i] = (lm.x, lm.y, lm.z)
+    return Landmarks(image, world, visibility, presence, timestamp_s, image_size)
+
+
+class PoseEstimator:
+    """MediaPipe PoseLandmarker in VIDEO mode for one stream of frames."""
+
+    def __init__(self, options: EstimatorOptions | None = None) -> None:
+        self.options = options or EstimatorOptions()
+        self.model_path = resolve_model_path(self.options.model)
+        self._landmarker: Any = None
+        self._last_ms = -1
+        self._previous: Landmarks | None = None
+        self.resets = 0
+        self._open()
+
+    def _open(self) -> None:
+        # Imported here so the engine and its tests never need MediaPipe.
+        from mediapipe.tasks.python import BaseOptions
+        from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
+
+        options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=RunningMode.VIDEO,
+            num_poses=self.options.num_poses,
+            min_pose_detection_confidence=self.options.min_detection_confidence,
+            min_pose_presence_confidence=self.options.min_presence_confidence,
+            min_tracking_confidence=self.options.min_tracking_confidence,
+        )
+        self._landmarker = PoseLandmarker.create_from_options(options)
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> "PoseEstimator":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def reset_tracking(self) -> None:
+        """Start detection afresh (after a cut, or when tracking locked onto nonsense)."""
+        self.close()
+        self._open()
+        self._previous = None
+        self.resets += 1
+
+    def _downscale(self, frame_rgb: np.ndarray) -> np.ndarray:
+        height, width = frame_rgb.shape[:2]
+        longest = max(height, width)
+        if longest <= self.options.max_inference_side:
+            return frame_rgb
+        import cv2
+
+        factor = self.options.max_inference_side / longest
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        return cv2.resize(frame_rgb, size, interpolation=cv2.INTER_AREA)
+
+    def _jumped(self, landmarks: Landmarks, timestamp_s: float) -> bool:
+        """An implausible jump of the whole body between close frames: tracking is lost."""
+        previous = self._previous
+        if previous is None or timestamp_s - previous.timestamp_s > 0.5:
+            return False
+        before, size = _centre_and_size(previous)
+        after, _ = _centre_and_size(landmarks)
+        if not (np.isfinite(before).all() and np.isfinite(after).all()) or size <= 0:
+            return False
+        return float(np.linalg.norm(after - before)) > self.options.jump_reset_fraction * math.sqrt(size)
+
+    def process(self, frame_rgb: np.ndarray, timestamp_s: float) -> PoseResult:
+        """Find the coached person in one RGB frame (H, W, 3, uint8).
+
+        Landmarks are normalised to the frame as given, whatever size inference ran at.
+        """
+        if self._landmarker is None:
+            raise RuntimeError("PoseEstimator is closed")
+        if frame_rgb.ndim != 3 or frame_rgb.shape[2] != 3 or frame_rgb.dtype != np.uint8:
+            raise ValueError(f"expected an RGB uint8 frame (H, W, 3), got {frame_rgb.dtype} {frame_rgb.shape}")
+        import mediapipe as mp
+
+        height, width = frame_rgb.shape[:2]
+        small = np.ascontiguousarray(self._downscale(frame_rgb))
+        # VIDEO mode needs strictly increasing integer milliseconds.
+        ms = max(int(round(timestamp_s * 1000.0)), self._last_ms + 1)
+        self._last_ms = ms
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=small)
+        result = self._landmarker.detect_for_video(image, ms)
+        candidates = [
+            landmarks_from_task_result(result, i, timestamp_s, (width, height))
+            for i in range(len(result.pose_landmarks))
+        ]
+        chosen = choose_person(candidates, self._previous)
+        if chosen is not None and self._jumped(chosen, timestamp_s):
+            # Never coach from a frame where tracking may have locked onto the wrong thing.
+            self.reset_tracking()
+            return PoseResult(None, len(candidates))
+        self._previous = chosen
+        return PoseResult(chosen, len(candidates))

@@ -1,0 +1,246 @@
+"""What the person looks at: the frame with skeleton, angles, hold progress and cue.
+
+Each annotator is a small class that draws one thing; `Overlay` runs them in
+order. Sizes scale with the frame height so the picture reads the same at
+640×480 and 1280×720. With ``mirror=True`` the picture is flipped like a mirror
+(what people expect of a selfie view) but the side labels stay anatomical:
+"right knee" is still the person's right knee.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from coach.hold import HoldSnapshot, HoldState
+from coach.landmarks import SKELETON_EDGES, Landmarks
+from coach.verdicts import CheckStatus, FrameVerdict
+
+# Colours are RGB (frames flow through the pipeline as RGB).
+OK_GREEN = (46, 204, 113)
+WRONG_RED = (235, 64, 52)
+UNSEEN_GREY = (150, 150, 150)
+NEUTRAL = (235, 235, 235)
+PANEL = (20, 20, 20)
+FONT = cv2.FONT_HERSHEY_DUPLEX
+
+
+@dataclass
+class OverlayContext:
+    """Everything a frame's annotation needs; built once per frame."""
+
+    frame: np.ndarray  # RGB, already mirrored if requested
+    landmarks: Landmarks | None
+    verdict: FrameVerdict | None
+    hold: HoldSnapshot | None
+    title: str
+    instruction: str | None
+    mirror: bool
+    second_person: bool = False
+
+    @property
+    def unit(self) -> float:
+        """One "unit" of drawing size: 1.0 at 480 px frame height."""
+        return max(0.5, self.frame.shape[0] / 480.0)
+
+    def to_pixels(self, landmarks: Landmarks) -> np.ndarray:
+        """Landmark positions in the (possibly mirrored) output picture."""
+        height, width = self.frame.shape[:2]
+        xy = landmarks.image[:, :2] * np.array([width, height])
+        if self.mirror:
+            xy[:, 0] = width - xy[:, 0]
+        return xy
+
+
+def put_text(
+    frame: np.ndarray,
+    text: str,
+    origin: tuple[int, int],
+    scale: float,
+    colour: tuple[int, int, int] = NEUTRAL,
+    thickness: int = 1,
+) -> None:
+    """Text with a dark outline so it reads on any background."""
+    x, y = origin
+    cv2.putText(frame, text, (x, y), FONT, scale, (0, 0, 0), thickness + 3, cv2.LINE_AA)
+    cv2.putText(frame, text, (x, y), FONT, scale, colour, thickness, cv2.LINE_AA)
+
+
+def wrap_text(text: str, scale: float, thickness: int, max_width: int) -> list[str]:
+    """Split text into lines that fit `max_width` pixels."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        width = cv2.getTextSize(candidate, FONT, scale, thickness)[0][0]
+        if width <= max_width or not current:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _blend_rect(frame: np.ndarray, top_left: tuple[int, int], bottom_right: tuple[int, int], alpha: float) -> None:
+    x0, y0 = max(0, top_left[0]), max(0, top_left[1])
+    x1, y1 = min(frame.shape[1], bottom_right[0]), min(frame.shape[0], bottom_right[1])
+    if x1 <= x0 or y1 <= y0:
+        return
+    region = frame[y0:y1, x0:x1]
+    region[:] = (region * (1.0 - alpha) + np.array(PANEL) * alpha).astype(np.uint8)
+
+
+class SkeletonAnnotator:
+    """Bones in white; the joints of each check coloured by its verdict."""
+
+    def __init__(self, min_confidence: float = 0.3) -> None:
+        self.min_confidence = min_confidence
+
+    def joint_colours(self, verdict: FrameVerdict | None) -> dict[int, tuple[int, int, int]]:
+        colours: dict[int, tuple[int, int, int]] = {}
+        if verdict is None:
+            return colours
+        # Draw wrong over ok so a joint shared by a passing and a failing check shows the problem.
+        order = {CheckStatus.OK: 0, CheckStatus.NOT_VISIBLE: 1, CheckStatus.TOO_LOW: 2, CheckStatus.TOO_HIGH: 2}
+        for check in sorted(verdict.checks, key=lambda c: order[c.status]):
+            colour = {CheckStatus.OK: OK_GREEN, CheckStatus.NOT_VISIBLE: UNSEEN_GREY}.get(check.status, WRONG_RED)
+            for joint in check.joints:
+                colours[joint] = colour
+        return colours
+
+    def annotate(self, ctx: OverlayContext) -> None:
+        if ctx.landmarks is None:
+            return
+        xy = ctx.to_pixels(ctx.landmarks)
+        confident = ctx.landmarks.confidence() >= self.min_confidence
+        unit = ctx.unit
+        colours = self.joint_colours(ctx.verdict)
+        for a, b in SKELETON_EDGES:
+            if not (confident[a] and confident[b]):
+                continue
+            colour = colours.get(a) if colours.get(a) == colours.get(b) and a in colours else NEUTRAL
+            p, q = tuple(np.round(xy[a]).astype(int)), tuple(np.round(xy[b]).astype(int))
+            cv2.line(ctx.frame, p, q, (0, 0, 0), int(5 * unit), cv2.LINE_AA)
+            cv2.line(ctx.frame, p, q, colour, int(3 * unit), cv2.LINE_AA)
+        for index, (x, y) in enumerate(xy):
+            if not np.isfinite([x, y]).all():
+                continue
+            if index in colours:
+                radius = int(7 * unit)
+                cv2.circle(ctx.frame, (int(x), int(y)), radius + 2, (0, 0, 0), -1, cv2.LINE_AA)
+                cv2.circle(ctx.frame, (int(x), int(y)), radius, colours[index], -1, cv2.LINE_AA)
+            elif confident[index] and index >= 11:
+                cv2.circle(ctx.frame, (int(x), int(y)), int(3 * unit), NEUTRAL, -1, cv2.LINE_AA)
+
+
+class AngleAnnotator:
+    """The measured angle printed beside the joint of each angle check."""
+
+    def annotate(self, ctx: OverlayContext) -> None:
+        if ctx.landmarks is None or ctx.verdict is None:
+            return
+        xy = ctx.to_pixels(ctx.landmarks)
+        for check in ctx.verdict.checks:
+            if check.vertex is None or check.status is CheckStatus.NOT_VISIBLE or not np.isfinite(check.value):
+                continue
+            x, y = xy[check.vertex]
+            if not np.isfinite([x, y]).all():
+                continue
+            colour = OK_GREEN if check.ok else WRONG_RED
+            offset = int(12 * ctx.unit)
+            put_text(ctx.frame, f"{check.value:.0f}", (int(x) + offset, int(y) - offset), 0.6 * ctx.unit, colour, 1)
+
+
+class HoldAnnotator:
+    """Top panel: stretch and side, the hold bar, seconds held and to go."""
+
+    def annotate(self, ctx: OverlayContext) -> None:
+        frame, unit = ctx.frame, ctx.unit
+        width = frame.shape[1]
+        panel_h = int(62 * unit)
+        _blend_rect(frame, (0, 0), (width, panel_h), 0.6)
+        put_text(frame, ctx.title, (int(10 * unit), int(22 * unit)), 0.6 * unit, NEUTRAL, 1)
+        hold = ctx.hold
+        if hold is None:
+            return
+        x0, y0 = int(10 * unit), int(34 * unit)
+        x1, y1 = width - int(10 * unit), int(52 * unit)
+        cv2.rectangle(frame, (x0, y0), (x1, y1), (70, 70, 70), -1)
+        fill = x0 + int((x1 - x0) * hold.progress)
+        colour = OK_GREEN if hold.state in (HoldState.HOLDING, HoldState.COMPLETE) else (230, 160, 40)
+        if fill > x0:
+            cv2.rectangle(frame, (x0, y0), (fill, y1), colour, -1)
+        label = f"{hold.held_s:4.1f} s held  |  {hold.remaining_s:.0f} s to go"
+        if hold.state is HoldState.COMPLETE:
+            label = f"Done: {hold.target_s:.0f} s held"
+        elif hold.state is HoldState.PAUSED:
+            label += "  (paused)"
+        put_text(frame, label, (x0 + int(6 * unit), y1 - int(4 * unit)), 0.5 * unit, NEUTRAL, 1)
+
+
+class CueAnnotator:
+    """Bottom banner: the one thing to do now, in large text."""
+
+    def annotate(self, ctx: OverlayContext) -> None:
+        frame, unit = ctx.frame, ctx.unit
+        height, width = frame.shape[:2]
+        verdict = ctx.verdict
+        if verdict is not None and verdict.correct:
+            text, colour = ctx.instruction or "Good. Hold it", OK_GREEN
+        elif verdict is not None and verdict.cue:
+            text, colour = verdict.cue, (255, 210, 80)
+        elif ctx.instruction:
+            text, colour = ctx.instruction, NEUTRAL
+        else:
+            return
+        scale, thickness = 0.85 * unit, max(1, int(2 * unit))
+        lines = wrap_text(text, scale, thickness, width - int(30 * unit))[:2]
+        line_h = int(34 * unit)
+        top = height - line_h * len(lines) - int(14 * unit)
+        _blend_rect(frame, (0, top), (width, height), 0.6)
+        for i, line in enumerate(lines):
+            put_text(frame, line, (int(15 * unit), top + line_h * (i + 1) - int(4 * unit)), scale, colour, thickness)
+
+
+class NotInFrameAnnotator:
+    """A clear "not in frame" state when nobody is found, and a note about a second person."""
+
+    def annotate(self, ctx: OverlayContext) -> None:
+        frame, unit = ctx.frame, ctx.unit
+        height, width = frame.shape[:2]
+        if ctx.landmarks is None:
+            frame[:] = (frame * 0.55).astype(np.uint8)
+            text = "NOT IN FRAME"
+            scale, thickness = 1.3 * unit, max(2, int(3 * unit))
+            (tw, th), _ = cv2.getTextSize(text, FONT, scale, thickness)
+            put_text(frame, text, ((width - tw) // 2, height // 2), scale, (255, 210, 80), thickness)
+        if ctx.second_person:
+            put_text(frame, "Someone else is in view", (int(10 * unit), int(84 * unit)), 0.55 * unit, (255, 210, 80), 1)
+
+
+class Overlay:
+    """Draws every annotator on a copy of the frame."""
+
+    def __init__(self, mirror: bool = False) -> None:
+        self.mirror = mirror
+        self.annotators = [NotInFrameAnnotator(), SkeletonAnnotator(), AngleAnnotator(), HoldAnnotator(), CueAnnotator()]
+
+    def render(
+        self,
+        frame_rgb: np.ndarray,
+        landmarks: Landmarks | None,
+        verdict: FrameVerdict | None,
+        hold: HoldSnapshot | None,
+        title: str = "",
+        instruction: str | None = None,
+        second_person: bool = False,
+    ) -> np.ndarray:
+        frame = np.ascontiguousarray(frame_rgb[:, ::-1] if self.mirror else frame_rgb).copy()
+        ctx = OverlayContext(frame, landmarks, verdict, hold, title, instruction, self.mirror, second_person)
+        for annotator in self.annotators:
+            annotator.annotate(ctx)
+        return ctx.frame

@@ -1,0 +1,91 @@
+"""`coach analyze` end to end on real video files, and its errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from coach.analyze import analyze_video
+from coach.cli import main as coach_main
+from coach.session_log import load_session_log
+from coach.video_writer import AnnotatedVideoWriter
+
+
+def test_analyze_writes_every_output_and_the_log_round_trips(astronaut_video: Path, tmp_path: Path) -> None:
+    result = analyze_video(astronaut_video, stretch_id="seated_figure_four", side="right", out_dir=tmp_path)
+    out = result.outputs
+    assert result.frames == 30 and result.frames_with_person == 30 and result.side == "right"
+
+    # The annotated video plays: H.264 in MP4, every frame, the source size.
+    with av.open(str(out.video)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264" and result.video_codec == "h264"
+        assert (stream.codec_context.width, stream.codec_context.height) == (640, 480)
+        assert sum(1 for _ in container.decode(stream)) == 30
+
+    log = load_session_log(out.session_log)
+    assert len(log.frames) == 30
+    assert log.header["source"] == "video:astronaut.mp4" and log.header["side"] == "right"
+    assert log.frames[0]["landmarks"]["size"] == [640, 480]
+    assert log.summary is not None and log.summary["holds"][0]["stretch"] == "seated_figure_four"
+    # The photo shows no crossed leg: nothing may be counted as held.
+    assert log.summary["holds"][0]["held_s"] == 0.0
+    assert all(not f["correct"] for f in log.frames)
+
+    summary = json.loads(out.summary.read_text())
+    assert summary["holds"] == log.summary["holds"]
+    with out.measurements_csv.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 30 and "knee_pressed_down_value" in rows[0]
+    assert float(rows[-1]["t"]) == pytest.approx(29 / 15, abs=1e-3)
+
+
+def test_a_second_run_does_not_overwrite_the_first(astronaut_video: Path, tmp_path: Path) -> None:
+    first = analyze_video(astronaut_video, stretch_id="downward_dog", out_dir=tmp_path)
+    second = analyze_video(astronaut_video, stretch_id="downward_dog", out_dir=tmp_path)
+    assert first.outputs.session_log != second.outputs.session_log
+    assert first.outputs.session_log.exists() and second.outputs.session_log.exists()
+
+
+def test_cli_reports_outputs(astronaut_video: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = coach_main(["analyze", str(astronaut_video), "--stretch", "downward_dog", "--out", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "frames: 30 (30 with a person)" in out and "session log:" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.mp4", None, "missing.mp4: file not found"),
+        ("empty.mp4", b"", "empty.mp4: the file is empty"),
+        ("notes.mp4", b"not a video at all\n" * 100, "notes.mp4: not a video file that can be read"),
+    ],
+)
+def test_cli_errors_are_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+                                       content: bytes | None, message: str) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    code = coach_main(["analyze", str(path), "--stretch", "downward_dog", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_a_video_with_nobody_in_it_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "wall.mp4"
+    with AnnotatedVideoWriter(path, 10, (320, 240)) as writer:
+        for i in range(10):
+            writer.write(np.full((240, 320, 3), 100 + i, np.uint8))
+    code = coach_main(["analyze", str(path), "--stretch", "downward_dog", "--out", str(tmp_path / "out")])
+    assert code == 2 and "nobody was found in the video (10 frames)" in capsys.readouterr().err
+
+
+def test_unknown_stretch_is_named(astronaut_video: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = coach_main(["analyze", str(astronaut_video), "--stretch", "cobra", "--out", str(tmp_path)])
+    assert code == 2 and "unknown stretch 'cobra'" in capsys.readouterr().err

@@ -1,0 +1,111 @@
+"""Real MediaPipe, with the committed model bundles, on a real photo of a person."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from coach.estimator import (
+    BUILT_IN_MODELS,
+    MODELS_DIR,
+    EstimatorOptions,
+    ModelNotFoundError,
+    PoseEstimator,
+    resolve_model_path,
+)
+from coach.landmarks import PoseLandmark as L
+
+from conftest import moving_frames
+
+
+def test_committed_bundles_match_their_recorded_sha256() -> None:
+    sums = dict(reversed(line.split()) for line in (MODELS_DIR / "SHA256SUMS").read_text().splitlines() if line.strip())
+    assert set(sums) == {p.name for p in BUILT_IN_MODELS.values()}
+    for path in BUILT_IN_MODELS.values():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == sums[path.name], f"{path.name} changed"
+    assert (MODELS_DIR / "LICENSE").read_text().startswith(("Apache", "\n", " ")) or "Apache" in (MODELS_DIR / "LICENSE").read_text()
+
+
+@pytest.mark.parametrize("model", ["full", "lite"])
+def test_the_person_in_a_real_photo_is_found_with_anatomical_sides(astronaut_rgb: np.ndarray, model: str) -> None:
+    with PoseEstimator(EstimatorOptions(model=model)) as estimator:
+        result = estimator.process(astronaut_rgb, 0.0)
+    lm = result.landmarks
+    assert lm is not None and result.people_in_view == 1
+    assert lm.image_size == (512, 512)
+    nose = lm.pixels[L.NOSE]
+    # The face is in the upper middle of the picture; the shoulders below it.
+    assert 180 < nose[0] < 300 and 90 < nose[1] < 180
+    assert lm.pixels[L.LEFT_SHOULDER][1] > nose[1] and lm.pixels[L.RIGHT_SHOULDER][1] > nose[1]
+    # She faces the camera: her left shoulder is on the right of the picture.
+    assert lm.pixels[L.LEFT_SHOULDER][0] > lm.pixels[L.RIGHT_SHOULDER][0]
+    assert lm.visibility[L.NOSE] > 0.9
+    # World landmarks are metres around the hips: shoulders 0.25-0.5 m apart.
+    width = np.linalg.norm(lm.world[L.LEFT_SHOULDER] - lm.world[L.RIGHT_SHOULDER])
+    assert 0.2 < width < 0.5
+
+
+def test_large_frames_are_downscaled_but_landmarks_stay_in_frame_coordinates(astronaut_rgb: np.ndarray) -> None:
+    big = cv2.resize(astronaut_rgb, (1536, 1536))
+    with PoseEstimator(EstimatorOptions(max_inference_side=512)) as estimator:
+        small_result = estimator.process(astronaut_rgb, 0.0)
+    with PoseEstimator(EstimatorOptions(max_inference_side=512)) as estimator:
+        big_result = estimator.process(big, 0.0)
+    assert big_result.landmarks is not None and small_result.landmarks is not None
+    assert big_result.landmarks.image_size == (1536, 1536)
+    # Same normalised positions (within 2.5% of the frame, a pixel or two at the
+    # model's 256 px input) whatever the input size,
+    # for the landmarks the model is sure of (the legs are outside this photo).
+    sure = (big_result.landmarks.visibility > 0.9) & (small_result.landmarks.visibility > 0.9)
+    assert sure.sum() >= 11
+    diff = np.abs(big_result.landmarks.image[sure, :2] - small_result.landmarks.image[sure, :2])
+    assert diff.max() < 0.025
+
+
+def test_tracking_over_a_video_with_repeated_and_backward_timestamps(astronaut_rgb: np.ndarray) -> None:
+    frames = moving_frames(astronaut_rgb, 10)
+    stamps = [0.0, 0.1, 0.1, 0.2, 0.15, 0.3, 0.4, 0.5, 0.6, 0.7]  # not monotonic: must not raise
+    with PoseEstimator() as estimator:
+        found = [estimator.process(f, t).landmarks is not None for f, t in zip(frames, stamps)]
+    assert all(found)
+
+
+def test_two_people_are_reported_and_the_central_one_is_coached(astronaut_rgb: np.ndarray) -> None:
+    person = cv2.resize(astronaut_rgb, (300, 300))
+    small = cv2.resize(astronaut_rgb, (200, 200))
+    canvas = np.full((480, 800, 3), 30, np.uint8)
+    canvas[90:390, 250:550] = person  # the coached person, central and larger
+    canvas[280:480, 580:780] = small  # someone smaller at the side
+    with PoseEstimator() as estimator:
+        result = estimator.process(canvas, 0.0)
+    assert result.people_in_view == 2 and result.second_person
+    assert result.landmarks is not None
+    nose_x = result.landmarks.pixels[L.NOSE][0]
+    assert 250 < nose_x < 550
+
+
+def test_an_empty_frame_finds_nobody() -> None:
+    with PoseEstimator() as estimator:
+        result = estimator.process(np.full((480, 640, 3), 128, np.uint8), 0.0)
+    assert result.landmarks is None and result.people_in_view == 0
+
+
+def test_bad_frames_and_closed_estimators_give_clear_errors() -> None:
+    estimator = PoseEstimator()
+    with pytest.raises(ValueError, match="expected an RGB uint8 frame"):
+        estimator.process(np.zeros((480, 640), np.uint8), 0.0)
+    estimator.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        estimator.process(np.zeros((480, 640, 3), np.uint8), 0.0)
+
+
+def test_model_choice_and_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_model_path("lite").name == "pose_landmarker_lite.task"
+    monkeypatch.setenv("STRETCH_COACH_MODEL", "lite")
+    assert resolve_model_path().name == "pose_landmarker_lite.task"
+    with pytest.raises(ModelNotFoundError, match="pose model .*nope.task.* not found"):
+        resolve_model_path(str(tmp_path / "nope.task"))

@@ -1,0 +1,73 @@
+"""Video files: timestamps from the file, and clear errors for anything unusable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coach.sources import CameraSource, VideoError, VideoFileSource
+from coach.video_writer import AnnotatedVideoWriter
+
+
+def test_frames_and_timestamps_come_from_the_file(astronaut_video: Path) -> None:
+    source = VideoFileSource(astronaut_video)
+    assert (source.info.width, source.info.height, source.info.fps) == (640, 480, 15.0)
+    frames = list(source)
+    assert len(frames) == 30
+    stamps = [f.timestamp_s for f in frames]
+    assert stamps[0] == 0.0
+    assert np.allclose(np.diff(stamps), 1 / 15, atol=1e-3)
+    assert frames[0].rgb.shape == (480, 640, 3) and frames[0].rgb.dtype == np.uint8
+
+
+def test_odd_sizes_and_portrait_videos_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "portrait.mp4"
+    with AnnotatedVideoWriter(path, 10, (361, 641)) as writer:  # odd sizes are made even
+        for i in range(5):
+            writer.write(np.full((641, 361, 3), 40 * i, np.uint8))
+    source = VideoFileSource(path)
+    assert (source.info.width, source.info.height) == (360, 640)
+    assert len(list(source)) == 5
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.mp4", b"", "the file is empty"),
+        ("notes.mp4", b"these are my notes, not a video\n" * 50, "not a video file that can be read"),
+        ("photo.mov", b"\x89PNG\r\n\x1a\n" + b"\x00" * 500, "not a video file that can be read"),
+        ("astronaut.mp4", (Path(__file__).parent / "data" / "astronaut.jpg").read_bytes(),
+         "contains a single picture, not a video"),
+    ],
+)
+def test_unusable_files_get_a_specific_message(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(VideoError) as caught:
+        VideoFileSource(path)
+    assert message in str(caught.value) and name in str(caught.value)
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(VideoError, match="nope.mp4: file not found"):
+        VideoFileSource(tmp_path / "nope.mp4")
+
+
+def test_a_truncated_video_yields_what_it_can(astronaut_video: Path, tmp_path: Path) -> None:
+    data = astronaut_video.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    try:
+        source = VideoFileSource(cut)
+    except VideoError as error:  # a cut MP4 may lose its index: then it must say so
+        assert "cut.mp4" in str(error)
+        return
+    frames = list(source)
+    assert len(frames) < 30
+
+
+def test_a_missing_camera_is_a_clear_error() -> None:
+    with pytest.raises(VideoError, match="camera 57 could not be opened"):
+        CameraSource(57)
