@@ -1,8 +1,9 @@
 """Analyse a recorded video with the same engine as the live coach.
 
-Two passes over the file: the first finds the person in every frame (so
-``side="auto"`` can be decided from the whole video), the second judges, times,
-draws and writes. Decoding twice costs far less than the pose model.
+One pass over the file, the pose model running in a worker thread while the
+main thread judges, times, draws and encodes. With ``side="auto"`` the side is
+decided from the whole video first: the model runs over every frame, then a
+second pass decodes again (cheap next to the model) to judge and draw.
 
 Outputs (in the chosen folder, never overwriting earlier results):
     <name>_annotated.mp4     the video with skeleton, cue and hold progress
@@ -15,18 +16,20 @@ from __future__ import annotations
 
 import csv
 import json
+import queue
+import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.estimator import EstimatorOptions, PoseEstimator, PoseResult
+from coach.estimator import EstimatorOptions, PoseEstimator, PoseResult, resolve_model_path
 from coach.measurements import Side
 from coach.overlay import Overlay
 from coach.routine import Phase, RoutineRunner
 from coach.session_log import SessionLogWriter, event_record, frame_record, header_record
-from coach.sources import VideoFileSource, VideoError
+from coach.sources import Frame, VideoError, VideoFileSource
 from coach.stretches import Library, Stretch, load_library
 from coach.summary import summarize
 from coach.tracker import StretchTracker, TrackerSettings
@@ -100,6 +103,59 @@ def _csv_row(record: dict[str, Any], check_ids: list[str]) -> list[Any]:
     return row
 
 
+def _estimate_all(source: VideoFileSource, options: EstimatorOptions,
+                  progress: ProgressCallback | None) -> list[PoseResult]:
+    """Pass 1 of side detection: the model over every frame, keeping only results."""
+    results: list[PoseResult] = []
+    with PoseEstimator(options) as estimator:
+        for frame in source:
+            results.append(estimator.process(frame.rgb, frame.timestamp_s))
+            if progress:
+                progress("pose", len(results), source.info.frame_count)
+    if not any(r.landmarks is not None for r in results):
+        raise NoPersonError(f"{source.path}: nobody was found in the video ({len(results)} frames)")
+    return results
+
+
+def _estimated_frames(source: VideoFileSource, options: EstimatorOptions) -> Iterator[tuple[Frame, PoseResult]]:
+    """Decode and run the model in a worker thread, overlapping with drawing and encoding.
+
+    MediaPipe, OpenCV and the H.264 encoder release the GIL, so on two cores the
+    pose model no longer waits for the rest of the pipeline. A small queue keeps
+    memory bounded; an error in the worker is raised in the caller.
+    """
+    handoff: queue.Queue[tuple[Frame, PoseResult] | BaseException | None] = queue.Queue(maxsize=8)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            with PoseEstimator(options) as estimator:
+                for frame in source:
+                    if stop.is_set():
+                        return
+                    handoff.put((frame, estimator.process(frame.rgb, frame.timestamp_s)))
+        except BaseException as error:  # noqa: BLE001 - handed to the caller
+            handoff.put(error)
+        finally:
+            handoff.put(None)
+
+    worker = threading.Thread(target=work, name="pose-estimator", daemon=True)
+    worker.start()
+    try:
+        while (item := handoff.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a worker waiting on a full queue
+            try:
+                handoff.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        worker.join()
+
+
 def analyze_video(
     video: str | Path,
     stretch_id: str | None = None,
@@ -130,37 +186,32 @@ def analyze_video(
     source = VideoFileSource(video)
     total = source.info.frame_count
     options = estimator_options or EstimatorOptions()
-
-    # Pass 1: find the person in every frame.
-    results: list[PoseResult] = []
-    with PoseEstimator(options) as estimator:
-        model_name = estimator.model_path.name
-        for frame in source:
-            results.append(estimator.process(frame.rgb, frame.timestamp_s))
-            if progress:
-                progress("pose", len(results), total)
-    if not results:
-        raise VideoError(f"{source.path}: the video has no frames that can be decoded")
-    with_person = sum(1 for r in results if r.landmarks is not None)
-    if with_person == 0:
-        raise NoPersonError(f"{source.path}: nobody was found in the video ({len(results)} frames)")
+    model_name = resolve_model_path(options.model).name
 
     # Decide what is being judged.
     runner: RoutineRunner | None = None
     tracker: StretchTracker | None = None
     chosen_side: Side | None = None
+    pairs: Iterable[tuple[Frame, PoseResult]]
     if routine_id is not None:
         routine = library.routines[routine_id]
         runner = RoutineRunner(routine, library.stretches, tracker_settings or TrackerSettings())
         stretches = [library.stretches[s.stretch_id] for s in routine.steps]
+        pairs = _estimated_frames(source, options)
     else:
         assert stretch_id is not None
         stretch = library.stretches[stretch_id]
-        chosen_side = (choose_side(stretch, results) or "right") if side == "auto" else side  # type: ignore[assignment]
-        if not stretch.has_sides:
-            chosen_side = None
-        tracker = StretchTracker(stretch, chosen_side, settings=tracker_settings)
         stretches = [stretch]
+        if stretch.has_sides and side == "auto":
+            # The side is decided from the whole video, so the model runs first on
+            # its own; the second pass only decodes again (cheap next to the model).
+            results = _estimate_all(source, options, progress)
+            chosen_side = choose_side(stretch, results) or "right"
+            pairs = zip(source, results)
+        else:
+            chosen_side = side if stretch.has_sides else None  # type: ignore[assignment]
+            pairs = _estimated_frames(source, options)
+        tracker = StretchTracker(stretch, chosen_side, settings=tracker_settings)
 
     outputs = _unique_outputs(Path(out_dir), source.path.stem)
     header = header_record(
@@ -179,8 +230,11 @@ def analyze_video(
             ["t", "stretch", "side", "phase", "person", "people", "correct", "score", "cue", "hold_state", "held_s"]
             + [f"{c}_{k}" for c in check_ids for k in ("value", "status")]
         )
-        for frame, result in zip(source, results):
+        frames_seen = with_person = 0
+        for frame, result in pairs:
             t = frame.timestamp_s
+            frames_seen += 1
+            with_person += result.landmarks is not None
             if runner is not None:
                 status = runner.update(result.landmarks, t)
                 update = status.update
@@ -225,12 +279,16 @@ def analyze_video(
             )
             writer.write(annotated)
             if progress:
-                progress("render", frame.index + 1, len(results))
+                progress("render", frame.index + 1, total)
         summary = summarize(frames_records)
-        summary["video"] = {"file": source.path.name, "frames": len(results), "frames_with_person": with_person,
+        summary["video"] = {"file": source.path.name, "frames": frames_seen, "frames_with_person": with_person,
                             "fps": source.info.fps, "side": chosen_side, "routine": routine_id}
         log.close(summary)
         codec = writer.codec
+    if with_person == 0:
+        for path in vars(outputs).values():
+            path.unlink(missing_ok=True)
+        raise NoPersonError(f"{source.path}: nobody was found in the video ({frames_seen} frames)")
     outputs.summary.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     duration = frames_records[-1]["t"] if frames_records else 0.0
-    return AnalysisResult(outputs, summary, chosen_side, len(results), with_person, codec, float(duration))
+    return AnalysisResult(outputs, summary, chosen_side, frames_seen, with_person, codec, float(duration))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 
@@ -139,11 +140,19 @@ class Landmarks:
         object.__setattr__(self, "image_size", (width, height))
         object.__setattr__(self, "timestamp_s", float(self.timestamp_s))
 
-    @property
+    @cached_property
     def pixels(self) -> np.ndarray:
         """(33, 2) image positions in pixels, so angles are not skewed by the aspect ratio."""
         width, height = self.image_size
         return self.image[:, :2] * np.array([width, height], dtype=np.float64)
+
+    @cached_property
+    def _confidence(self) -> np.ndarray:
+        score = np.minimum(self.visibility, self.presence)
+        finite = np.isfinite(self.image).all(axis=1) & np.isfinite(score)
+        xy = np.where(np.isfinite(self.image[:, :2]), self.image[:, :2], -1.0)
+        inside = ((xy >= -0.02) & (xy <= 1.02)).all(axis=1)
+        return np.where(finite & inside, score, 0.0)
 
     def confidence(self) -> np.ndarray:
         """(33,) the smaller of visibility and presence.
@@ -151,11 +160,7 @@ class Landmarks:
         0 where a coordinate is NaN, and for landmarks outside the picture: the
         model extrapolates those, and nothing outside the frame can be judged.
         """
-        score = np.minimum(self.visibility, self.presence)
-        finite = np.isfinite(self.image).all(axis=1) & np.isfinite(score)
-        xy = np.where(np.isfinite(self.image[:, :2]), self.image[:, :2], -1.0)
-        inside = ((xy >= -0.02) & (xy <= 1.02)).all(axis=1)
-        return np.where(finite & inside, score, 0.0)
+        return self._confidence
 
     def replace(self, **changes: object) -> "Landmarks":
         """A copy with some fields changed (the arrays are copied, never shared)."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -62,6 +63,7 @@ class BodyContext:
     near_side: Side = "left"
 
 
+@lru_cache(maxsize=1024)
 def parse_point(name: str) -> tuple[str, str]:
     """Split "working_knee" into ("working", "knee"); validate both halves.
 
@@ -79,6 +81,7 @@ def parse_point(name: str) -> tuple[str, str]:
     return (qualifier, part)
 
 
+@lru_cache(maxsize=4096)
 def resolve_point(name: str, context: BodyContext) -> tuple[PoseLandmark, ...]:
     """The landmark(s) a point name stands for; "mid_" names give two (averaged)."""
     qualifier, part = parse_point(name)
@@ -102,7 +105,9 @@ def point(landmarks: Landmarks, name: str, context: BodyContext, space: Space) -
     """Position of a named point in pixels (image) or metres (world); NaN if unknown."""
     indices = resolve_point(name, context)
     coords = landmarks.pixels if space == "image" else landmarks.world
-    return np.mean([coords[i][: 2 if space == "image" else 3] for i in indices], axis=0)
+    if len(indices) == 1:
+        return coords[indices[0]]
+    return (coords[indices[0]] + coords[indices[1]]) / 2.0
 
 
 def point_confidence(landmarks: Landmarks, name: str, context: BodyContext) -> float:

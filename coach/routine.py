@@ -121,8 +121,7 @@ class RoutineRunner:
         if self.phase is Phase.DONE:
             return
         if self.phase is Phase.REST:
-            self.index -= 1  # resting after a hold: repeat that hold
-            self.results.pop()
+            self.results.pop()  # resting after a hold: that hold is done again
         self._start_slot()
 
     def stop(self) -> None:

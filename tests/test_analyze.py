@@ -89,3 +89,17 @@ def test_a_video_with_nobody_in_it_is_reported(tmp_path: Path, capsys: pytest.Ca
 def test_unknown_stretch_is_named(astronaut_video: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = coach_main(["analyze", str(astronaut_video), "--stretch", "cobra", "--out", str(tmp_path)])
     assert code == 2 and "unknown stretch 'cobra'" in capsys.readouterr().err
+
+
+def test_auto_side_and_routine_modes_run_end_to_end(astronaut_video: Path, tmp_path: Path) -> None:
+    stages: list[str] = []
+    auto = analyze_video(astronaut_video, stretch_id="seated_piriformis_twist", side="auto", out_dir=tmp_path,
+                         progress=lambda stage, done, total: stages.append(stage))
+    assert auto.side in ("left", "right") and auto.frames == 30
+    assert stages[0] == "pose" and stages[-1] == "render"  # two passes when the side must be decided
+    routine = analyze_video(astronaut_video, routine_id="sciatica", out_dir=tmp_path)
+    log = load_session_log(routine.outputs.session_log)
+    assert log.header["routine"] == "sciatica"
+    # 2 s of video: still in the 5 s countdown of the first stretch, so nothing is held.
+    assert {f["phase"] for f in log.frames} == {"countdown"}
+    assert routine.summary["holds"] == []
