@@ -93,8 +93,8 @@ def _flip_values(sweep):
     ("stretch_id", "check_id", "field", "limit", "value_of"),
     [
         # Side view of the downward dog: the image-plane knee angle is 180 - flexion.
-        ("downward_dog", "knees_straight", "knee_flexion_deg", 155.0, lambda a: 180.0 - a),
-        ("downward_dog", "arms_straight", "elbow_flexion_deg", 155.0, lambda a: 180.0 - a),
+        ("downward_dog", "knees_straight", "knee_flexion_deg", 150.0, lambda a: 180.0 - a),
+        ("downward_dog", "arms_straight", "elbow_flexion_deg", 150.0, lambda a: 180.0 - a),
         # Trunk twist is measured from 3D landmarks: exactly the twist angle.
         ("seated_piriformis_twist", "trunk_turned", "trunk_twist_deg", 15.0, lambda a: -a),
     ],
@@ -129,7 +129,7 @@ def _count_flips(values: list[bool]) -> int:
     return sum(1 for a, b in zip(values, values[1:]) if a != b)
 
 
-@pytest.mark.parametrize("knee_flexion", [0.0, 25.0])  # comfortably straight, and right on the limit
+@pytest.mark.parametrize("knee_flexion", [0.0, 30.0])  # comfortably straight, and right on the limit
 def test_noise_of_three_degrees_does_not_make_the_verdict_flicker(knee_flexion: float) -> None:
     body = BodyProportions.average_female()
     pose = sp.downward_dog(body).side("left", knee_flexion_deg=knee_flexion).side("right", knee_flexion_deg=knee_flexion)

@@ -57,8 +57,8 @@ def _write_variant(tmp_path: Path, old: str, new: str, name: str = "downward_dog
     ("old", "new", "message"),
     [
         (
-            "target = { min = 155 }\nhysteresis = 5\ncue_low = \"Straighten your knees\"",
-            "target = { min = 155, max = 150 }\nhysteresis = 5\ncue_low = \"Straighten your knees\"\ncue_high = \"x\"",
+            "target = { min = 150 }\nhysteresis = 5\ncue_low = \"Straighten your knees\"",
+            "target = { min = 150, max = 140 }\nhysteresis = 5\ncue_low = \"Straighten your knees\"\ncue_high = \"x\"",
             "downward_dog.toml: check 4 'knees_straight': target.max must be > target.min",
         ),
         ('kind = "angle", points = ["near_hip"', 'kind = "angel", points = ["near_hip"',
@@ -66,10 +66,10 @@ def _write_variant(tmp_path: Path, old: str, new: str, name: str = "downward_dog
         ('points = ["near_hip", "near_knee", "near_ankle"]', 'points = ["near_hip", "near_kneee", "near_ankle"]',
          "check 4 'knees_straight': measure: 'points': unknown point 'near_kneee'"),
         ('cue_low = "Straighten your knees"\n', "", "check 4 'knees_straight': missing field 'cue_low'"),
-        ("target = { min = 155 }", "target = { min = 200 }",
+        ("target = { min = 150 }", "target = { min = 200 }",
          "check 4 'knees_straight': target.min = 200 is outside the possible range 0..180"),
-        ("target = { min = 155 }", "target = { min = \"high\" }", "check 4 'knees_straight': target.min must be a number"),
-        ("target = { min = 155 }", "target = { }", "check 4 'knees_straight': target needs min, max or both"),
+        ("target = { min = 150 }", "target = { min = \"high\" }", "check 4 'knees_straight': target.min must be a number"),
+        ("target = { min = 150 }", "target = { }", "check 4 'knees_straight': target needs min, max or both"),
         ("hysteresis = 5\ncue_low = \"Straighten your knees\"", "hysteresis = -1\ncue_low = \"Straighten your knees\"",
          "check 4 'knees_straight': 'hysteresis' must be >= 0"),
         ("priority = 4", "priority = 0", "check 4 'knees_straight': 'priority' must be >= 1"),
@@ -137,7 +137,7 @@ def test_check_poses_command_lists_every_error_and_fails(tmp_path: Path, capsys:
     folder = tmp_path / "poses"
     shutil.copytree(DEFAULT_POSES_DIR, folder)
     (folder / "downward_dog.toml").write_text(
-        DOWNWARD_DOG.read_text().replace("target = { min = 155 }", "target = { min = 200 }", 1)
+        DOWNWARD_DOG.read_text().replace("target = { min = 150 }", "target = { min = 200 }", 1)
     )
     (folder / "broken.toml").write_text("id = 'broken'\n")
     assert coach_main(["check-poses", str(folder)]) == 1
