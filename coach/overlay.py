@@ -91,7 +91,8 @@ def _blend_rect(frame: np.ndarray, top_left: tuple[int, int], bottom_right: tupl
     if x1 <= x0 or y1 <= y0:
         return
     region = frame[y0:y1, x0:x1]
-    region[:] = (region * (1.0 - alpha) + np.array(PANEL) * alpha).astype(np.uint8)
+    # PANEL is a grey, so blending towards it is one scale-and-shift (fast, in place).
+    cv2.convertScaleAbs(region, dst=region, alpha=1.0 - alpha, beta=PANEL[0] * alpha)
 
 
 class SkeletonAnnotator:
@@ -213,7 +214,7 @@ class NotInFrameAnnotator:
         frame, unit = ctx.frame, ctx.unit
         height, width = frame.shape[:2]
         if ctx.landmarks is None:
-            frame[:] = (frame * 0.55).astype(np.uint8)
+            cv2.convertScaleAbs(frame, dst=frame, alpha=0.55)
             text = "NOT IN FRAME"
             scale, thickness = 1.3 * unit, max(2, int(3 * unit))
             (tw, th), _ = cv2.getTextSize(text, FONT, scale, thickness)
@@ -239,7 +240,7 @@ class Overlay:
         instruction: str | None = None,
         second_person: bool = False,
     ) -> np.ndarray:
-        frame = np.ascontiguousarray(frame_rgb[:, ::-1] if self.mirror else frame_rgb).copy()
+        frame = cv2.flip(frame_rgb, 1) if self.mirror else frame_rgb.copy()
         ctx = OverlayContext(frame, landmarks, verdict, hold, title, instruction, self.mirror, second_person)
         for annotator in self.annotators:
             annotator.annotate(ctx)
