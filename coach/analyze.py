@@ -276,6 +276,7 @@ def analyze_video(
                 title=title,
                 instruction=instruction,
                 second_person=result.second_person,
+                cue=None if update is None else update.cue,
             )
             writer.write(annotated)
             if progress:

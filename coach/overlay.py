@@ -39,6 +39,7 @@ class OverlayContext:
     instruction: str | None
     mirror: bool
     second_person: bool = False
+    cue: str | None = None
 
     @property
     def unit(self) -> float:
@@ -192,8 +193,8 @@ class CueAnnotator:
         verdict = ctx.verdict
         if verdict is not None and verdict.correct:
             text, colour = ctx.instruction or "Good. Hold it", OK_GREEN
-        elif verdict is not None and verdict.cue:
-            text, colour = verdict.cue, (255, 210, 80)
+        elif verdict is not None and (ctx.cue or verdict.cue):
+            text, colour = ctx.cue or verdict.cue or "", (255, 210, 80)
         elif ctx.instruction:
             text, colour = ctx.instruction, NEUTRAL
         else:
@@ -239,9 +240,12 @@ class Overlay:
         title: str = "",
         instruction: str | None = None,
         second_person: bool = False,
+        cue: str | None = None,
     ) -> np.ndarray:
+        """Annotate a copy of the frame. ``cue`` overrides the verdict's own cue
+        (pass `TrackerUpdate.cue`, the steadied one)."""
         frame = cv2.flip(frame_rgb, 1) if self.mirror else frame_rgb.copy()
-        ctx = OverlayContext(frame, landmarks, verdict, hold, title, instruction, self.mirror, second_person)
+        ctx = OverlayContext(frame, landmarks, verdict, hold, title, instruction, self.mirror, second_person, cue)
         for annotator in self.annotators:
             annotator.annotate(ctx)
         return ctx.frame

@@ -190,7 +190,7 @@ class RoutineRunner:
         assert update is not None
         if update.verdict.correct:
             return f"Hold: {update.hold.remaining_s:.0f} s to go"
-        return update.verdict.cue or "Get into position"
+        return update.cue or "Get into position"
 
     def update(self, landmarks: Landmarks | None, timestamp_s: float) -> RoutineStatus:
         """Process one frame (``landmarks=None``: nobody found) and advance the routine."""

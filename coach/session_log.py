@@ -111,7 +111,7 @@ def frame_record(
         "people": people_in_view,
         "correct": verdict.correct,
         "score": verdict.score,
-        "cue": verdict.cue,
+        "cue": update.cue,
         "hold": {
             "state": hold.state.value,
             "held": round(hold.held_s, 3),

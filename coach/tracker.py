@@ -1,4 +1,4 @@
-"""One stretch on one side, frame by frame: smoothing -> verdict -> hold timer.
+"""One stretch on one side, frame by frame: smoothing -> verdict -> hold timer -> cue.
 
 This is the engine's per-frame entry point; the live page, `coach analyze` and
 the routine runner all go through it, so they judge a pose identically.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from coach.feedback import CueSelector
 from coach.hold import HoldSettings, HoldSnapshot, HoldState, HoldTimer
 from coach.landmarks import Landmarks
 from coach.measurements import Side
@@ -34,6 +35,8 @@ class TrackerUpdate:
     landmarks: Landmarks | None
     verdict: FrameVerdict
     hold: HoldSnapshot
+    #: The cue to show and say: the verdict's cue, kept steady by `CueSelector`.
+    cue: str | None = None
 
 
 class StretchTracker:
@@ -59,6 +62,7 @@ class StretchTracker:
                 max_frame_gap_s=settings.max_frame_gap_s,
             )
         )
+        self.cues = CueSelector()
         self.cue_seconds: Counter[str] = Counter()
         self._last_t: float | None = None
         self._last_cue: str | None = None
@@ -74,14 +78,15 @@ class StretchTracker:
         elif landmarks is None and self.smoother is not None:
             self.smoother.reset()
         verdict = self.evaluator.evaluate(landmarks, timestamp_s)
+        cue = self.cues.select(verdict)
         if count_time:
             if self._last_t is not None and self._last_cue and timestamp_s > self._last_t:
                 self.cue_seconds[self._last_cue] += min(timestamp_s - self._last_t, 1.0)
-            self._last_t, self._last_cue = timestamp_s, verdict.cue
+            self._last_t, self._last_cue = timestamp_s, cue
             hold = self.timer.update(timestamp_s, verdict.correct, verdict.person_visible)
         else:
             hold = self.timer.snapshot()
-        return TrackerUpdate(landmarks, verdict, hold)
+        return TrackerUpdate(landmarks, verdict, hold, cue)
 
     @property
     def complete(self) -> bool:

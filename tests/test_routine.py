@@ -106,3 +106,26 @@ def test_repeat_during_rest_redoes_the_hold_just_finished() -> None:
     assert runner.phase is Phase.REST and len(runner.results) == 1
     runner.repeat()
     assert runner.phase is Phase.COUNTDOWN and runner.slot.side == "right" and runner.results == []
+
+
+def test_the_shown_cue_does_not_jump_between_two_mistakes() -> None:
+    """Two checks alternating as the top failure every frame: the cue stays put 1.5 s."""
+    from coach.tracker import StretchTracker
+
+    stretch = LIBRARY.stretches["seated_figure_four"]
+    # Without smoothing, so the two poses really alternate frame by frame.
+    tracker = StretchTracker(stretch, "right", settings=TrackerSettings(smoothing=None))
+    lifted = CORRECT["seated_figure_four"](BODY).side("right", hip_flexion_deg=120, hip_abduction_deg=24,
+                                                      hip_external_rotation_deg=73)
+    foot_up = lifted.side("left", knee_flexion_deg=0)
+    shown, top = [], []
+    for i, t in enumerate(np.arange(0, 6.0, 1 / 15)):
+        pose = foot_up if i % 2 else lifted
+        update = tracker.update(landmarks_for(pose, BODY, "seated_figure_four", "right", timestamp_s=float(t)),
+                                float(t))
+        shown.append(update.cue)
+        top.append(update.verdict.cue)
+    assert len(set(top)) == 2, "the test needs two alternating top cues"
+    changes = sum(1 for a, b in zip(shown, shown[1:]) if a != b)
+    assert changes <= 6.0 / 1.5
+    assert all(cue is not None for cue in shown)

@@ -1,0 +1,55 @@
+"""Feedback: which cue the person sees (and hears) now.
+
+The verdict stage picks the most important failing check on every frame. Shown
+as is, two checks near their limits can make the text jump between cues several
+times a second. The `CueSelector` keeps a cue up for at least `min_show_s`
+unless its own check has clearly been fixed, and clears it at once when the
+whole pose is correct (never nag a right pose).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coach.verdicts import FrameVerdict
+
+
+@dataclass
+class CueSelector:
+    """Stabilises the cue over time, using frame timestamps.
+
+    A different cue replaces the current one when the current one has been up
+    for `min_show_s`, or when its own check has stayed fixed for `fixed_for_s`.
+    """
+
+    min_show_s: float = 1.5
+    fixed_for_s: float = 0.3
+    _cue: str | None = None
+    _since: float = 0.0
+    _fixed_since: float | None = None
+
+    def reset(self) -> None:
+        self._cue = None
+        self._fixed_since = None
+
+    def _show(self, cue: str | None, t: float) -> str | None:
+        if cue != self._cue:
+            self._since = t
+        self._cue, self._fixed_since = cue, None
+        return cue
+
+    def select(self, verdict: FrameVerdict) -> str | None:
+        t = verdict.timestamp_s
+        wanted = verdict.cue
+        if verdict.correct or wanted is None:
+            return self._show(None, t)
+        if self._cue is None or wanted == self._cue:
+            return self._show(wanted, t)
+        if any(c.cue == self._cue for c in verdict.checks):
+            self._fixed_since = None
+        elif self._fixed_since is None:
+            self._fixed_since = t
+        fixed = self._fixed_since is not None and t - self._fixed_since >= self.fixed_for_s
+        if fixed or t - self._since >= self.min_show_s:
+            return self._show(wanted, t)
+        return self._cue
