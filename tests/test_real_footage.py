@@ -1,0 +1,27 @@
+"""Real footage: people walking outdoors, sometimes two in frame (BSD-3-Clause clip).
+
+Nobody in it does a downward dog, so nothing may be praised or counted, and the
+second person must be reported.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from coach.analyze import analyze_video
+from coach.session_log import load_session_log
+
+CLIP = Path(__file__).resolve().parent.parent / "sample_videos" / "people_walking.mp4"
+
+
+def test_walking_people_are_never_judged_in_a_downward_dog(tmp_path: Path) -> None:
+    result = analyze_video(CLIP, stretch_id="downward_dog", out_dir=tmp_path)
+    log = load_session_log(result.outputs.session_log)
+    assert result.frames == 230 and result.frames_with_person > 200
+    assert not any(frame["correct"] for frame in log.frames)
+    assert result.summary["holds"][0]["held_s"] == 0.0
+    people = Counter(frame["people"] for frame in log.frames)
+    assert people[2] >= 10, f"the second person must be noticed: {people}"
+    cues = Counter(frame["cue"] for frame in log.frames)
+    assert cues.most_common(1)[0][0] == "Push your hips up and back"
