@@ -200,11 +200,11 @@ def detect_side(stretch: Stretch, landmarks: Landmarks) -> Side | None:
     """Which side a person is doing a two-sided stretch on, judged from one frame.
 
     Evaluates both sides and picks the one with the higher form score (None if
-    the stretch has no sides or neither side scores at all).
+    the stretch has no sides, or the pose fits both sides alike).
     """
     if not stretch.has_sides:
         return None
     scores = {side: StretchEvaluator(stretch, side).evaluate(landmarks).score for side in ("right", "left")}
-    if max(scores.values()) == 0:
-        return None
-    return "right" if scores["right"] >= scores["left"] else "left"
+    if max(scores.values()) == 0 or scores["right"] == scores["left"]:
+        return None  # nothing to go on, or a neutral pose that fits both sides alike
+    return "right" if scores["right"] > scores["left"] else "left"
