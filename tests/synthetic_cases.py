@@ -45,7 +45,8 @@ MISTAKES: tuple[Mistake, ...] = (
     # Seated piriformis twist (right side written; the left side is the mirror image).
     Mistake("seated_piriformis_twist", "filmed side-on", sp.piriformis_twist, "facing_camera", view="side_right"),
     Mistake("seated_piriformis_twist", "standing up from the chair",
-            lambda p: sp.piriformis_twist(p).side("left", hip_flexion_deg=35, knee_flexion_deg=10), "seated"),
+            lambda p: sp.piriformis_twist(p).side("left", hip_flexion_deg=35, knee_flexion_deg=10).side(
+                "right", hip_flexion_deg=35), "seated"),
     Mistake("seated_piriformis_twist", "foot not crossed over",
             lambda p: sp.piriformis_twist(p).side("right", hip_abduction_deg=0), "foot_outside_knee"),
     Mistake("seated_piriformis_twist", "trunk not turned", sp.piriformis_twist_untwisted, "trunk_turned"),
