@@ -220,7 +220,7 @@ def analyze_video(
     overlay = Overlay(mirror=mirror)
     frames_records: list[dict[str, Any]] = []
     check_ids = list(dict.fromkeys(c.id for s in stretches for c in s.checks))
-    events_logged = results_logged = 0
+    events_logged = 0
 
     with SessionLogWriter(outputs.session_log, header) as log, \
             AnnotatedVideoWriter(outputs.video, source.info.fps, (source.info.width, source.info.height)) as writer, \
@@ -259,18 +259,15 @@ def analyze_video(
                 frames_records.append(record)
                 table.writerow(_csv_row(record, check_ids))
             if runner is not None:
-                # A routine's hold events are logged when the hold ends (its result is recorded).
-                for hold in runner.results[results_logged:]:
-                    for event in hold.events:
-                        log.event(event_record(event, hold.stretch_id, hold.side, hold.rep))
-                results_logged = len(runner.results)
+                for slot, event in runner.drain_events():
+                    log.event(event_record(event, slot.stretch.id, slot.side, slot.rep))
             elif tracker is not None and record_ids is not None:
                 for event in tracker.timer.events[events_logged:]:
                     log.event(event_record(event, record_ids[0], record_ids[1], record_ids[2]))
                 events_logged = len(tracker.timer.events)
             annotated = overlay.render(
                 frame.rgb,
-                None if update is None else update.landmarks,
+                result.landmarks if update is None else update.landmarks,
                 None if update is None else update.verdict,
                 None if update is None else update.hold,
                 title=title,

@@ -63,9 +63,16 @@ def put_text(
     colour: tuple[int, int, int] = NEUTRAL,
     thickness: int = 1,
 ) -> None:
-    """Text with a dark outline so it reads on any background."""
+    """Text with a dark outline so it reads on any background.
+
+    The outline is the same text drawn shifted around it: a thicker copy would not
+    do, because OpenCV spaces letters by thickness and a thick copy drifts away
+    from the text on long lines ("ghost letters").
+    """
     x, y = origin
-    cv2.putText(frame, text, (x, y), FONT, scale, (0, 0, 0), thickness + 3, cv2.LINE_AA)
+    r = max(1, round(thickness * 1.5))
+    for dx, dy in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (r, r), (-r, r), (r, -r)):
+        cv2.putText(frame, text, (x + dx, y + dy), FONT, scale, (0, 0, 0), thickness, cv2.LINE_AA)
     cv2.putText(frame, text, (x, y), FONT, scale, colour, thickness, cv2.LINE_AA)
 
 

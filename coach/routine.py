@@ -99,6 +99,9 @@ class RoutineRunner:
     phase: Phase = field(init=False, default=Phase.COUNTDOWN)
     index: int = field(init=False, default=0)
     tracker: StretchTracker | None = field(init=False, default=None)
+    stopped: bool = field(init=False, default=False)
+    _events: list[tuple[Slot, HoldEvent]] = field(init=False, default_factory=list)
+    _events_seen: int = field(init=False, default=0)
     _phase_start: float | None = field(init=False, default=None)
     _hold_start: float | None = field(init=False, default=None)
     _last_t: float | None = field(init=False, default=None)
@@ -130,13 +133,31 @@ class RoutineRunner:
             self._record(skipped=True)
         self.phase = Phase.DONE
         self.tracker = None
+        self.stopped = True
 
     # ------------------------------------------------------------ internals
     @property
     def slot(self) -> Slot | None:
         return self.slots[self.index] if self.index < len(self.slots) else None
 
+    def drain_events(self) -> list[tuple[Slot, HoldEvent]]:
+        """Hold-timer events since the last call, with the hold they belong to.
+
+        For writing them to a session log as they happen (not only when a hold ends).
+        """
+        self._collect_events()
+        drained, self._events = self._events, []
+        return drained
+
+    def _collect_events(self) -> None:
+        if self.tracker is not None and self.slot is not None:
+            events = self.tracker.timer.events
+            self._events.extend((self.slot, e) for e in events[self._events_seen:])
+            self._events_seen = len(events)
+
     def _start_slot(self) -> None:
+        self._collect_events()
+        self._events_seen = 0
         slot = self.slot
         if slot is None:
             self.phase = Phase.DONE
@@ -152,6 +173,7 @@ class RoutineRunner:
         self._start_slot()
 
     def _record(self, skipped: bool) -> None:
+        self._collect_events()
         slot, tracker = self.slot, self.tracker
         if slot is None or tracker is None:
             return
@@ -176,6 +198,8 @@ class RoutineRunner:
 
     def _instruction(self, update: TrackerUpdate | None, remaining: float) -> str:
         slot = self.slot
+        if self.stopped:
+            return "Session ended."
         if self.phase is Phase.DONE or slot is None:
             return "Routine complete. Well done."
         if self.phase is Phase.COUNTDOWN:

@@ -129,3 +129,17 @@ def test_the_shown_cue_does_not_jump_between_two_mistakes() -> None:
     changes = sum(1 for a, b in zip(shown, shown[1:]) if a != b)
     assert changes <= 6.0 / 1.5
     assert all(cue is not None for cue in shown)
+
+
+def test_hold_events_are_available_as_they_happen_and_stop_says_session_ended() -> None:
+    runner = RoutineRunner(LIBRARY.routines["sciatica"], LIBRARY.stretches)
+    run_routine(runner, until=8.0)  # countdown done, settling then holding in the first hold
+    drained = runner.drain_events()
+    assert [e.state.value for _, e in drained] == ["settling", "holding"]
+    assert all(slot.side == "right" for slot, _ in drained)
+    assert runner.drain_events() == []  # each event once
+    runner.stop()
+    final = runner.drain_events()
+    assert final == [], "stop records the hold; its events were already drained"
+    status = runner.update(None, 9.0)
+    assert status.instruction == "Session ended."
