@@ -1,0 +1,28 @@
+"""Stretch Coach: the Streamlit app (`make app`).
+
+Three pages: Live coach (camera), Review (a recorded video or a session log),
+Stretches (what each stretch checks and why). The pages live in `coach/ui/`.
+"""
+
+import logging
+
+import streamlit as st
+
+from coach.ui.common import HEALTH_NOTE
+
+st.set_page_config(page_title="Stretch Coach", page_icon="🧘", layout="wide")
+# streamlit-webrtc / aiortc log nothing unless a handler exists; warnings are worth seeing.
+logging.getLogger("coach").setLevel(logging.INFO)
+
+pages = [
+    st.Page("coach/ui/pages/live.py", title="Live coach", icon=":material/videocam:", default=True),
+    st.Page("coach/ui/pages/review.py", title="Review", icon=":material/analytics:"),
+    st.Page("coach/ui/pages/stretches.py", title="Stretches", icon=":material/self_improvement:"),
+]
+page = st.navigation(pages)
+with st.sidebar:
+    st.markdown("### Stretch Coach")
+    st.caption("Coaches the form of your stretches from your laptop camera. No video leaves "
+               "your computer unless you export it.")
+    st.warning(HEALTH_NOTE, icon="⚠️")
+page.run()

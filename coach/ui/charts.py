@@ -1,0 +1,281 @@
+"""Charts and pictures made from session-log records (no Streamlit here).
+
+* `hold_groups`: frame records split into holds (stretch, side, rep) in order;
+* `check_chart`: one checked measurement over time, its target band shaded and
+  the periods the whole pose was correct / not correct shaded behind it;
+* `hold_chart`: the hold timer accumulating over time, with the target;
+* `summary_rows`: the summary as table rows in plain words;
+* `draw_skeleton`: one frame's stored landmarks drawn on a blank canvas,
+  joints coloured by the stored check statuses (landmark-only replay).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import cv2
+import numpy as np
+import pandas as pd
+
+from coach.landmarks import SKELETON_EDGES
+from coach.measurements import BodyContext, nearer_side, resolve_point
+from coach.overlay import put_text
+from coach.session_log import landmarks_from_record
+from coach.stretches import Stretch, fill_sides
+from coach.ui.words import target_words, unit_words
+
+OK_COLOUR = "#2ecc71"
+WRONG_COLOUR = "#eb4034"
+BAND_COLOUR = "#4c78a8"
+# RGB for the skeleton picture (same colours as the live overlay).
+_OK_RGB = (46, 204, 113)
+_WRONG_RGB = (235, 64, 52)
+_UNSEEN_RGB = (150, 150, 150)
+_BONE_RGB = (235, 235, 235)
+
+
+@dataclass(frozen=True)
+class HoldGroup:
+    stretch_id: str
+    side: str | None
+    rep: int
+    frames: list[dict[str, Any]]
+
+    def label(self, header: dict[str, Any]) -> str:
+        name = header.get("stretches", {}).get(self.stretch_id, {}).get("name", self.stretch_id)
+        side = f", {self.side} side" if self.side else ""
+        rep = f" (set {self.rep})" if self.rep > 1 else ""
+        return f"{name}{side}{rep}"
+
+
+def hold_groups(frames: list[dict[str, Any]]) -> list[HoldGroup]:
+    """Frame records grouped by stretch, side and rep, in order of first appearance."""
+    groups: dict[tuple[str, str | None, int], list[dict[str, Any]]] = {}
+    for frame in frames:
+        key = (frame["stretch"], frame.get("side"), int(frame.get("rep", 1)))
+        groups.setdefault(key, []).append(frame)
+    return [HoldGroup(k[0], k[1], k[2], v) for k, v in groups.items()]
+
+
+#: Line charts draw at most this many points (long holds are thinned; periods use every frame).
+MAX_POINTS = 1500
+
+
+def thin(frames: list[dict[str, Any]], max_points: int = MAX_POINTS) -> list[dict[str, Any]]:
+    """Every k-th frame so a chart stays light (the last frame always kept)."""
+    if len(frames) <= max_points:
+        return frames
+    step = math.ceil(len(frames) / max_points)
+    kept = frames[::step]
+    return kept if kept[-1] is frames[-1] else kept + [frames[-1]]
+
+
+def check_infos(header: dict[str, Any], stretch_id: str) -> list[dict[str, Any]]:
+    """The header's description of a stretch's checks (it travels with the log)."""
+    return list(header.get("stretches", {}).get(stretch_id, {}).get("checks", []))
+
+
+def describe(text: str, side: str | None) -> str:
+    try:
+        return fill_sides(text, side)  # type: ignore[arg-type]
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def correct_periods(frames: list[dict[str, Any]], max_gap_s: float = 1.0) -> pd.DataFrame:
+    """Runs of frames with the same overall verdict: start, end, correct."""
+    rows: list[dict[str, Any]] = []
+    for frame, nxt in zip(frames, frames[1:] + [None]):
+        start = float(frame["t"])
+        end = float(nxt["t"]) if nxt is not None and nxt["t"] - start <= max_gap_s else start + 1.0 / 30.0
+        state = "correct" if frame.get("correct") else "not correct"
+        if frame.get("phase", "hold") != "hold":
+            state = "countdown"
+        if rows and rows[-1]["state"] == state and abs(rows[-1]["end"] - start) < 1e-6:
+            rows[-1]["end"] = end
+        else:
+            rows.append({"start": start, "end": end, "state": state})
+    return pd.DataFrame(rows, columns=["start", "end", "state"])
+
+
+_PERIOD_SCALE = alt.Scale(domain=["correct", "not correct", "countdown"], range=[OK_COLOUR, WRONG_COLOUR, "#bbbbbb"])
+
+
+def _periods_layer(periods: pd.DataFrame) -> alt.Chart:
+    return (
+        alt.Chart(periods)
+        .mark_rect(opacity=0.13)
+        .encode(
+            x=alt.X("start:Q", title="time (s)"),
+            x2="end:Q",
+            # No legend and no chart title: Streamlit fits the whole chart into its height, so
+            # both would squash the plot. The page explains the shading and titles each chart.
+            color=alt.Color("state:N", scale=_PERIOD_SCALE, legend=None),
+            tooltip=[alt.Tooltip("state:N", title="pose"), alt.Tooltip("start:Q", format=".1f"),
+                     alt.Tooltip("end:Q", format=".1f")],
+        )
+    )
+
+
+def check_chart(frames: list[dict[str, Any]], info: dict[str, Any], side: str | None, height: int = 180) -> alt.Chart:
+    """One measurement over time with its target band and the correct/not-correct periods."""
+    check_id = info["id"]
+    unit = info.get("unit") or ""
+    rows = []
+    for frame in thin(frames):
+        check = frame.get("checks", {}).get(check_id)
+        if check is None:
+            continue
+        value = check.get("value")
+        rows.append({"t": float(frame["t"]), "value": value if value is not None else math.nan,
+                     "status": check.get("status", "")})
+    data = pd.DataFrame(rows, columns=["t", "value", "status"])
+    values = data["value"].dropna()
+    lo, hi = info.get("min"), info.get("max")
+    bounds = [v for v in (lo, hi) if v is not None]
+    data_lo = float(min(values.min(), *bounds)) if len(values) else float(min(bounds))
+    data_hi = float(max(values.max(), *bounds)) if len(values) else float(max(bounds))
+    pad = max((data_hi - data_lo) * 0.1, 1.0 if unit == "°" else 0.05)
+    band = pd.DataFrame([{
+        "low": lo if lo is not None else data_lo - pad,
+        "high": hi if hi is not None else data_hi + pad,
+        "target": _target_text(lo, hi, unit),
+    }])
+    y_title = "degrees" if unit == "°" else unit_words(unit) if unit else "value"
+    y_scale = alt.Scale(domain=[data_lo - pad, data_hi + pad], zero=False, clamp=True)
+    band_layer = alt.Chart(band).mark_rect(opacity=0.18, color=BAND_COLOUR).encode(
+        y=alt.Y("low:Q", scale=y_scale, title=y_title), y2="high:Q", tooltip=[alt.Tooltip("target:N", title="target")]
+    )
+    line = alt.Chart(data).mark_line(color="#222222", strokeWidth=1.6).encode(
+        x=alt.X("t:Q", title="time (s)"), y=alt.Y("value:Q", scale=y_scale, title=y_title),
+        tooltip=[alt.Tooltip("t:Q", format=".2f", title="time (s)"), alt.Tooltip("value:Q", format=".2f"),
+                 alt.Tooltip("status:N")],
+    )
+    return alt.layer(_periods_layer(correct_periods(frames)), band_layer, line).properties(height=height)
+
+
+def check_title(info: dict[str, Any], side: str | None) -> str:
+    """"Chest turned towards the right side (target 15–75°)": the heading of a check's chart."""
+    target = target_words(info.get("min"), info.get("max"), info.get("unit") or "")
+    return f"{describe(info.get('description', info.get('id', '?')), side)} (target: {target})"
+
+
+def _target_text(lo: float | None, hi: float | None, unit: str) -> str:
+    sep = "" if unit in ("°", "") else " "
+    if lo is not None and hi is not None:
+        return f"{lo:g}–{hi:g}{sep}{unit}"
+    if lo is not None:
+        return f"≥ {lo:g}{sep}{unit}"
+    return f"≤ {hi:g}{sep}{unit}"
+
+
+def hold_chart(frames: list[dict[str, Any]], height: int = 180) -> alt.Chart:
+    """Seconds held correctly over time, with the target as a dashed line."""
+    data = pd.DataFrame(
+        [{"t": float(f["t"]), "held": float(f["hold"]["held"]), "state": f["hold"]["state"]} for f in thin(frames)],
+        columns=["t", "held", "state"],
+    )
+    target = float(frames[-1]["hold"].get("target") or 0.0) if frames else 0.0
+    line = alt.Chart(data).mark_line(color=OK_COLOUR, strokeWidth=2.5).encode(
+        x=alt.X("t:Q", title="time (s)"),
+        y=alt.Y("held:Q", title="seconds held", scale=alt.Scale(domain=[0, max(target, 1.0) * 1.05])),
+        tooltip=[alt.Tooltip("t:Q", format=".1f", title="time (s)"), alt.Tooltip("held:Q", format=".1f"),
+                 alt.Tooltip("state:N", title="timer")],
+    )
+    rule = alt.Chart(pd.DataFrame([{"target": target}])).mark_rule(strokeDash=[6, 4], color="#555555").encode(
+        y="target:Q", tooltip=[alt.Tooltip("target:Q", title="target (s)")]
+    )
+    return alt.layer(_periods_layer(correct_periods(frames)), line, rule).properties(height=height)
+
+
+def summary_rows(summary: dict[str, Any], header: dict[str, Any]) -> list[dict[str, Any]]:
+    """The summary's holds as table rows in plain words."""
+    rows = []
+    for hold in summary.get("holds", []):
+        name = header.get("stretches", {}).get(hold["stretch"], {}).get("name", hold["stretch"])
+        first = hold.get("time_to_first_correct_s")
+        rows.append({
+            "Stretch": name,
+            "Side": hold.get("side") or "—",
+            "Set": hold.get("rep", 1),
+            "Held correctly (s)": round(float(hold["held_s"]), 1),
+            "Target (s)": round(float(hold["target_s"]), 1),
+            "Completed": "yes" if hold.get("completed") else "no",
+            "Longest unbroken hold (s)": round(float(hold.get("longest_hold_s", 0.0)), 1),
+            "First correct after (s)": "never" if first is None else round(float(first), 1),
+            "Most frequent cues": "; ".join(f"{cue} ({sec:g} s)" for cue, sec in hold.get("top_cues", [])) or "—",
+        })
+    return rows
+
+
+def check_joints(stretch: Stretch, side: str | None, landmarks: Any) -> dict[str, tuple[int, ...]]:
+    """Landmark indices each check looks at, resolved like the engine does."""
+    near = nearer_side(landmarks) or "left"
+    context = BodyContext(working_side=side if stretch.has_sides else None, near_side=near)  # type: ignore[arg-type]
+    joints: dict[str, tuple[int, ...]] = {}
+    for check in stretch.checks:
+        names = tuple(dict.fromkeys(check.measurement.landmark_names() + check.visible))
+        try:
+            joints[check.id] = tuple(sorted({int(i) for n in names for i in resolve_point(n, context)}))
+        except ValueError:
+            joints[check.id] = ()
+    return joints
+
+
+def draw_skeleton(
+    record: dict[str, Any],
+    stretch: Stretch | None = None,
+    width: int = 640,
+    mirror: bool = False,
+) -> np.ndarray:
+    """One frame record's landmarks on a dark canvas (RGB); joints coloured by stored status."""
+    size = (record.get("landmarks") or {}).get("size") or [640, 480]
+    aspect = float(size[1]) / float(size[0]) if size[0] else 0.75
+    height = max(1, int(round(width * aspect)))
+    canvas = np.full((height, width, 3), 28, np.uint8)
+    unit = max(0.5, height / 480.0)
+    if not record.get("landmarks"):
+        _text(canvas, "nobody in view", (int(20 * unit), height // 2), 0.9 * unit, _UNSEEN_RGB)
+        return canvas
+    landmarks = landmarks_from_record(record["landmarks"], float(record.get("t", 0.0)))
+    xy = landmarks.image[:, :2] * np.array([width, height])
+    if mirror:
+        xy[:, 0] = width - xy[:, 0]
+    confident = landmarks.confidence() >= 0.3
+    colours: dict[int, tuple[int, int, int]] = {}
+    if stretch is not None:
+        statuses = {k: v.get("status") for k, v in record.get("checks", {}).items()}
+        joints = check_joints(stretch, record.get("side"), landmarks)
+        order = {"ok": 0, "not_visible": 1, "too_low": 2, "too_high": 2}
+        for check_id in sorted(statuses, key=lambda c: order.get(statuses[c] or "", 1)):
+            status = statuses[check_id]
+            colour = _OK_RGB if status == "ok" else _UNSEEN_RGB if status == "not_visible" else _WRONG_RGB
+            for joint in joints.get(check_id, ()):
+                colours[joint] = colour
+    for a, b in SKELETON_EDGES:
+        if not (confident[a] and confident[b]) or not np.isfinite(xy[[a, b]]).all():
+            continue
+        same = colours.get(a) is not None and colours.get(a) == colours.get(b)
+        colour = colours[a] if same else _BONE_RGB
+        p, q = tuple(np.round(xy[a]).astype(int)), tuple(np.round(xy[b]).astype(int))
+        cv2.line(canvas, p, q, colour, max(2, int(3 * unit)), cv2.LINE_AA)
+    for index, (x, y) in enumerate(xy):
+        if not np.isfinite([x, y]).all() or (index not in colours and (not confident[index] or index < 11)):
+            continue
+        radius = int((7 if index in colours else 3) * unit)
+        cv2.circle(canvas, (int(x), int(y)), radius, colours.get(index, _BONE_RGB), -1, cv2.LINE_AA)
+    verdict = "correct" if record.get("correct") else (record.get("cue") or "not correct")
+    hold = record.get("hold", {})
+    _text(canvas, f"t = {float(record.get('t', 0.0)):.1f} s   held {float(hold.get('held', 0.0)):.1f} / "
+                  f"{float(hold.get('target') or 0.0):g} s", (int(12 * unit), int(26 * unit)), 0.6 * unit, _BONE_RGB)
+    _text(canvas, verdict[:60], (int(12 * unit), height - int(16 * unit)), 0.65 * unit,
+          _OK_RGB if record.get("correct") else (255, 210, 80))
+    return canvas
+
+
+def _text(canvas: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour: tuple[int, int, int]) -> None:
+    """Outlined text, as on the live overlay."""
+    put_text(canvas, text, origin, scale, colour, 1)

@@ -1,0 +1,404 @@
+"""Live coach page: pick a routine or a stretch, start the camera, get coached.
+
+The video callback never touches Streamlit: it is `LiveCoach.process` of an
+object this script keeps in ``st.session_state`` (see `coach.ui.live`). The
+side panel is a fragment that re-runs four times a second while the camera is
+on and reads the coach's latest snapshot; the buttons call the coach's
+controls; what to say aloud is decided by `coach.ui.speech.SpeechPlanner`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from coach.routine import HoldResult, expand_slots
+from coach.session_log import SessionLogError, load_session_log
+from coach.stretches import Library, Routine, fill_sides
+from coach.ui import common, settings
+from coach.ui.live import LiveCoach, LiveSnapshot
+from coach.ui.speech import SpeechPlanner, speak_js
+from coach.ui.words import STATUS_ICON
+
+WEBRTC_KEY = "live-coach"
+PANEL_REFRESH_S = 0.25
+CONNECT_SLOW_S = 10.0
+NO_FRAMES_SLOW_S = 12.0
+STALLED_S = 3.0
+SPEECH_RESEND_S = 2.0
+SLOW_FPS = 4.0
+HOLD_STATE_WORDS = {
+    "waiting": "waiting for the correct pose",
+    "settling": "correct: starting to count",
+    "holding": "counting",
+    "paused": "paused: the pose is not correct",
+    "complete": "complete",
+}
+#: What the camera component says, in plain words (streamlit-webrtc's `Translations`).
+CAMERA_MESSAGES = {
+    "start": "Start",
+    "stop": "Stop",
+    "media_api_not_available": "This browser cannot use a camera on this page (it needs HTTPS, or "
+                               "localhost). The Review page can analyse a recorded video instead.",
+    "device_ask_permission": "Please allow the camera when the browser asks.",
+    "device_not_available": "No camera was found. Connect one and press Start again, or use the Review "
+                            "page with a recorded or sample video.",
+    "device_access_denied": "The browser blocked the camera. Allow it for this page (the icon left of the "
+                            "address bar) and press Start again, or use the Review page with a video.",
+}
+
+
+# ---------------------------------------------------------------- choosing
+
+
+def _choose(lib: Library, busy: bool) -> tuple[Routine, str | None, str | None]:
+    """The routine to run, the routine id for the log, and the side (single stretch, one side)."""
+    mode = st.radio("What would you like to do?", ["A routine", "One stretch"], horizontal=True,
+                    key="live_mode", disabled=busy)
+    if mode == "A routine":
+        ids = list(lib.routines)
+        default = ids.index("sciatica") if "sciatica" in ids else 0
+        routine_id = st.selectbox("Routine", ids, index=default, key="live_routine", disabled=busy,
+                                  format_func=lambda i: lib.routines[i].name)
+        routine = lib.routines[routine_id]
+        if routine.description:
+            st.caption(routine.description)
+        return routine, routine_id, None
+    ids = list(lib.stretches)
+    left, right = st.columns([2, 1])
+    with left:
+        stretch_id = st.selectbox("Stretch", ids, key="live_stretch", disabled=busy,
+                                  format_func=lambda i: lib.stretches[i].name)
+    stretch = lib.stretches[stretch_id]
+    side: str | None = None
+    with right:
+        if stretch.has_sides:
+            choice = st.selectbox("Side", ["both", "right", "left"], key="live_side", disabled=busy,
+                                  format_func=lambda s: "both sides (right first)" if s == "both" else f"{s} side only")
+            side = None if choice == "both" else choice
+    routine = common.stretch_routine(stretch, (side,) if side else None)
+    return routine, None, side
+
+
+def _plan(routine: Routine, lib: Library) -> None:
+    slots = expand_slots(routine, lib.stretches)
+    lines = [f"{i}. {slot.label}: hold {slot.hold_seconds:g} s"
+             + (f", then rest {slot.rest_seconds:g} s" if slot.rest_seconds and i < len(slots) else "")
+             for i, slot in enumerate(slots, 1)]
+    with st.expander(f"The plan: {len(slots)} hold{'s' if len(slots) != 1 else ''}, "
+                     f"{routine.countdown_seconds:g} s countdown before each", expanded=False):
+        st.markdown("\n".join(lines))
+
+
+def _instructions(lib: Library, stretch_id: str, side: str | None) -> None:
+    stretch = lib.stretches[stretch_id]
+    side_text = f" — {side} side" if side else ""
+    st.markdown(f"**How to do it: {stretch.name}{side_text}**")
+    st.markdown("\n".join(f"{i}. {fill_sides(step, side)}"  # type: ignore[arg-type]
+                          for i, step in enumerate(stretch.instructions, 1)))
+    st.markdown(f"**Camera:** {stretch.view_advice}")
+    if stretch.side_note and side:
+        st.caption(stretch.side_note)
+
+
+# ---------------------------------------------------------------- state
+
+
+def _coach(lib: Library, routine: Routine) -> LiveCoach:
+    coach = st.session_state.get("live_coach")
+    if coach is None:
+        coach = LiveCoach(routine, lib.stretches, log_dir=settings.sessions_dir())
+        st.session_state["live_coach"] = coach
+    return coach
+
+
+def _planner() -> SpeechPlanner:
+    planner = st.session_state.get("live_speech")
+    if planner is None:
+        planner = st.session_state["live_speech"] = SpeechPlanner()
+    return planner
+
+
+def _ice_servers() -> list[dict[str, Any]]:
+    try:
+        return settings.ice_servers(st.secrets)
+    except settings.SettingsError as error:
+        st.error(f"The ICE server setting is wrong and was ignored: {error}")
+        return []
+
+
+def _connection_times(playing: bool, signalling: bool) -> tuple[float | None, float | None]:
+    """Since when (monotonic) the component has been connecting / playing (script thread only)."""
+    now = time.monotonic()
+    state = st.session_state
+    if signalling and not playing:
+        state.setdefault("live_signalling_since", now)
+    else:
+        state.pop("live_signalling_since", None)
+    if playing:
+        state.setdefault("live_playing_since", now)
+    else:
+        state.pop("live_playing_since", None)
+    return state.get("live_signalling_since"), state.get("live_playing_since")
+
+
+# ---------------------------------------------------------------- panel
+
+
+def _checks(snap: LiveSnapshot) -> None:
+    """Every check of the current frame: ok / needs correcting / not seen, with value and target."""
+    lines = []
+    for row in snap.checks:
+        value = common.value_words(row.value, row.unit)
+        target = common.target_words(row.target_min, row.target_max, row.unit)
+        lines.append(f"{STATUS_ICON.get(row.status, '•')} {row.description} "
+                     f"<span style='color:#888'>({value}; target: {target})</span>")
+    if lines:
+        st.markdown("  \n".join(lines), unsafe_allow_html=True)
+
+
+def _now_box(snap: LiveSnapshot) -> None:
+    if snap.done:
+        st.success(("Session ended." if snap.stopped else "Routine complete. Well done.")
+                   + " Your summary and the session log are below.")
+        return
+    step = f"Hold {min(snap.slot_index + 1, snap.slot_count)} of {snap.slot_count}: {snap.slot_label}"
+    st.markdown(f"**{step}**")
+    if snap.phase == "countdown":
+        st.info(f"Get into position. Starting in {max(1, int(snap.phase_remaining_s + 0.999))} s")
+        if snap.cue:
+            st.markdown(f"Cue: **{snap.cue}**")
+    elif snap.phase == "rest":
+        st.info(f"{snap.instruction} ({snap.phase_remaining_s:.0f} s)")
+    elif snap.correct:
+        st.success(f"Good. Hold it: {max(0.0, snap.target_s - snap.held_s):.0f} s to go")
+    else:
+        st.warning(snap.cue or "Get into position")
+    if snap.phase in ("countdown", "hold") and snap.target_s > 0:
+        fraction = min(1.0, snap.held_s / snap.target_s)
+        st.progress(fraction, text=f"{snap.held_s:.1f} s held of {snap.target_s:.0f} s · "
+                                   f"{HOLD_STATE_WORDS.get(snap.hold_state or '', snap.hold_state or '')}")
+    if snap.people_in_view > 1:
+        st.caption("Someone else is in view: the coach keeps following the same person.")
+
+
+def _controls(coach: LiveCoach, snap: LiveSnapshot, active: bool) -> None:
+    running = active and snap.started and not snap.done
+    cols = st.columns(3)
+    cols[0].button("Skip", on_click=coach.skip, disabled=not running, width="stretch", key="live_skip",
+                   help="Give up this hold and go to the next")
+    cols[1].button("Repeat", on_click=coach.repeat, disabled=not running, width="stretch", key="live_repeat",
+                   help="Start this hold again from its countdown")
+    cols[2].button("Stop", on_click=coach.stop, disabled=not running, width="stretch", key="live_stop",
+                   help="End the routine now and see the summary")
+    if active and snap.done:
+        st.button("Start the routine again", on_click=coach.restart, type="primary", width="stretch",
+                  key="live_restart")
+
+
+def _speak(snap: LiveSnapshot, voice: bool) -> None:
+    planner = _planner()
+    if st.session_state.get("live_speech_session") != snap.session_id:
+        st.session_state["live_speech_session"] = snap.session_id
+        planner.reset()
+    now = time.monotonic()
+    text = planner.update(snap, now)
+    if text and voice:
+        count = st.session_state.get("live_speech_count", 0) + 1
+        st.session_state["live_speech_count"] = count
+        st.session_state["live_speech_last"] = (count, text, now)
+    # The newest sentence is rendered for a few seconds, not just once: a run can be cut short by
+    # a rerun before its elements reach the browser. The snippet speaks each id only once.
+    last = st.session_state.get("live_speech_last")
+    if voice and last is not None and now - last[2] < SPEECH_RESEND_S:
+        st.html(f"<div style='display:none' data-said='{last[0]}'></div>{speak_js(last[1], last[0])}",
+                unsafe_allow_javascript=True)
+
+
+def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bool) -> None:
+    snap = coach.snapshot()
+    playing = ctx is not None and bool(ctx.state.playing)
+    signalling = ctx is not None and bool(ctx.state.signalling)
+    signalling_since, playing_since = _connection_times(playing, signalling)
+    now = time.monotonic()
+    live = playing and snap.stream_active and snap.started
+    # Two moments need the whole page, not just this panel: a session starts (the choices above
+    # are locked) and a session ends (the summary and the download appear below).
+    if live and not snap.done and st.session_state.get("live_locked_for") != snap.session_id:
+        st.session_state["live_locked_for"] = snap.session_id
+        st.rerun()
+    if snap.done and snap.session_id and st.session_state.get("live_summary_for") != snap.session_id:
+        st.session_state["live_summary_for"] = snap.session_id
+        st.session_state["live_last_done"] = snap
+        st.rerun()
+
+    if snap.error and playing:
+        st.error(f"The coach hit a problem and is not judging frames: {snap.error}")
+    if live:
+        _now_box(snap)
+        _checks(snap)
+        if now - snap.updated_at > STALLED_S:
+            st.warning("No new frames for a few seconds: the camera or the connection has stalled. "
+                       "Press STOP and START again if it does not recover.")
+        if snap.frames > 60 and 0 < snap.fps < SLOW_FPS:
+            st.warning(f"Only {snap.fps:.0f} frames a second are being coached: the hold timer needs a steady "
+                       "picture. Close other programs, or choose the light pose model (stop first).")
+        size = f" · {snap.frame_size[0]}×{snap.frame_size[1]}" if snap.frame_size else ""
+        st.caption(f"{snap.fps:.0f} frames/s coached{size} · pose model {snap.model_ms:.0f} ms, "
+                   f"whole frame {snap.frame_ms:.0f} ms · {snap.t:.0f} s into the session")
+    elif playing:
+        st.info("Waiting for the camera… (loading the pose model; the first frames take a second)")
+        if playing_since is not None and now - playing_since > NO_FRAMES_SLOW_S:
+            st.warning("No video is arriving from the camera. Check that no other program is using it, "
+                       "then press STOP and START again.")
+    elif signalling:
+        st.info("Connecting to the camera…")
+        if signalling_since is not None and now - signalling_since > CONNECT_SLOW_S:
+            st.warning(
+                "The connection is taking longer than expected. On this computer it should take a "
+                "second; on a server reached over the internet it may need a TURN server "
+                f"(setting `{settings.ICE_ENV}`). You can still analyse a recorded video on the Review page."
+            )
+    else:
+        st.info("Waiting for the camera… Press **START** under the video and allow the camera when "
+                "the browser asks.")
+    _controls(coach, snap, playing)
+
+    st.divider()
+    if live and snap.stretch_id and not snap.done:
+        _instructions(lib, snap.stretch_id, snap.side)
+    else:
+        slot = expand_slots(routine, lib.stretches)[0]
+        _instructions(lib, slot.stretch.id, slot.side)
+    if live:
+        _speak(snap, voice)  # last: the (invisible) speech element never moves the panel
+
+
+# ---------------------------------------------------------------- summary
+
+
+def _results_table(results: tuple[HoldResult, ...], lib: Library) -> pd.DataFrame:
+    rows = []
+    for r in results:
+        stretch = lib.stretches.get(r.stretch_id)
+        outcome = "completed" if r.completed else "ended early" if r.skipped else "not finished"
+        rows.append({
+            "Stretch": stretch.name if stretch else r.stretch_id,
+            "Side": r.side or "—",
+            "Held correctly (s)": round(r.held_s, 1),
+            "Target (s)": round(r.target_s, 1),
+            "Result": outcome,
+            "Longest unbroken hold (s)": round(r.longest_run_s, 1),
+            "First correct after (s)": "never" if r.time_to_first_correct_s is None
+            else round(r.time_to_first_correct_s, 1),
+            "Most frequent cues": "; ".join(f"{c} ({s:g} s)" for c, s in r.top_cues) or "—",
+        })
+    return pd.DataFrame(rows)
+
+
+def _summary(lib: Library) -> None:
+    snap: LiveSnapshot | None = st.session_state.get("live_last_done")
+    if snap is None:
+        return
+    st.divider()
+    st.subheader("Your last session")
+    if snap.results:
+        st.dataframe(_results_table(snap.results, lib), hide_index=True, width="stretch")
+    else:
+        st.info("No hold was started in that session.")
+    if snap.log_path and Path(snap.log_path).is_file():
+        path = Path(snap.log_path)
+        st.download_button("Download the session log (.jsonl)", data=path.read_bytes, file_name=path.name,
+                           mime="application/jsonl", key="live_download_log")
+        st.caption(f"Saved on this computer as `{path}`. It holds landmarks, measurements and hold "
+                   "times, never video: send it to your therapist, who can open it on the Review page.")
+        if st.toggle("Show the timelines of this session", key="live_show_timelines"):
+            try:
+                log = load_session_log(path)
+            except SessionLogError as error:
+                st.warning(f"The session log could not be read back: {error}")
+                return
+            from coach.ui.review_page import render_log_report
+
+            render_log_report(log, key="live_report", replay=False)
+
+
+# ---------------------------------------------------------------- page
+
+
+def _camera(coach: LiveCoach) -> Any:
+    """The WebRTC component (None, with a plain message, if it cannot run here)."""
+    try:
+        return webrtc_streamer(
+            key=WEBRTC_KEY,
+            mode=WebRtcMode.SENDRECV,
+            video_frame_callback=coach.process,
+            on_video_ended=coach.on_stream_ended,
+            async_processing=True,
+            rtc_configuration={"iceServers": _ice_servers()},
+            media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
+            video_html_attrs={"autoPlay": True, "controls": False, "muted": True,
+                              "style": {"width": "100%"}},
+            translations=CAMERA_MESSAGES,
+        )
+    except Exception as error:  # noqa: BLE001 - the rest of the page still helps
+        st.error(f"The camera component could not start here ({type(error).__name__}: {error}). "
+                 "The Review page can still analyse a recorded video.")
+        return None
+
+
+def render() -> None:
+    st.title("Live coach")
+    common.health_note(compact=True)
+    lib = common.library()
+    coach_existing: LiveCoach | None = st.session_state.get("live_coach")
+    busy = coach_existing is not None and coach_existing.busy
+    # Everything whose layout can change between runs sits in one container, so the camera
+    # component below keeps its place in the page (a moved component is remounted and its
+    # stream dropped).
+    with st.container():
+        routine, log_routine_id, log_side = _choose(lib, busy)
+
+        options = st.columns(3)
+        mirror = options[0].toggle("Mirror the picture", value=True, key="live_mirror",
+                                   help="Show yourself like in a mirror. Left and right in the coaching "
+                                        "always mean your own left and right.")
+        voice = options[1].toggle("Speak the cues", value=True, key="live_voice",
+                                  help="The browser reads out one cue at a time, and milestones "
+                                       "such as '10 seconds left'.")
+        model = options[2].selectbox("Pose model", ["full", "lite"], key="live_model", disabled=busy,
+                                     format_func=lambda m: "accurate (full)" if m == "full" else "light (lite, less CPU)")
+
+        coach = _coach(lib, routine)
+        if busy:
+            st.caption("A session is running: press Stop (or stop the camera) to change the routine or the model.")
+            coach.configure(mirror=mirror)
+        else:
+            coach.configure(routine, log_routine_id=log_routine_id, log_side=log_side, model=model, mirror=mirror)
+        _plan(coach.routine if busy else routine, lib)
+
+    video_col, panel_col = st.columns([3, 2], gap="medium")
+    with video_col:
+        ctx = _camera(coach)
+        with st.expander("Camera not working? (an error above the video, or stuck connecting)"):
+            st.markdown(
+                "- **NotAllowedError** (or nothing happens): the browser blocked the camera. Allow it for this "
+                "page (the icon at the left of the address bar), then press START again.\n"
+                "- **NotFoundError**: no camera was found. Connect one, or check it is switched on.\n"
+                "- **NotReadableError**: another program is using the camera. Close it and press START again.\n"
+                "- **Stuck on connecting:** on this computer it connects in about a second. Over the internet "
+                f"the server may need a TURN server (`{settings.ICE_ENV}`), and the page must be served over "
+                "HTTPS.\n"
+                "- **No camera at all?** Try the coach on a recorded video: the Review page analyses your own "
+                "clip or one of the sample videos."
+            )
+            st.page_link("coach/ui/pages/review.py", label="Go to the Review page", icon="🎞️")
+    with panel_col:
+        active = ctx is not None and bool(ctx.state.playing or ctx.state.signalling)
+        st.fragment(_panel, run_every=PANEL_REFRESH_S if active else None)(coach, ctx, lib, routine, voice)
+    _summary(lib)

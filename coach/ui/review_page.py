@@ -1,0 +1,347 @@
+"""Review page: analyse a recorded video, or open a session log (a therapist's view)."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from coach.analyze import AnalysisResult, analyze_video
+from coach.session_log import SessionLog, SessionLogError, load_session_log
+from coach.sources import VIDEO_SUFFIXES, VideoError, VideoFileSource
+from coach.summary import summarize
+from coach.ui import charts, common, settings
+from coach.ui.words import STATUS_ICON
+
+LOGGER = logging.getLogger(__name__)
+SUFFIX_LIST = ", ".join(s.lstrip(".") for s in VIDEO_SUFFIXES)
+
+
+# ---------------------------------------------------------------- files
+
+
+def _upload_dir() -> Path:
+    """A private temporary folder for this browser session's uploads."""
+    folder = st.session_state.get("_review_upload_dir")
+    if folder is None or not Path(folder).is_dir():
+        folder = tempfile.mkdtemp(prefix="stretch-coach-upload-")
+        st.session_state["_review_upload_dir"] = folder
+    return Path(folder)
+
+
+def _safe_name(name: str, default: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]+", "_", Path(name).name).strip(" .")
+    return cleaned or default
+
+
+def _save_upload(uploaded: Any, default_name: str) -> Path:
+    """Write an uploaded file to disk once (the same upload is not written again on reruns)."""
+    folder = _upload_dir() / str(getattr(uploaded, "file_id", "upload"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / _safe_name(uploaded.name, default_name)
+    if not path.exists():
+        path.write_bytes(uploaded.getvalue())
+    return path
+
+
+def _plain_message(error: Exception, path: Path | None) -> str:
+    """The error's message with our temporary path replaced by the file's own name."""
+    message = str(error)
+    if path is not None:
+        message = message.replace(str(path), path.name)
+    return message
+
+
+def check_video_upload(uploaded: Any) -> tuple[Path | None, str | None]:
+    """Validate an uploaded video by name, size and by opening it. Returns (path, error)."""
+    name = uploaded.name
+    suffix = Path(name).suffix.lower()
+    if suffix not in VIDEO_SUFFIXES:
+        return None, (
+            f"“{name}” is not a video this app can read. Upload a video file ({SUFFIX_LIST})."
+        )
+    size_mb = uploaded.size / 1e6
+    if size_mb > settings.MAX_UPLOAD_MB:
+        return None, (
+            f"“{name}” is {size_mb:.0f} MB; the limit is {settings.MAX_UPLOAD_MB} MB. "
+            "Trim the video to the stretch itself, or export it at a lower resolution."
+        )
+    path = _save_upload(uploaded, "video" + suffix)
+    try:
+        VideoFileSource(path)
+    except VideoError as error:
+        return None, f"“{name}” cannot be used: {_plain_message(error, path).removeprefix(path.name + ': ')}"
+    return path, None
+
+
+# ---------------------------------------------------------------- report (shared)
+
+
+def render_log_report(log: SessionLog, key: str, replay: bool) -> None:
+    """Summary table, timelines per hold and (optionally) the landmark-only replay."""
+    header = log.header
+    frames = log.frames
+    summary = summarize(frames) if frames else (log.summary or {"holds": []})
+    rows = charts.summary_rows(summary, header)
+    st.subheader("Summary")
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.info("No hold was started in this session (only the countdown or nothing at all was recorded).")
+    groups = charts.hold_groups(frames)
+    if not groups:
+        return
+    st.subheader("Timelines")
+    labels = [g.label(header) for g in groups]
+    index = 0
+    if len(groups) > 1:
+        index = st.selectbox("Hold", range(len(groups)), format_func=lambda i: labels[i], key=f"{key}_hold")
+    group = groups[index]
+    st.caption(
+        "Shading behind each line: green while the whole pose was correct, red while it was not, "
+        "grey during the countdown. The blue band is the target range of that measurement."
+    )
+    infos = charts.check_infos(header, group.stretch_id)
+    target = group.frames[-1]["hold"].get("target") or 0
+    charts_to_draw = [(f"Hold timer: seconds held correctly (target {target:g} s)", charts.hold_chart(group.frames))]
+    charts_to_draw += [(charts.check_title(info, group.side), charts.check_chart(group.frames, info, group.side))
+                       for info in infos]
+    for start in range(0, len(charts_to_draw), 2):
+        columns = st.columns(2)
+        for column, (title, chart) in zip(columns, charts_to_draw[start:start + 2]):
+            with column:
+                st.markdown(f"**{title}**")
+                st.altair_chart(chart, width="stretch")
+    if replay:
+        _replay(group, header, key)
+
+
+def _replay(group: charts.HoldGroup, header: dict[str, Any], key: str) -> None:
+    st.subheader("Skeleton replay")
+    st.caption(
+        "Drawn from the stored landmarks only (the log never contains video). Joints are coloured by "
+        "what was judged at that moment: green ok, red needs correcting, grey not seen."
+    )
+    frames = group.frames
+    times = [float(f["t"]) for f in frames]
+    if len(times) < 2:
+        chosen = 0
+    else:
+        t = st.slider("Time (s)", min_value=times[0], max_value=times[-1], value=times[0],
+                      step=0.1, format="%.1f", key=f"{key}_replay_t_{group.stretch_id}_{group.side}_{group.rep}")
+        chosen = min(bisect.bisect_left(times, t), len(times) - 1)
+        if chosen > 0 and abs(times[chosen - 1] - t) < abs(times[chosen] - t):
+            chosen -= 1
+    mirror = st.toggle("Mirror (as the person saw themselves)", value=header.get("source") == "live",
+                       key=f"{key}_replay_mirror")
+    stretch = common.library().stretches.get(group.stretch_id)
+    picture = charts.draw_skeleton(frames[chosen], stretch, width=640, mirror=mirror)
+    left, right = st.columns([3, 2])
+    with left:
+        st.image(picture, caption=f"{group.label(header)} at {times[chosen]:.1f} s", width="stretch")
+    with right:
+        record = frames[chosen]
+        st.markdown(f"**Pose:** {'correct' if record.get('correct') else 'not correct'}")
+        if record.get("cue"):
+            st.markdown(f"**Cue shown:** {record['cue']}")
+        infos = {i["id"]: i for i in charts.check_infos(header, group.stretch_id)}
+        checks = record.get("checks", {})
+        order = [c for c in infos if c in checks] + [c for c in checks if c not in infos]  # the file's order
+        for check_id in order:
+            check = checks[check_id]
+            info = infos.get(check_id, {"description": check_id, "unit": ""})
+            mark = STATUS_ICON.get(check.get("status"), "•")
+            st.markdown(f"{mark} {charts.describe(info.get('description', check_id), group.side)}: "
+                        f"{common.value_words(check.get('value'), info.get('unit') or '')}")
+        if stretch is None:
+            st.caption("This stretch is not in this app's library, so the joints are not coloured.")
+
+
+def _header_caption(log: SessionLog) -> None:
+    header = log.header
+    source = header.get("source", "?")
+    what = "live session" if source == "live" else f"analysis of {source.removeprefix('video:')}"
+    routine = header.get("routine")
+    names = ", ".join(s.get("name", k) for k, s in header.get("stretches", {}).items())
+    st.markdown(
+        f"**{what.capitalize()}**, started {header.get('started', '?')} · "
+        f"{'routine ' + routine if routine else names} · {len(log.frames)} frames · model {header.get('model', '?')}"
+    )
+
+
+# ---------------------------------------------------------------- video tab
+
+
+def _progress_callback(bar: Any, two_passes: bool) -> Any:
+    shown = {"pct": -1}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        fraction = min(1.0, done / total) if total else 0.0
+        if two_passes:
+            fraction = fraction / 2 if stage == "pose" else 0.5 + fraction / 2
+        pct = int(fraction * 100)
+        if pct != shown["pct"]:
+            shown["pct"] = pct
+            label = "Finding the pose in each frame" if stage == "pose" else "Judging and drawing"
+            bar.progress(fraction, text=f"{label}… {pct}%")
+
+    return progress
+
+
+def _video_tab() -> None:
+    lib = common.library()
+    source = st.radio("Video", ["Upload a video", "Use a sample video"], horizontal=True, key="review_source")
+    path: Path | None = None
+    if source == "Upload a video":
+        uploaded = st.file_uploader(
+            f"A video of the stretch ({SUFFIX_LIST}; up to {settings.MAX_UPLOAD_MB} MB)",
+            key="review_upload",  # any type: checked below, with a message in our own words
+        )
+        if uploaded is not None:
+            path, error = check_video_upload(uploaded)
+            if error:
+                st.error(error)
+    else:
+        samples = settings.sample_videos()
+        if not samples:
+            st.info("There are no sample videos yet (the `sample_videos/` folder is empty). "
+                    "Upload a video of your own instead.")
+        else:
+            chosen = st.selectbox("Sample video", samples, format_func=lambda p: p.name, key="review_sample")
+            path = Path(chosen)
+    if path is not None:
+        try:
+            info = VideoFileSource(path).info
+            st.caption(f"{path.name}: {info.width}×{info.height}, {info.duration_s:.1f} s at {info.fps:.0f} fps")
+        except VideoError as error:
+            st.error(_plain_message(error, path))
+            path = None
+
+    what = st.radio("Judge it as", ["One stretch", "A routine"], horizontal=True, key="review_what")
+    stretch_id = routine_id = None
+    side = "auto"
+    if what == "One stretch":
+        ids = list(lib.stretches)
+        left, right = st.columns([2, 1])
+        with left:
+            stretch_id = st.selectbox("Stretch", ids, format_func=lambda i: lib.stretches[i].name,
+                                      key="review_stretch")
+        with right:
+            has_sides = lib.stretches[stretch_id].has_sides
+            side = st.selectbox("Side", ["auto", "right", "left"], key="review_side", disabled=not has_sides,
+                                format_func=lambda s: "detect it" if s == "auto" else f"{s} side",
+                                help="Which leg is being stretched; 'detect it' decides from the whole video.")
+    else:
+        ids = list(lib.routines)
+        routine_id = st.selectbox("Routine", ids, format_func=lambda i: lib.routines[i].name, key="review_routine")
+
+    if st.button("Analyse", type="primary", disabled=path is None, key="review_go"):
+        assert path is not None
+        two_passes = stretch_id is not None and side == "auto" and lib.stretches[stretch_id].has_sides
+        bar = st.progress(0.0, text="Starting…")
+        try:
+            result = analyze_video(
+                path, stretch_id=stretch_id, side=side if stretch_id else "auto", routine_id=routine_id,
+                out_dir=settings.analyses_dir(), library=lib, progress=_progress_callback(bar, two_passes),
+            )
+        except (VideoError, SessionLogError, ValueError, OSError) as error:
+            bar.empty()
+            st.session_state.pop("review_result", None)
+            st.error(f"The video could not be analysed: {_plain_message(error, path)}")
+        except Exception as error:  # noqa: BLE001 - never a traceback on the page
+            LOGGER.exception("analysis failed")
+            bar.empty()
+            st.session_state.pop("review_result", None)
+            st.error(f"The analysis failed unexpectedly ({type(error).__name__}: {error}).")
+        else:
+            bar.empty()
+            st.session_state["review_result"] = (str(path), result)
+    stored: tuple[str, AnalysisResult] | None = st.session_state.get("review_result")
+    if stored is not None and path is not None and stored[0] == str(path):
+        _show_analysis(stored[1])
+
+
+def _show_analysis(result: AnalysisResult) -> None:
+    outputs = result.outputs
+    st.divider()
+    side = f", {result.side} side" if result.side else ""
+    st.success(f"Analysed {result.frames} frames ({result.duration_s:.1f} s){side}; "
+               f"a person was found in {result.frames_with_person} of them.")
+    try:
+        log = load_session_log(outputs.session_log)
+    except SessionLogError as error:
+        st.error(_plain_message(error, outputs.session_log))
+        return
+    left, right = st.columns([3, 2])
+    with left:
+        if outputs.video.is_file():
+            st.video(str(outputs.video))
+            if result.video_codec != "h264":
+                st.caption("This video was saved as MPEG-4 (no H.264 encoder here): if it does not play "
+                           "in the browser, download it and open it in a video player.")
+    with right:
+        st.markdown("**Downloads**")
+        _download(outputs.session_log, "Session log (.jsonl)", "application/jsonl", "dl_log")
+        _download(outputs.measurements_csv, "Measurements (.csv)", "text/csv", "dl_csv")
+        _download(outputs.video, "Annotated video (.mp4)", "video/mp4", "dl_video")
+        st.caption("The session log holds landmarks, measurements and hold times, never video: "
+                   "it is the file to send to a therapist.")
+    render_log_report(log, key="analysis", replay=False)
+
+
+def _download(path: Path, label: str, mime: str, key: str) -> None:
+    if path.is_file():
+        # Deferred: the file is read when the button is clicked, not on every rerun.
+        st.download_button(label, data=path.read_bytes, file_name=path.name, mime=mime, key=key,
+                           width="stretch")
+
+
+# ---------------------------------------------------------------- log tab
+
+
+def _log_tab() -> None:
+    st.markdown("Open the session log a patient sent you (`.jsonl`), or one of your own sessions. "
+                "The file is checked line by line: an edited or damaged file is refused.")
+    recent = sorted(settings.sessions_dir().glob("*.jsonl"), reverse=True) if settings.sessions_dir().is_dir() else []
+    options = ["Upload a file"] + (["One of my live sessions"] if recent else [])
+    source = st.radio("Session log", options, horizontal=True, key="log_source")
+    recover = st.checkbox("Accept a log that stops early (a session that crashed or is still running)",
+                          key="log_recover")
+    path: Path | None = None
+    if source == "Upload a file":
+        # Any file name: the content is what is checked (a renamed log still opens).
+        uploaded = st.file_uploader("Session log (.jsonl)", key="log_upload")
+        if uploaded is not None:
+            path = _save_upload(uploaded, "session.jsonl")
+    else:
+        path = st.selectbox("Live session", recent, format_func=lambda p: p.name, key="log_recent")
+    if path is None:
+        return
+    try:
+        log = load_session_log(path, allow_incomplete=recover)
+    except SessionLogError as error:
+        st.error(f"This session log cannot be opened: {_plain_message(error, path)}")
+        return
+    if not log.complete:
+        st.warning(f"Incomplete log: {log.problem}. Everything up to that point is shown.")
+    _header_caption(log)
+    render_log_report(log, key="log", replay=True)
+
+
+# ---------------------------------------------------------------- page
+
+
+def render() -> None:
+    st.title("Review")
+    common.health_note(compact=True)
+    video_tab, log_tab = st.tabs(["Analyse a video", "Open a session log"])
+    with video_tab:
+        _video_tab()
+    with log_tab:
+        _log_tab()

@@ -1,0 +1,118 @@
+"""App settings: where files go, which pose model, ICE servers for WebRTC.
+
+Every setting has a default that works on a laptop (localhost needs no ICE
+servers); environment variables, and for ICE servers also
+`.streamlit/secrets.toml`, change them for a deployment:
+
+    STRETCH_COACH_DATA_DIR      base folder (default ~/.stretch_coach): live
+                                session logs go to <base>/sessions, video
+                                analyses to <base>/analyses
+    STRETCH_COACH_MODEL         pose model: full (default), lite or a .task path
+    STRETCH_COACH_ICE_SERVERS   JSON list of RTCIceServer objects, e.g.
+                                [{"urls": ["stun:stun.l.google.com:19302"]},
+                                 {"urls": "turn:turn.example.org:3478",
+                                  "username": "u", "credential": "p"}]
+    secrets.toml: ice_servers = [...]   (same shape; the env var wins)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+DATA_DIR_ENV = "STRETCH_COACH_DATA_DIR"
+ICE_ENV = "STRETCH_COACH_ICE_SERVERS"
+ICE_SECRET_KEY = "ice_servers"
+#: Largest video the Review page accepts (also `server.maxUploadSize` in .streamlit/config.toml).
+MAX_UPLOAD_MB = 200
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SAMPLE_VIDEOS_DIR = PROJECT_DIR / "sample_videos"
+IMAGES_DIR = PROJECT_DIR / "docs" / "images"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names the setting."""
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get(DATA_DIR_ENV) or Path.home() / ".stretch_coach").expanduser()
+
+
+def sessions_dir() -> Path:
+    """Where the live coach writes session logs."""
+    return data_dir() / "sessions"
+
+
+def analyses_dir() -> Path:
+    """Where the Review page writes the results of analysed videos."""
+    return data_dir() / "analyses"
+
+
+def parse_ice_servers(value: Any, where: str) -> list[dict[str, Any]]:
+    """Validate a list of RTCIceServer dicts (JSON text or already parsed)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise SettingsError(f"{where}: not valid JSON ({error.msg})") from None
+    if isinstance(value, Mapping):
+        value = [value]
+    if not isinstance(value, list):
+        raise SettingsError(f"{where}: must be a list of ICE servers")
+    servers = []
+    for i, server in enumerate(value, start=1):
+        if not isinstance(server, Mapping) or "urls" not in server:
+            raise SettingsError(f"{where}: server {i} needs 'urls'")
+        urls = server["urls"]
+        if isinstance(urls, str):
+            urls = [urls]
+        if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+            raise SettingsError(f"{where}: server {i}: 'urls' must be a URL or a list of URLs")
+        if not all(u.startswith(("stun:", "stuns:", "turn:", "turns:")) for u in urls):
+            raise SettingsError(f"{where}: server {i}: URLs must start with stun:, stuns:, turn: or turns:")
+        entry: dict[str, Any] = {"urls": list(urls)}
+        for key in ("username", "credential"):
+            if key in server:
+                entry[key] = str(server[key])
+        servers.append(entry)
+    return servers
+
+
+def ice_servers(secrets: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """ICE servers for WebRTC: empty (localhost) unless configured."""
+    environ = os.environ if environ is None else environ
+    if environ.get(ICE_ENV, "").strip():
+        return parse_ice_servers(environ[ICE_ENV], ICE_ENV)
+    if secrets is not None:
+        try:
+            configured = secrets.get(ICE_SECRET_KEY)
+        except Exception:  # noqa: BLE001 - no secrets.toml at all is the normal case
+            configured = None
+        if configured:
+            return parse_ice_servers(_plain(configured), f"secrets.toml {ICE_SECRET_KEY}")
+    return []
+
+
+def _plain(value: Any) -> Any:
+    """Streamlit's secrets are read-only mapping types: turn them into dicts/lists."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def sample_videos(folder: Path | None = None) -> list[Path]:
+    """The sample clips shipped with the app (may be none yet)."""
+    folder = folder or SAMPLE_VIDEOS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".mp4", ".mov", ".webm", ".m4v") and p.is_file())
+
+
+def stretch_image(stretch_id: str, folder: Path | None = None) -> Path | None:
+    """A rendered picture of the correct pose, if one exists."""
+    path = (folder or IMAGES_DIR) / f"{stretch_id}.png"
+    return path if path.is_file() else None

@@ -1,0 +1,81 @@
+"""Stretches page: every stretch in `poses/`, in plain words."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from coach.stretches import Stretch, fill_sides
+from coach.ui import common, settings
+
+VIEW_WORDS = {
+    "front": "Face the camera (front view)",
+    "side": "Side-on to the camera",
+    "either": "Front or side view",
+}
+
+
+def _cues(stretch: Stretch, side: str | None) -> list[str]:
+    """The coach's corrections for this stretch: the common mistakes, one per line."""
+    cues = []
+    for check in sorted(stretch.checks, key=lambda c: c.priority):
+        for cue in (check.cue_low, check.cue_high):
+            if cue:
+                cues.append(fill_sides(cue, side))  # type: ignore[arg-type]
+    return list(dict.fromkeys(cues))
+
+
+def render_stretch(stretch: Stretch) -> None:
+    side = "right" if stretch.has_sides else None
+    st.header(stretch.name, anchor=stretch.id)
+    st.markdown(stretch.summary)
+    picture = settings.stretch_image(stretch.id)
+    info, text = st.columns([2, 3]) if picture else (None, st.container())
+    if picture and info is not None:
+        with info:
+            st.image(str(picture), caption=f"{stretch.name}: the correct pose", width="stretch")
+    with text:
+        facts = [f"**Camera:** {VIEW_WORDS.get(stretch.view, stretch.view)}",
+                 f"**Hold:** {stretch.hold_seconds:g} s"
+                 + (f" × {stretch.reps}" if stretch.reps > 1 else "")
+                 + (", each side" if stretch.has_sides else "")]
+        st.markdown(" · ".join(facts))
+        st.markdown(f"**Where to put the camera.** {stretch.view_advice}")
+        steps_title = "**How to do it**" + (" (shown for the right side; swap left and right for the other)"
+                                            if stretch.has_sides else "")
+        st.markdown(steps_title)
+        st.markdown("\n".join(f"{i}. {fill_sides(step, side)}"  # type: ignore[arg-type]
+                              for i, step in enumerate(stretch.instructions, 1)))
+        if stretch.side_note:
+            st.caption(stretch.side_note)
+    for caution in stretch.cautions:
+        st.warning(caution, icon="⚠️")
+    st.markdown("**What the coach checks**")
+    rows = []
+    for check in sorted(stretch.checks, key=lambda c: c.priority):
+        target = common.target_words(check.target.min, check.target.max, check.unit)
+        rows.append(
+            f"- **{fill_sides(check.description, side)}** — target: {target}"  # type: ignore[arg-type]
+            + ("" if check.required else " *(advice only: does not stop the timer)*")
+            + (f"  \n  <small>Why: {check.why}</small>" if check.why else "")
+        )
+    st.markdown("\n".join(rows), unsafe_allow_html=True)
+    mistakes = _cues(stretch, side)
+    if mistakes:
+        st.markdown("**Common mistakes, and what the coach will say**")
+        st.markdown("\n".join(f"- “{cue}”" for cue in mistakes))
+
+
+def render() -> None:
+    st.title("Stretches")
+    common.health_note(compact=True)
+    lib = common.library()
+    st.markdown(
+        "Every stretch the coach knows, what it checks and why. The hold timer counts only while "
+        "every check is met. Routines: "
+        + "; ".join(f"**{r.name}** ({r.description})" if r.description else f"**{r.name}**"
+                    for r in lib.routines.values())
+    )
+    st.markdown(" · ".join(f"[{s.name}](#{s.id})" for s in lib.stretches.values()))
+    for stretch in lib.stretches.values():
+        st.divider()
+        render_stretch(stretch)

@@ -1,0 +1,55 @@
+"""Measurements and targets in plain words (no Streamlit here)."""
+
+from __future__ import annotations
+
+#: Measurement units in plain words (the engine's units are "°" or "× <scale>").
+_UNIT_WORDS = {
+    "× torso": "trunk lengths",
+    "× hip width": "hip widths",
+    "× shoulder width": "shoulder widths",
+    "× working thigh": "thigh lengths",
+    "× other thigh": "thigh lengths",
+}
+
+
+def unit_words(unit: str) -> str:
+    return _UNIT_WORDS.get(unit, unit.replace("× ", "").strip())
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if abs(value) >= 1 or value == 0 else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def target_words(minimum: float | None, maximum: float | None, unit: str) -> str:
+    """"between 15 and 75°", "at least 0.28 trunk lengths", "at most 25°"."""
+    words = unit_words(unit)
+    sep = "" if words == "°" else " "
+
+    def with_unit(value: float) -> str:
+        return f"{_number(value)}{sep}{words}".strip()
+
+    if minimum is not None and maximum is not None:
+        return f"between {_number(minimum)} and {with_unit(maximum)}"
+    if minimum is not None:
+        return f"at least {with_unit(minimum)}"
+    if maximum is not None:
+        return f"at most {with_unit(maximum)}"
+    return "any"
+
+
+def value_words(value: float | None, unit: str) -> str:
+    if value is None:
+        return "not seen"
+    words = unit_words(unit)
+    if words == "°":
+        return f"{value:.0f}°"
+    return f"{value:.2f} {words}".strip()
+
+
+#: Check status as a Streamlit markdown icon (Material icons ship with Streamlit: no emoji font needed).
+STATUS_ICON = {
+    "ok": ":green[:material/check_circle:]",
+    "too_low": ":red[:material/cancel:]",
+    "too_high": ":red[:material/cancel:]",
+    "not_visible": ":gray[:material/visibility_off:]",
+}

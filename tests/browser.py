@@ -1,0 +1,217 @@
+"""Harness for real-browser tests: a Streamlit server, Debian's Chromium, a fake camera.
+
+* `write_y4m`: a fake camera clip Chrome can play (`--use-file-for-fake-video-capture`):
+  YUV4MPEG2 with a `C420jpeg` header and I420 frames; Chrome loops it.
+* `camera_clip`: a few seconds of the astronaut photo swaying, 640×480 (ping-pong, so
+  the loop has no jump).
+* `streamlit_server`: `streamlit run app.py` on a free local port, waited for through
+  `/_stcore/health`, stopped (by its own pid) afterwards.
+* `chromium_context`: Playwright's Python client driving the system Chromium
+  (never `playwright install`), with a fresh profile and the fake camera.
+* `wait_until`: polling with a deadline instead of fixed sleeps.
+
+Used by `tests/test_live_browser.py`; also handy by hand (see `main()` below:
+screenshots of every page).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+T = TypeVar("T")
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium, if installed (`apt-get install -y chromium chromium-driver`)."""
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def wait_until(condition: Callable[[], T], timeout: float, interval: float = 0.2, what: str = "condition") -> T:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        try:
+            value = condition()
+            if value:
+                return value
+        except Exception as error:  # noqa: BLE001 - keep polling; report the last one
+            last_error = error
+        if time.monotonic() > deadline:
+            detail = f" (last error: {last_error})" if last_error else ""
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}{detail}")
+        time.sleep(interval)
+
+
+# ---------------------------------------------------------------- fake camera
+
+
+def write_y4m(path: Path, frames_rgb: list[np.ndarray], fps: int = 30) -> Path:
+    """Write RGB frames as a Y4M file (I420, `C420jpeg`) that Chrome's fake camera plays."""
+    height, width = frames_rgb[0].shape[:2]
+    if width % 2 or height % 2:
+        raise ValueError("Y4M I420 needs even width and height")
+    with path.open("wb") as handle:
+        handle.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode("ascii"))
+        for rgb in frames_rgb:
+            if rgb.shape[:2] != (height, width):
+                raise ValueError("all frames must have the same size")
+            i420 = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)  # Y, then U, then V planes
+            handle.write(b"FRAME\n")
+            handle.write(i420.tobytes())
+    return path
+
+
+def camera_clip(seconds: float = 2.0, fps: int = 30, size: tuple[int, int] = (640, 480)) -> list[np.ndarray]:
+    """The astronaut photo swaying left and right on a dark background (loops seamlessly)."""
+    bgr = cv2.imread(str(DATA / "astronaut.jpg"))
+    if bgr is None:
+        raise FileNotFoundError(DATA / "astronaut.jpg")
+    photo = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    width, height = size
+    side = min(width, height)
+    scaled = cv2.resize(photo, (side, side), interpolation=cv2.INTER_AREA)
+    count = max(2, int(seconds * fps))
+    frames = []
+    for i in range(count):
+        phase = np.sin(2 * np.pi * i / count)
+        x = int(round((width - side) / 2 + phase * (width - side) / 3))
+        canvas = np.full((height, width, 3), 30, np.uint8)
+        canvas[:, x:x + side] = scaled
+        frames.append(canvas)
+    return frames
+
+
+def video_clip(path: Path, start_s: float, end_s: float, size: tuple[int, int] = (640, 480)) -> list[np.ndarray]:
+    """Frames of a video file between two times, resized (e.g. a sample video's correct hold)."""
+    from coach.sources import VideoFileSource
+
+    frames = [cv2.resize(f.rgb, size, interpolation=cv2.INTER_AREA)
+              for f in VideoFileSource(path) if start_s <= f.timestamp_s < end_s]
+    if len(frames) < 2:
+        raise ValueError(f"{path}: no frames between {start_s} and {end_s} s")
+    return frames
+
+
+# ---------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/_stcore/health", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def streamlit_server(env: dict[str, str] | None = None, timeout: float = 30.0,
+                     log_path: Path | None = None) -> Iterator[str]:
+    """Run `streamlit run app.py` on a free port; yields its base URL."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]
+    log = log_path.open("w+b") if log_path else tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: process.poll() is not None or _healthy(url), timeout, what="streamlit /_stcore/health")
+        if process.poll() is not None:
+            log.flush()
+            log.seek(0)
+            tail = log.read()[-2000:].decode("utf-8", "replace")
+            raise RuntimeError(f"streamlit exited with code {process.returncode}:\n{tail}")
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # the process group we started, by its id
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        log.close()
+
+
+# ---------------------------------------------------------------- browser
+
+
+@contextlib.contextmanager
+def chromium_context(fake_video: Path | None = None, viewport: tuple[int, int] = (1400, 1000)) -> Iterator[Any]:
+    """A Playwright persistent context on Debian's Chromium with a fake camera."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    if executable is None:
+        raise RuntimeError("chromium is not installed")
+    args = list(CHROMIUM_ARGS)
+    if fake_video is not None:
+        args.append(f"--use-file-for-fake-video-capture={fake_video}")
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile, sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=executable, headless=True, args=args,
+            viewport={"width": viewport[0], "height": viewport[1]},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def main() -> None:  # pragma: no cover - a developer tool
+    """Screenshots of every page into test-artifacts/ (run: .venv/bin/python tests/browser.py)."""
+    out = ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as data, streamlit_server({"STRETCH_COACH_DATA_DIR": data}) as url, \
+            chromium_context() as context:
+        page = context.new_page()
+        for name, path in (("page-live", ""), ("page-review", "review"), ("page-stretches", "stretches")):
+            page.goto(f"{url}/{path}")
+            page.get_by_role("heading", level=1).first.wait_for(timeout=20000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+            print(out / f"{name}.png")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
