@@ -26,6 +26,8 @@ from coach.measurements import (
 from coach.stretches import Check, Stretch, fill_sides
 
 NOT_IN_FRAME_CUE = "Step into view so the camera can see your whole body"
+#: Once a check's landmarks are seen, they count as seen down to this much below the threshold.
+VISIBILITY_HYSTERESIS = 0.15
 
 
 class CheckStatus(str, Enum):
@@ -120,10 +122,12 @@ class StretchEvaluator:
         self.stretch = stretch
         self.side: Side | None = side if stretch.has_sides else None
         self._passing: dict[str, bool] = {}
+        self._seen: dict[str, bool] = {}
         self._near_side: Side = "left"
 
     def reset(self) -> None:
         self._passing.clear()
+        self._seen.clear()
 
     def _words(self, cue: str) -> str:
         """Fill in the side names of a cue ("Press your {working} knee down")."""
@@ -146,13 +150,18 @@ class StretchEvaluator:
         return replace(verdict, joints=joints, vertex=vertex)
 
     def _judge(self, check: Check, landmarks: Landmarks, context: BodyContext) -> CheckVerdict:
+        # Visibility has hysteresis too: a partly hidden joint (the crossed ankle of a
+        # figure-4 reads about 0.5) must not flicker between seen and not seen.
         threshold = self.stretch.visibility_threshold
+        if self._seen.get(check.id, False):
+            threshold -= VISIBILITY_HYSTERESIS
         missing = tuple(
             _PART_WORDS.get(parse_point(name)[1], "body")
             for name in check.visible
             if point_confidence(landmarks, name, context) < threshold
         )
         value = measure(check.measurement, landmarks, context)
+        self._seen[check.id] = not missing and math.isfinite(value)
         if missing or not math.isfinite(value):
             self._passing[check.id] = False
             parts = missing or tuple(_PART_WORDS.get(parse_point(n)[1], "body") for n in check.visible)
