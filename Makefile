@@ -28,3 +28,25 @@ check-poses: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Sample videos of rendered people with exact ground truth (see sample_videos/README.md).
+# `make samples` builds its own .venv-render with Blender's Python module (~1 GB),
+# renders (Cycles, CPU; ~55 min on 2 cores; resumes where it stopped), then
+# writes the H.264 clips, their ground truth and docs/images/ with the app's .venv.
+# `make accuracy` runs MediaPipe over the committed clips against their truth.
+RENDER_VENV  := .venv-render
+RENDER_STAMP := $(RENDER_VENV)/.installed
+
+$(RENDER_STAMP): tools/render_requirements.txt
+	@test -x $(RENDER_VENV)/bin/python || $(PYTHON) -m venv $(RENDER_VENV)
+	$(RENDER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(RENDER_VENV)/bin/python -m pip install --quiet -r tools/render_requirements.txt
+	@touch $(RENDER_STAMP)
+
+.PHONY: samples accuracy
+samples: $(RENDER_STAMP) $(STAMP)
+	$(RENDER_VENV)/bin/python tools/render_samples.py render
+	$(BIN)/python tools/render_samples.py assemble
+
+accuracy: $(STAMP)
+	$(BIN)/python tools/render_samples.py accuracy

@@ -1,0 +1,152 @@
+"""Ground truth of a sample clip: what the engine says about the exact pose in each frame.
+
+For every output frame the shown pose (see :mod:`coach.rendered.clips`) is turned
+into exact landmarks with the clip's own camera
+(:func:`coach.synthetic.body.make_landmarks`, the body's measured proportions) and
+judged by the engine itself: :class:`coach.verdicts.StretchEvaluator` gives the
+intended per-check verdicts, whether the pose is correct and the cue, and a
+:class:`coach.tracker.StretchTracker` with the default settings (the one
+``coach analyze`` uses) gives the hold seconds a perfect pose estimator would
+produce. So the truth follows the real check definitions in ``poses/*.toml``; if
+those change, run ``tools/render_samples.py truth`` (no pictures needed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections import Counter
+from typing import Any
+
+from coach.landmarks import PoseLandmark
+from coach.rendered.clips import FPS, HOLD_RENDER_INTERVAL_S, SAMPLES, _pose_dict, clip_specs, plan_clip
+from coach.rendered.rig import load_body
+from coach.stretches import Library, load_library
+from coach.synthetic.body import make_landmarks
+from coach.tracker import StretchTracker
+from coach.verdicts import StretchEvaluator
+
+SCHEMA = "stretch-coach/rendered-truth/1"
+#: The first part of the mistake hold is not used to judge the cue: smoothing and
+#: hysteresis need a moment to follow the change.
+MISTAKE_SETTLE_S = 1.0
+
+
+def clip_truth(clip_id: str, library: Library | None = None) -> dict[str, Any]:
+    """The ground-truth record of one clip (JSON-ready)."""
+    library = library or load_library()
+    spec = clip_specs()[clip_id]
+    jobs, frames = plan_clip(clip_id)
+    camera = jobs[0].camera
+    body = load_body(spec.shape)
+    props = body.proportions
+    stretch = library.stretches[spec.stretch_id]
+    evaluator = StretchEvaluator(stretch, spec.side)
+    tracker = StretchTracker(stretch, spec.side)
+
+    records = []
+    for f in frames:
+        lm = make_landmarks(f.pose, props, camera, timestamp_s=f.time_s)
+        verdict = evaluator.evaluate(lm)
+        update = tracker.update(lm, f.time_s)
+        records.append({
+            "i": f.index,
+            "t": round(f.time_s, 4),
+            "phase": f.phase,
+            "render": [f.render_a, f.render_b, round(f.weight, 4)],
+            "correct": verdict.correct,
+            "cue": verdict.cue,
+            "held_s": round(update.hold.held_s, 3),
+            "checks": {c.check_id: {"status": c.status.value, "value": None if not math.isfinite(c.value)
+                                    else round(c.value, 4)} for c in verdict.checks},
+            "px": [[round(float(x), 1), round(float(y), 1)] for x, y in lm.pixels],
+        })
+
+    bounds = spec.phase_bounds()
+    mistake = next((ph, t0, t1) for ph, t0, t1 in bounds if ph.name == "mistake")
+    in_mistake = [r for r in records if mistake[1] + MISTAKE_SETTLE_S <= r["t"] < mistake[2]]
+    cues = Counter(r["cue"] for r in in_mistake)
+    correct_frames = sum(r["correct"] for r in records)
+    return {
+        "schema": SCHEMA,
+        "clip": clip_id,
+        "video": f"{clip_id}.mp4",
+        "stretch_id": spec.stretch_id,
+        "side": spec.side,
+        "description": spec.description,
+        "body_shape": spec.shape,
+        "view": spec.view,
+        "fps": FPS,
+        "frame_count": len(records),
+        "duration_s": round(len(records) / FPS, 4),
+        "image_size": list(camera.image_size),
+        "camera": {"position": list(camera.position), "target": list(camera.target),
+                   "vertical_fov_deg": camera.vertical_fov_deg, "image_size": list(camera.image_size)},
+        "proportions": {k: v for k, v in dataclasses.asdict(props).items()},
+        "render": {"count": len(jobs), "engine": "Cycles (CPU)", "samples": SAMPLES, "denoise": True,
+                   "hold_render_interval_s": HOLD_RENDER_INTERVAL_S},
+        "phases": [{"name": ph.name, "kind": ph.kind, "start_s": round(t0, 4), "end_s": round(t1, 4)}
+                   for ph, t0, t1 in bounds],
+        "mistake": {
+            "check": spec.mistake_check,
+            "start_s": round(mistake[1], 4),
+            "end_s": round(mistake[2], 4),
+            "judged_from_s": round(mistake[1] + MISTAKE_SETTLE_S, 4),
+            "cue": cues.most_common(1)[0][0] if cues else None,
+        },
+        "summary": {
+            "held_s": round(tracker.timer.snapshot().held_s, 3),
+            "correct_s": round(correct_frames / FPS, 3),
+            "correct_frames": correct_frames,
+        },
+        "landmark_names": [lm.name.lower() for lm in PoseLandmark],
+        "render_poses": [_pose_dict(j.pose) for j in jobs],
+        "frames": records,
+    }
+
+
+def validate_truth(truth: dict[str, Any], library: Library | None = None) -> list[str]:
+    """Problems with a ground-truth record (empty when it is well formed)."""
+    problems = []
+    for key in ("schema", "clip", "stretch_id", "fps", "frame_count", "frames", "phases", "mistake", "summary"):
+        if key not in truth:
+            problems.append(f"missing {key}")
+    if problems:
+        return problems
+    if truth["schema"] != SCHEMA:
+        problems.append(f"schema {truth['schema']!r} is not {SCHEMA!r}")
+    library = library or load_library()
+    stretch = library.stretches.get(truth["stretch_id"])
+    if stretch is None:
+        return problems + [f"unknown stretch {truth['stretch_id']!r}"]
+    frames = truth["frames"]
+    if len(frames) != truth["frame_count"]:
+        problems.append(f"{len(frames)} frame records for frame_count {truth['frame_count']}")
+    check_ids = {c.id for c in stretch.checks}
+    required = {c.id for c in stretch.checks if c.required}
+    previous = -math.inf
+    for k, frame in enumerate(frames):
+        if frame["i"] != k:
+            problems.append(f"frame {k}: index {frame['i']}")
+        if not frame["t"] > previous:
+            problems.append(f"frame {k}: time does not increase")
+        previous = frame["t"]
+        if abs(frame["t"] - k / truth["fps"]) > 1e-3:
+            problems.append(f"frame {k}: time {frame['t']} is not {k}/{truth['fps']}")
+        if set(frame["checks"]) != check_ids:
+            problems.append(f"frame {k}: checks {sorted(frame['checks'])} differ from the stretch's")
+            continue
+        ok = all(frame["checks"][c]["status"] == "ok" for c in required)
+        if ok != frame["correct"]:
+            problems.append(f"frame {k}: correct={frame['correct']} but the required checks say {ok}")
+        if len(frame["px"]) != 33:
+            problems.append(f"frame {k}: {len(frame['px'])} landmarks")
+        if len(problems) > 20:
+            break
+    phases = truth["phases"]
+    if phases and (phases[0]["start_s"] != 0 or abs(phases[-1]["end_s"] - truth["frame_count"] / truth["fps"]) > 0.1):
+        problems.append("phases do not cover the clip")
+    return problems
+
+
+__all__ = ["MISTAKE_SETTLE_S", "SCHEMA", "clip_truth", "validate_truth"]

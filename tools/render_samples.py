@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""Render the sample clips of the seed stretches, assemble them and measure MediaPipe on them.
+
+Three steps, two virtual environments (``make samples`` runs the first two,
+``make accuracy`` the third):
+
+    .venv-render/bin/python tools/render_samples.py render    # Blender (bpy) -> build/renders/*.png
+    .venv/bin/python        tools/render_samples.py assemble  # PNGs -> sample_videos/*.mp4 + *.truth.json
+    .venv/bin/python        tools/render_samples.py accuracy  # MediaPipe vs truth -> sample_videos/accuracy.json
+    .venv/bin/python        tools/render_samples.py truth     # only the truth, after a change to poses/*.toml
+
+``render`` imports only ``coach.rendered`` / ``coach.synthetic`` (numpy) beside
+bpy, so it runs in its own environment (``tools/render_requirements.txt``); a
+render whose PNG and job description already exist is skipped, so an
+interrupted run resumes. Cycles on the CPU, 8 samples + denoising, 480x360.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+RENDER_DIR = ROOT / "build" / "renders"
+OUT_DIR = ROOT / "sample_videos"
+DOCS_IMAGES = ROOT / "docs" / "images"
+
+
+# ====================================================================== Blender side
+
+
+class Stage:
+    """One Blender scene reused for every render: body, chair, mat, floor, backdrop, lights, camera."""
+
+    def __init__(self, threads: int = 2) -> None:
+        import bpy
+
+        self.bpy = bpy
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        scene = bpy.context.scene
+        self.scene = scene
+        scene.render.engine = "CYCLES"
+        scene.cycles.device = "CPU"
+        scene.cycles.use_denoising = True
+        try:
+            scene.cycles.denoiser = "OPENIMAGEDENOISE"
+        except TypeError:  # pragma: no cover - older builds
+            pass
+        scene.cycles.use_adaptive_sampling = False
+        scene.cycles.max_bounces = 4
+        scene.cycles.diffuse_bounces = 2
+        scene.cycles.glossy_bounces = 1
+        scene.cycles.transmission_bounces = 0
+        scene.cycles.transparent_max_bounces = 0
+        scene.render.threads_mode = "FIXED"
+        scene.render.threads = threads
+        scene.render.image_settings.file_format = "PNG"
+        scene.render.image_settings.color_mode = "RGB"
+        scene.render.resolution_percentage = 100
+        scene.render.film_transparent = False
+        scene.view_settings.view_transform = "Standard"
+        self.world = bpy.data.worlds.new("world")
+        scene.world = self.world
+        self.world.use_nodes = True
+        self.materials: dict[str, object] = {}
+        self.body_obj = None
+        self.body_shape: str | None = None
+        self.boxes: dict[str, object] = {}
+        cam_data = bpy.data.cameras.new("camera")
+        self.camera = bpy.data.objects.new("camera", cam_data)
+        scene.collection.objects.link(self.camera)
+        scene.camera = self.camera
+        self._make_floor_and_backdrop()
+        self._make_lights()
+
+    # -------------------------------------------------------------- materials
+
+    def material(self, name: str, rgb: tuple[float, float, float], roughness: float = 0.6):
+        bpy = self.bpy
+        mat = self.materials.get(name)
+        if mat is None:
+            mat = bpy.data.materials.new(name)
+            mat.use_nodes = True
+            self.materials[name] = mat
+        bsdf = mat.node_tree.nodes.get("Principled BSDF")
+        bsdf.inputs["Base Color"].default_value = (*rgb, 1.0)
+        bsdf.inputs["Roughness"].default_value = roughness
+        return mat
+
+    # -------------------------------------------------------------- geometry
+
+    def _box_mesh(self, name: str):
+        bpy = self.bpy
+        verts = [(x, y, z) for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (-0.5, 0.5)]
+        faces = [(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4), (1, 5, 7, 3)]
+        mesh = bpy.data.meshes.new(name)
+        mesh.from_pydata(verts, [], faces)
+        obj = bpy.data.objects.new(name, mesh)
+        self.scene.collection.objects.link(obj)
+        return obj
+
+    def _make_floor_and_backdrop(self) -> None:
+        bpy = self.bpy
+        for name, size in (("floor", 30.0), ("backdrop", 30.0)):
+            mesh = bpy.data.meshes.new(name)
+            h = size / 2
+            mesh.from_pydata([(-h, -h, 0), (h, -h, 0), (h, h, 0), (-h, h, 0)], [], [(0, 1, 2, 3)])
+            obj = bpy.data.objects.new(name, mesh)
+            self.scene.collection.objects.link(obj)
+            obj.data.materials.append(self.material(name, (0.5, 0.5, 0.5), 0.8))
+            setattr(self, name, obj)
+
+    def _make_lights(self) -> None:
+        bpy = self.bpy
+        key = bpy.data.lights.new("key", "AREA")
+        key.shape = "DISK"
+        key.size = 1.6
+        self.key = bpy.data.objects.new("key", key)
+        self.scene.collection.objects.link(self.key)
+        fill = bpy.data.lights.new("fill", "AREA")
+        fill.size = 3.0
+        self.fill = bpy.data.objects.new("fill", fill)
+        self.scene.collection.objects.link(self.fill)
+
+    def set_body(self, shape: str, colours: dict[str, tuple[float, float, float]]) -> None:
+        from coach.rendered.rig import MATERIALS, load_body
+
+        bpy = self.bpy
+        body = load_body(shape)
+        if self.body_shape != shape:
+            if self.body_obj is not None:
+                bpy.data.objects.remove(self.body_obj, do_unlink=True)
+            ids, faces, face_mat = body.render_mesh()
+            self.body_ids = ids
+            mesh = bpy.data.meshes.new(f"body_{shape}")
+            mesh.from_pydata(np.zeros((len(ids), 3)).tolist(), [], faces.tolist())
+            for name in MATERIALS:
+                mesh.materials.append(self.material(f"body_{name}", (0.5, 0.5, 0.5)))
+            mesh.polygons.foreach_set("material_index", face_mat.astype(np.int32))
+            try:
+                mesh.shade_smooth()
+            except AttributeError:  # pragma: no cover
+                mesh.polygons.foreach_set("use_smooth", np.ones(len(faces), dtype=bool))
+            obj = bpy.data.objects.new(f"body_{shape}", mesh)
+            self.scene.collection.objects.link(obj)
+            self.body_obj, self.body_shape, self.body = obj, shape, body
+        rough = {"skin": 0.45, "shirt": 0.8, "trousers": 0.75, "socks": 0.9, "hair": 0.6, "eyes": 0.2}
+        for name in MATERIALS:
+            self.material(f"body_{name}", colours[name], rough[name])
+
+    def pose_body(self, pose) -> None:
+        from coach.rendered.scene import to_blender
+
+        verts = to_blender(self.body.posed_vertices(pose, self.body_ids))
+        mesh = self.body_obj.data
+        mesh.vertices.foreach_set("co", verts.astype(np.float32).ravel())
+        mesh.update()
+
+    def set_boxes(self, boxes, colours: dict[str, tuple[float, float, float]]) -> None:
+        from coach.rendered.scene import SYN_TO_BLENDER
+
+        wanted = {b.name for b in boxes}
+        for name, obj in self.boxes.items():
+            obj.hide_render = name not in wanted
+        for box in boxes:
+            obj = self.boxes.get(box.name)
+            if obj is None:
+                obj = self._box_mesh(box.name)
+                obj.data.materials.append(self.material(box.material, colours[box.material], 0.55))
+                self.boxes[box.name] = obj
+            obj.hide_render = False
+            obj.location = tuple(SYN_TO_BLENDER @ np.asarray(box.centre))
+            sx, sy, sz = box.size
+            obj.scale = (sx, sz, sy)  # synthetic (x, y, z) sizes -> Blender (x, -z, y) axes
+            self.material(box.material, colours[box.material], 0.55)
+
+    def set_camera_and_light(self, camera, look: dict) -> None:
+        from mathutils import Matrix
+
+        from coach.rendered.scene import SYN_TO_BLENDER, blender_camera
+
+        bcam = blender_camera(camera)
+        self.camera.matrix_world = Matrix(bcam.matrix_world.tolist())
+        self.camera.data.sensor_fit = "VERTICAL"
+        self.camera.data.sensor_height = bcam.sensor_height_mm
+        self.camera.data.lens = bcam.lens_mm
+        self.camera.data.clip_start = 0.05
+        self.camera.data.clip_end = 60.0
+        self.scene.render.resolution_x, self.scene.render.resolution_y = bcam.resolution
+
+        target = np.asarray(camera.target)
+        pos = np.asarray(camera.position)
+        back = target - pos
+        back[1] = 0.0
+        back /= np.linalg.norm(back)
+        # backdrop: a wall 2.2 m behind the person, facing the camera
+        wall_point = target + look["wall_distance_m"] * back
+        wall_point[1] = 0.0
+        yaw = math.atan2(back[0], back[2])
+        self.backdrop.matrix_world = Matrix(_wall_matrix(SYN_TO_BLENDER, wall_point, yaw).tolist())
+        self.material("backdrop", look["wall"], 0.9)
+        self.material("floor", look["floor"], 0.85)
+
+        def around(angle_deg: float, dist: float, height: float) -> np.ndarray:
+            a = math.radians(angle_deg)
+            toward_cam = -back
+            rotated = np.array([
+                toward_cam[0] * math.cos(a) + toward_cam[2] * math.sin(a),
+                0.0,
+                -toward_cam[0] * math.sin(a) + toward_cam[2] * math.cos(a),
+            ])
+            p = target + dist * rotated
+            p[1] = height
+            return p
+
+        for obj, (angle, dist, height, energy) in ((self.key, look["key"]), (self.fill, look["fill"])):
+            p = around(angle, dist, height)
+            obj.location = tuple(SYN_TO_BLENDER @ p)
+            direction = SYN_TO_BLENDER @ (target - p)
+            obj.rotation_mode = "QUATERNION"
+            from mathutils import Vector
+
+            obj.rotation_quaternion = Vector(direction.tolist()).to_track_quat("-Z", "Y")
+            obj.data.energy = energy
+        bg = self.world.node_tree.nodes.get("Background")
+        bg.inputs["Color"].default_value = (*look["sky"], 1.0)
+        bg.inputs["Strength"].default_value = look["sky_strength"]
+
+    def render(self, path: Path, samples: int) -> float:
+        self.scene.cycles.samples = samples
+        self.scene.render.filepath = str(path)
+        start = time.perf_counter()
+        self.bpy.ops.render.render(write_still=True)
+        return time.perf_counter() - start
+
+
+def _wall_matrix(b: np.ndarray, point: np.ndarray, yaw: float) -> np.ndarray:
+    """4x4 world matrix of a plane (modelled in Blender's xy plane) standing upright at
+    ``point`` (synthetic frame), its normal along the synthetic direction of ``yaw``."""
+    # plane local: x -> horizontal across, y -> up (synthetic y), z(normal) -> toward the camera
+    normal = -np.array([math.sin(yaw), 0.0, math.cos(yaw)])
+    up = np.array([0.0, 1.0, 0.0])
+    across = np.cross(up, normal)
+    m = np.eye(4)
+    m[:3, 0] = b @ across
+    m[:3, 1] = b @ up
+    m[:3, 2] = b @ normal
+    m[:3, 3] = b @ point
+    return m
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from coach.rendered.clips import render_jobs
+
+    jobs = render_jobs(only=args.only)
+    if args.limit:
+        jobs = jobs[: args.limit]
+    todo = []
+    for job in jobs:
+        png = RENDER_DIR / job.clip_id / f"{job.index:04d}.png"
+        meta = png.with_suffix(".json")
+        spec = job.spec()
+        if png.is_file() and meta.is_file() and json.loads(meta.read_text()) == spec and not args.force:
+            continue
+        todo.append((job, png, meta, spec))
+    print(f"{len(jobs)} renders planned, {len(todo)} to do", flush=True)
+    if not todo:
+        return 0
+    stage = Stage(threads=args.threads)
+    total = 0.0
+    for n, (job, png, meta, spec) in enumerate(todo, 1):
+        png.parent.mkdir(parents=True, exist_ok=True)
+        stage.set_body(job.shape, job.look["colours"])
+        stage.pose_body(job.pose)
+        stage.set_boxes(job.boxes, job.look["colours"])
+        stage.set_camera_and_light(job.camera, job.look)
+        seconds = stage.render(png, job.samples)
+        total += seconds
+        meta.write_text(json.dumps(spec, indent=1) + "\n")
+        print(f"[{n}/{len(todo)}] {job.clip_id} #{job.index}: {seconds:.1f} s (mean {total / n:.1f} s)", flush=True)
+    timings = RENDER_DIR / "timings.jsonl"
+    with timings.open("a") as handle:
+        handle.write(json.dumps({"renders": len(todo), "seconds": round(total, 1),
+                                 "per_render_s": round(total / len(todo), 2), "only": args.only}) + "\n")
+    return 0
+
+
+# ====================================================================== main-venv side
+
+
+def cmd_assemble(args: argparse.Namespace) -> int:
+    from coach.rendered.assemble import assemble_all
+
+    assemble_all(RENDER_DIR, OUT_DIR, DOCS_IMAGES, only=args.only)
+    return 0
+
+
+def cmd_truth(args: argparse.Namespace) -> int:
+    from coach.rendered.assemble import write_all_truth
+
+    write_all_truth(OUT_DIR, only=args.only)
+    return 0
+
+
+def cmd_accuracy(args: argparse.Namespace) -> int:
+    from coach.rendered.accuracy import measure_all
+
+    report = measure_all(OUT_DIR, only=args.only, work_dir=ROOT / "build" / "accuracy")
+    (OUT_DIR / "accuracy.json").write_text(json.dumps(report, indent=1) + "\n")
+    print(json.dumps(report["clips"], indent=1)[:6000])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("render", help="render the frames with Blender (run in .venv-render)")
+    r.add_argument("--only", nargs="*", help="clip ids (default: all)")
+    r.add_argument("--limit", type=int, default=0)
+    r.add_argument("--threads", type=int, default=2)
+    r.add_argument("--force", action="store_true")
+    r.set_defaults(func=cmd_render)
+    a = sub.add_parser("assemble", help="write the MP4s, ground truth and doc images (run in .venv)")
+    a.add_argument("--only", nargs="*")
+    a.set_defaults(func=cmd_assemble)
+    t = sub.add_parser("truth", help="rewrite only the ground truth (after a change to poses/*.toml; run in .venv)")
+    t.add_argument("--only", nargs="*")
+    t.set_defaults(func=cmd_truth)
+    m = sub.add_parser("accuracy", help="MediaPipe on the committed clips vs ground truth (run in .venv)")
+    m.add_argument("--only", nargs="*")
+    m.set_defaults(func=cmd_accuracy)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
