@@ -1,0 +1,99 @@
+"""The committed sample clips: they play, their ground truth is valid and current, and
+the coach, end to end on the rendered video, counts what the truth says.
+
+The clips are rendered people (MakeHuman body, Blender Cycles) whose every joint is
+known; the truth is the engine's own verdict on the exact landmarks of each frame
+(`coach.rendered.truth`). `make samples` rebuilds them; `make accuracy` measures
+MediaPipe on them in detail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import av
+import pytest
+
+from coach.analyze import analyze_video
+from coach.rendered.truth import SCHEMA, clip_truth, validate_truth
+from coach.session_log import load_session_log
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = ROOT / "sample_videos"
+CLIPS = (
+    "downward_dog",
+    "seated_figure_four_left",
+    "seated_figure_four_right",
+    "seated_piriformis_twist_left",
+    "seated_piriformis_twist_right",
+)
+#: Largest allowed difference between the hold seconds counted on the video and the truth.
+HELD_TOLERANCE_S = 1.5
+
+
+def load_truth(clip: str) -> dict:
+    return json.loads((SAMPLE_DIR / f"{clip}.truth.json").read_text())
+
+
+def test_every_seed_stretch_and_side_has_a_clip() -> None:
+    found = {p.name.removesuffix(".truth.json") for p in SAMPLE_DIR.glob("*.truth.json")}
+    assert found == set(CLIPS)
+    assert set(CLIPS) <= {p.stem for p in SAMPLE_DIR.glob("*.mp4")}
+    total = sum(p.stat().st_size for p in SAMPLE_DIR.iterdir() if p.is_file())
+    assert total < 15e6, f"sample_videos/ holds {total / 1e6:.1f} MB"
+    readme = (SAMPLE_DIR / "README.md").read_text()
+    assert all(f"{clip}.mp4" in readme for clip in CLIPS)
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_clip_decodes_and_matches_its_truth(clip: str) -> None:
+    truth = load_truth(clip)
+    assert truth["schema"] == SCHEMA and truth["clip"] == clip and truth["video"] == f"{clip}.mp4"
+    assert validate_truth(truth) == []
+    with av.open(str(SAMPLE_DIR / truth["video"])) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert [stream.codec_context.width, stream.codec_context.height] == truth["image_size"]
+        assert float(stream.average_rate) == pytest.approx(truth["fps"])
+        frames = sum(1 for _ in container.decode(stream))
+    assert frames == truth["frame_count"]
+    assert 15.0 <= frames / truth["fps"] <= 25.0
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_truth_is_current(clip: str) -> None:
+    """The committed truth is what the clip script and today's stretch files give.
+
+    If this fails after a change to `poses/*.toml` or the engine, re-run
+    `.venv/bin/python tools/render_samples.py truth` (no pictures needed) and review the new truth.
+    """
+    committed = load_truth(clip)
+    fresh = json.loads(json.dumps(clip_truth(clip)))
+    assert fresh["render_poses"] == committed["render_poses"], "the clip script changed: run `make samples`"
+    assert fresh["summary"] == committed["summary"]
+    assert fresh["mistake"] == committed["mistake"]
+    for a, b in zip(fresh["frames"], committed["frames"]):
+        assert (a["correct"], a["cue"]) == (b["correct"], b["cue"]), a["i"]
+        assert {k: v["status"] for k, v in a["checks"].items()} == {k: v["status"] for k, v in b["checks"].items()}
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_coach_counts_the_true_hold_and_gives_the_mistake_cue(clip: str, tmp_path: Path) -> None:
+    """End to end: MediaPipe + smoothing + checks + hold timer on the rendered video."""
+    truth = load_truth(clip)
+    result = analyze_video(SAMPLE_DIR / truth["video"], stretch_id=truth["stretch_id"],
+                           side=truth["side"] or "auto", out_dir=tmp_path)
+    assert result.frames == truth["frame_count"] and result.frames_with_person == truth["frame_count"]
+    held = result.summary["holds"][0]["held_s"]
+    assert abs(held - truth["summary"]["held_s"]) <= HELD_TOLERANCE_S, (
+        f"{clip}: counted {held} s, truth {truth['summary']['held_s']} s"
+    )
+    mistake = truth["mistake"]
+    log = load_session_log(result.outputs.session_log)
+    window = [f for f in log.frames if mistake["judged_from_s"] <= f["t"] < mistake["end_s"]]
+    assert window
+    cues = Counter(f["cue"] for f in window)
+    assert cues.most_common(1)[0][0] == mistake["cue"], f"{clip}: cues during the mistake {dict(cues)}"
+    assert not any(f["correct"] for f in window), f"{clip}: the mistake was counted as correct"
