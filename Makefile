@@ -33,7 +33,8 @@ clean-venv:
 # `make samples` builds its own .venv-render with Blender's Python module (~1 GB),
 # renders (Cycles, CPU; ~55 min on 2 cores; resumes where it stopped), then
 # writes the H.264 clips, their ground truth and docs/images/ with the app's .venv.
-# `make accuracy` runs MediaPipe over the committed clips against their truth.
+# `make accuracy` runs MediaPipe over the committed clips against their truth, and over
+# the real photos in ../shared/data/photos when they are there (not redistributable).
 RENDER_VENV  := .venv-render
 RENDER_STAMP := $(RENDER_VENV)/.installed
 
@@ -50,3 +51,4 @@ samples: $(RENDER_STAMP) $(STAMP)
 
 accuracy: $(STAMP)
 	$(BIN)/python tools/render_samples.py accuracy
+	$(BIN)/python tools/eval_photos.py
