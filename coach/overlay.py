@@ -65,15 +65,36 @@ def put_text(
 ) -> None:
     """Text with a dark outline so it reads on any background.
 
-    The outline is the same text drawn shifted around it: a thicker copy would not
-    do, because OpenCV spaces letters by thickness and a thick copy drifts away
-    from the text on long lines ("ghost letters").
+    The text is drawn once into a mask and the outline is that mask grown by a
+    few pixels. (A thicker black copy would not do: OpenCV spaces letters by
+    thickness, so on long lines it drifts away from the text as ghost letters.)
     """
-    x, y = origin
-    r = max(1, round(thickness * 1.5))
-    for dx, dy in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (r, r), (-r, r), (r, -r)):
-        cv2.putText(frame, text, (x + dx, y + dy), FONT, scale, (0, 0, 0), thickness, cv2.LINE_AA)
-    cv2.putText(frame, text, (x, y), FONT, scale, colour, thickness, cv2.LINE_AA)
+    if len(text) <= 8:
+        # Short labels (angles): a thicker black copy is fast and drifts too little to see.
+        cv2.putText(frame, text, origin, FONT, scale, (0, 0, 0), thickness + 3, cv2.LINE_AA)
+        cv2.putText(frame, text, origin, FONT, scale, colour, thickness, cv2.LINE_AA)
+        return
+    (width, height), baseline = cv2.getTextSize(text, FONT, scale, thickness)
+    pad = max(2, round(thickness * 1.5)) + 1
+    x0, y0 = origin[0] - pad, origin[1] - height - pad
+    x1, y1 = origin[0] + width + pad, origin[1] + baseline + pad
+    fx0, fy0 = max(0, x0), max(0, y0)
+    fx1, fy1 = min(frame.shape[1], x1), min(frame.shape[0], y1)
+    if fx1 <= fx0 or fy1 <= fy0:
+        return
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.putText(mask, text, (pad, pad + height), FONT, scale, 255, thickness, cv2.LINE_AA)
+    grow = 2 * max(1, round(thickness * 1.5)) + 1
+    outline = cv2.dilate(mask, np.ones((grow, grow), np.uint8))
+    sub = (slice(fy0 - y0, fy1 - y0), slice(fx0 - x0, fx1 - x0))
+    region = frame[fy0:fy1, fx0:fx1]
+    ink = cv2.merge([mask[sub]] * 3)
+    # Black outline, then the text in its colour, both anti-aliased (uint8 maths in OpenCV).
+    cv2.multiply(region, cv2.merge([cv2.bitwise_not(outline[sub])] * 3), dst=region, scale=1 / 255)
+    paint = np.empty_like(region)
+    paint[:] = colour
+    cv2.add(cv2.multiply(region, cv2.bitwise_not(ink), scale=1 / 255),
+            cv2.multiply(paint, ink, scale=1 / 255), dst=region)
 
 
 def wrap_text(text: str, scale: float, thickness: int, max_width: int) -> list[str]:

@@ -58,6 +58,8 @@ def _chain(previous: str, record: dict[str, Any]) -> str:
 def _round_list(values: np.ndarray, digits: int) -> list[Any]:
     """Rounded nested lists with NaN written as null (JSON has no NaN)."""
     rounded = np.round(values.astype(float), digits)
+    if np.isfinite(rounded).all():  # the usual case: one fast conversion
+        return rounded.tolist()
     return [None if isinstance(v, float) and not math.isfinite(v) else v for v in rounded.tolist()] \
         if rounded.ndim == 1 else [_round_list(row, digits) for row in rounded]
 
