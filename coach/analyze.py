@@ -265,16 +265,8 @@ def analyze_video(
                 for event in tracker.timer.events[events_logged:]:
                     log.event(event_record(event, record_ids[0], record_ids[1], record_ids[2]))
                 events_logged = len(tracker.timer.events)
-            annotated = overlay.render(
-                frame.rgb,
-                result.landmarks if update is None else update.landmarks,
-                None if update is None else update.verdict,
-                None if update is None else update.hold,
-                title=title,
-                instruction=instruction,
-                second_person=result.second_person,
-                cue=None if update is None else update.cue,
-            )
+            annotated = overlay.render_update(frame.rgb, update, result.landmarks, title=title,
+                                              instruction=instruction, second_person=result.second_person)
             writer.write(annotated)
             if progress:
                 progress("render", frame.index + 1, total)

@@ -10,6 +10,7 @@ order. Sizes scale with the frame height so the picture reads the same at
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -17,6 +18,9 @@ import numpy as np
 from coach.hold import HoldSnapshot, HoldState
 from coach.landmarks import SKELETON_EDGES, Landmarks
 from coach.verdicts import CheckStatus, FrameVerdict
+
+if TYPE_CHECKING:
+    from coach.tracker import TrackerUpdate
 
 # Colours are RGB (frames flow through the pipeline as RGB).
 OK_GREEN = (46, 204, 113)
@@ -258,6 +262,22 @@ class Overlay:
     def __init__(self, mirror: bool = False) -> None:
         self.mirror = mirror
         self.annotators = [NotInFrameAnnotator(), SkeletonAnnotator(), AngleAnnotator(), HoldAnnotator(), CueAnnotator()]
+
+    def render_update(
+        self,
+        frame_rgb: np.ndarray,
+        update: TrackerUpdate | None,
+        landmarks: Landmarks | None,
+        title: str = "",
+        instruction: str | None = None,
+        second_person: bool = False,
+    ) -> np.ndarray:
+        """Annotate with a tracker's result; without one (resting, done) the person
+        found in the frame (``landmarks``) is drawn plainly, not as "not in frame"."""
+        if update is None:
+            return self.render(frame_rgb, landmarks, None, None, title, instruction, second_person)
+        return self.render(frame_rgb, update.landmarks, update.verdict, update.hold, title, instruction,
+                           second_person, cue=update.cue)
 
     def render(
         self,

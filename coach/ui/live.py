@@ -439,15 +439,8 @@ class LiveCoach:
         if status.phase is Phase.DONE and _stopped(runner.results):
             instruction = "Session ended. Your summary is on the page."
         # Resting or done: no verdict, but the person is drawn plainly (not "not in frame").
-        return Overlay(mirror=mirror).render(
-            rgb,
-            result.landmarks if update is None else update.landmarks,
-            None if update is None else update.verdict,
-            None if update is None else update.hold,
-            title=title,
-            instruction=instruction,
-            second_person=result.second_person,
-        )
+        return Overlay(mirror=mirror).render_update(rgb, update, result.landmarks, title=title,
+                                                    instruction=instruction, second_person=result.second_person)
 
     def _log(self, session: _Session, status: RoutineStatus, update: Any, t: float, result: PoseResult) -> None:
         slot = status.slot
@@ -525,7 +518,7 @@ class LiveCoach:
                     target_max=check.target.max,
                 ))
             checks = tuple(rows)
-            correct, cue = update.verdict.correct, update.verdict.cue
+            correct, cue = update.verdict.correct, update.cue  # the steadied cue, as on the video
             hold_state, held, target = update.hold.state.value, update.hold.held_s, update.hold.target_s
         return LiveSnapshot(
             session_id=session.session_id,
