@@ -480,15 +480,21 @@ def check_bundle(path: Path) -> None:
 # Side files: SHA256SUMS, LICENSE, NOTICE.md
 # --------------------------------------------------------------------------
 
-def update_sha256sums(out_dir: Path, built: dict[str, str]) -> None:
-    """Merges the built bundles' digests into SHA256SUMS (`sha256sum -c` format)."""
-    sums_path = out_dir / "SHA256SUMS"
+def read_sha256sums(sums_path: Path) -> dict[str, str]:
+    """File name -> digest from a `sha256sum` file (empty if there is none)."""
     sums: dict[str, str] = {}
     if sums_path.is_file():
         for line in sums_path.read_text().splitlines():
             if line.strip():
                 digest, name = line.split(maxsplit=1)
                 sums[name.lstrip("*")] = digest
+    return sums
+
+
+def update_sha256sums(out_dir: Path, built: dict[str, str]) -> None:
+    """Merges the built bundles' digests into SHA256SUMS (`sha256sum -c` format)."""
+    sums_path = out_dir / "SHA256SUMS"
+    sums = read_sha256sums(sums_path)
     sums.update(built)
     sums = {name: d for name, d in sums.items() if (out_dir / name).is_file()}
     sums_path.write_text("".join(f"{sums[n]}  {n}\n" for n in sorted(sums)))

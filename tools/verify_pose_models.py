@@ -166,12 +166,7 @@ def check_files(models_dir: Path, variants: Sequence[str], report: Report) -> No
 
     print("1. files and structure", flush=True)
     sums_path = models_dir / "SHA256SUMS"
-    sums: dict[str, str] = {}
-    if sums_path.is_file():
-        for line in sums_path.read_text().splitlines():
-            if line.strip():
-                digest, name = line.split(maxsplit=1)
-                sums[name.lstrip("*")] = digest
+    sums = build.read_sha256sums(sums_path)
     for name in variants:
         path = models_dir / build.VARIANTS[name].bundle_name
         data = path.read_bytes()

@@ -303,35 +303,33 @@ def _chair_clip(clip_id: str, stretch_id: str, side: str, shape: str, look: str,
                     mistake, boxes, sway=_seated_sway, description=description)
 
 
-def _twist_phases(p) -> list[Phase]:
-    neutral = sp.seated_neutral(p)
+def _script(neutral: BodyPose, into: Sequence[tuple[float, BodyPose]], correct: BodyPose, mistake: BodyPose,
+            correct_s: float = 6.5) -> list[Phase]:
+    """The one story every clip tells: neutral, into the stretch, hold it, drift into
+    the typical mistake for a few seconds, correct it, hold again."""
     return [
         Phase("neutral", "hold", 1.5, neutral),
-        Phase("into", "move", 1.0, twist_lifts(p)[0]),
-        Phase("into", "move", 1.0, twist_lifts(p)[1]),
-        Phase("into", "move", 0.9, sp.piriformis_twist_untwisted(p)),
-        Phase("into", "move", 1.2, sp.piriformis_twist(p)),
-        Phase("correct", "hold", 6.5, sp.piriformis_twist(p)),
-        Phase("to_mistake", "move", 1.0, sp.piriformis_twist_untwisted(p)),
-        Phase("mistake", "hold", 3.5, sp.piriformis_twist_untwisted(p)),
-        Phase("correcting", "move", 1.0, sp.piriformis_twist(p)),
-        Phase("corrected", "hold", 5.0, sp.piriformis_twist(p)),
+        *(Phase("into", "move", seconds, pose) for seconds, pose in into),
+        Phase("correct", "hold", correct_s, correct),
+        Phase("to_mistake", "move", 1.0, mistake),
+        Phase("mistake", "hold", 3.5, mistake),
+        Phase("correcting", "move", 1.0, correct),
+        Phase("corrected", "hold", 5.0, correct),
     ]
+
+
+def _twist_phases(p) -> list[Phase]:
+    correct, untwisted = sp.piriformis_twist(p), sp.piriformis_twist_untwisted(p)
+    lift_a, lift_b = twist_lifts(p)
+    into = [(1.0, lift_a), (1.0, lift_b), (0.9, untwisted), (1.2, correct)]
+    return _script(sp.seated_neutral(p), into, correct, untwisted)
 
 
 def _figure_four_phases(p) -> list[Phase]:
-    neutral = sp.seated_neutral(p)
-    return [
-        Phase("neutral", "hold", 1.5, neutral),
-        Phase("into", "move", 1.0, figure_four_lifts(p)[0]),
-        Phase("into", "move", 0.9, figure_four_lifts(p)[1]),
-        Phase("into", "move", 0.9, sp.figure_four(p)),
-        Phase("correct", "hold", 6.5, sp.figure_four(p)),
-        Phase("to_mistake", "move", 1.0, sp.figure_four_knee_lifted(p)),
-        Phase("mistake", "hold", 3.5, sp.figure_four_knee_lifted(p)),
-        Phase("correcting", "move", 1.0, sp.figure_four(p)),
-        Phase("corrected", "hold", 5.0, sp.figure_four(p)),
-    ]
+    correct = sp.figure_four(p)
+    lift_a, lift_b = figure_four_lifts(p)
+    into = [(1.0, lift_a), (0.9, lift_b), (0.9, correct)]
+    return _script(sp.seated_neutral(p), into, correct, sp.figure_four_knee_lifted(p))
 
 
 def _downward_dog_clip() -> ClipSpec:
@@ -342,15 +340,7 @@ def _downward_dog_clip() -> ClipSpec:
     anchor = ((pts[L.LEFT_WRIST] + pts[L.RIGHT_WRIST]) / 2)[[0, 2]]
     fix = _contact_fix(body, anchor)
     dog, bent = sp.downward_dog(p), sp.downward_dog_knees_bent(p)
-    phases = (
-        Phase("neutral", "hold", 1.5, table),
-        Phase("into", "move", 2.5, dog),
-        Phase("correct", "hold", 7.0, dog),
-        Phase("to_mistake", "move", 1.0, bent),
-        Phase("mistake", "hold", 3.5, bent),
-        Phase("correcting", "move", 1.0, dog),
-        Phase("corrected", "hold", 5.0, dog),
-    )
+    phases = tuple(_script(table, [(2.5, dog)], dog, bent, correct_s=7.0))
     # the mat under the whole body: from the hands back past the feet
     feet = joint_positions(fix(dog), p)
     z_lo = float(min(feet[L.LEFT_FOOT_INDEX, 2], feet[L.LEFT_HEEL, 2])) - 0.25
