@@ -1,11 +1,13 @@
 """Analyse a recorded video with the same engine as the live coach.
 
-One pass over the file, the pose model running in a worker thread while the
-main thread judges, times, draws and encodes. With ``side="auto"`` the side is
-decided from the whole video first: the model runs over every frame, then a
-second pass decodes again (cheap next to the model) to judge and draw.
+One pass over the file in three threads: decoding, the pose model, and judging
++ drawing + encoding, so the pose model (the slowest stage) never waits for the
+others. With ``side="auto"`` the side is decided from the whole video, so both
+sides are judged and drawn as the frames go by (the model runs once) and the
+side the pose shows is kept; the other reading is deleted.
 
-Outputs (in the chosen folder, never overwriting earlier results):
+Outputs (in the chosen folder, never overwriting earlier results; written under
+temporary names and renamed only when complete):
     <name>_annotated.mp4     the video with skeleton, cue and hold progress
     <name>_session.jsonl     the session log (see `coach.session_log`)
     <name>_summary.json      the summary
@@ -16,15 +18,15 @@ from __future__ import annotations
 
 import csv
 import json
-import queue
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coach.background import in_background
 from coach.estimator import EstimatorOptions, PoseEstimator, PoseResult, resolve_model_path
+from coach.landmarks import Landmarks
 from coach.measurements import Side
 from coach.overlay import Overlay
 from coach.routine import Phase, RoutineRunner
@@ -38,6 +40,9 @@ from coach.video_writer import AnnotatedVideoWriter
 
 ProgressCallback = Callable[[str, int, int], None]
 
+#: Frames of landmarks the automatic side vote looks at, spread over the video.
+SIDE_VOTE_SAMPLES = 60
+
 
 class NoPersonError(VideoError):
     """The video plays, but nobody was found in it."""
@@ -49,6 +54,9 @@ class AnalysisOutputs:
     session_log: Path
     summary: Path
     measurements_csv: Path
+
+    def paths(self) -> list[Path]:
+        return [self.video, self.session_log, self.summary, self.measurements_csv]
 
 
 @dataclass(frozen=True)
@@ -62,27 +70,27 @@ class AnalysisResult:
     duration_s: float
 
 
+def _outputs_named(out_dir: Path, name: str) -> AnalysisOutputs:
+    return AnalysisOutputs(
+        out_dir / f"{name}_annotated.mp4",
+        out_dir / f"{name}_session.jsonl",
+        out_dir / f"{name}_summary.json",
+        out_dir / f"{name}_measurements.csv",
+    )
+
+
 def _unique_outputs(out_dir: Path, stem: str) -> AnalysisOutputs:
     out_dir.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, 1000):
-        name = stem if attempt == 1 else f"{stem}-{attempt}"
-        outputs = AnalysisOutputs(
-            out_dir / f"{name}_annotated.mp4",
-            out_dir / f"{name}_session.jsonl",
-            out_dir / f"{name}_summary.json",
-            out_dir / f"{name}_measurements.csv",
-        )
-        if not any(p.exists() for p in vars(outputs).values()):
+        outputs = _outputs_named(out_dir, stem if attempt == 1 else f"{stem}-{attempt}")
+        if not any(p.exists() for p in outputs.paths()):
             return outputs
     raise OSError(f"{out_dir}: too many earlier results named {stem}")
 
 
-def choose_side(stretch: Stretch, results: list[PoseResult], samples: int = 60) -> Side | None:
+def choose_side(stretch: Stretch, found: Sequence[Landmarks], samples: int = SIDE_VOTE_SAMPLES) -> Side | None:
     """Majority vote of per-frame side detection over frames spread across the video."""
-    if not stretch.has_sides:
-        return None
-    found = [r.landmarks for r in results if r.landmarks is not None]
-    if not found:
+    if not stretch.has_sides or not found:
         return None
     step = max(1, len(found) // samples)
     votes = Counter(detect_side(stretch, lm) for lm in found[::step])
@@ -103,57 +111,103 @@ def _csv_row(record: dict[str, Any], check_ids: list[str]) -> list[Any]:
     return row
 
 
-def _estimate_all(source: VideoFileSource, options: EstimatorOptions,
-                  progress: ProgressCallback | None) -> list[PoseResult]:
-    """Pass 1 of side detection: the model over every frame, keeping only results."""
-    results: list[PoseResult] = []
-    with PoseEstimator(options) as estimator:
-        for frame in source:
-            results.append(estimator.process(frame.rgb, frame.timestamp_s))
-            if progress:
-                progress("pose", len(results), source.info.frame_count)
-    if not any(r.landmarks is not None for r in results):
-        raise NoPersonError(f"{source.path}: nobody was found in the video ({len(results)} frames)")
-    return results
-
-
 def _estimated_frames(source: VideoFileSource, options: EstimatorOptions) -> Iterator[tuple[Frame, PoseResult]]:
-    """Decode and run the model in a worker thread, overlapping with drawing and encoding.
+    """Decoding in one thread, the pose model in another, both ahead of the caller."""
 
-    MediaPipe, OpenCV and the H.264 encoder release the GIL, so on two cores the
-    pose model no longer waits for the rest of the pipeline. A small queue keeps
-    memory bounded; an error in the worker is raised in the caller.
+    def estimate() -> Iterator[tuple[Frame, PoseResult]]:
+        with PoseEstimator(options) as estimator:
+            for frame in in_background(source, ahead=4, name="decode"):
+                yield frame, estimator.process(frame.rgb, frame.timestamp_s)
+
+    return in_background(estimate(), ahead=8, name="pose-estimator")
+
+
+class _Reading:
+    """One reading of the video (a routine, or one stretch on one side) and the files it writes.
+
+    Files are written under temporary names beside the final ones; `keep` renames
+    them, `discard` deletes them, so a failed or unwanted reading leaves nothing.
     """
-    handoff: queue.Queue[tuple[Frame, PoseResult] | BaseException | None] = queue.Queue(maxsize=8)
-    stop = threading.Event()
 
-    def work() -> None:
+    def __init__(self, out_dir: Path, tag: str, stretches: list[Stretch], header: dict[str, Any],
+                 fps: float, size: tuple[int, int], mirror: bool,
+                 tracker: StretchTracker | None = None, runner: RoutineRunner | None = None,
+                 side: Side | None = None) -> None:
+        self.tracker, self.runner, self.side = tracker, runner, side
+        self.partial = _outputs_named(out_dir, f".partial-{tag}")
+        for path in self.partial.paths():
+            path.unlink(missing_ok=True)
+        self.check_ids = list(dict.fromkeys(c.id for s in stretches for c in s.checks))
+        self.records: list[dict[str, Any]] = []
+        self.overlay = Overlay(mirror=mirror)
+        self._events_logged = 0
+        self.log = SessionLogWriter(self.partial.session_log, header)
+        self.video = AnnotatedVideoWriter(self.partial.video, fps, size)
+        self._csv_file = self.partial.measurements_csv.open("w", newline="", encoding="utf-8")
+        self.table = csv.writer(self._csv_file)
+        self.table.writerow(
+            ["t", "stretch", "side", "phase", "person", "people", "correct", "score", "cue", "hold_state", "held_s"]
+            + [f"{c}_{k}" for c in self.check_ids for k in ("value", "status")]
+        )
+
+    def add(self, frame: Frame, result: PoseResult) -> None:
+        """Judge, time, log and draw one frame."""
+        t = frame.timestamp_s
+        if self.runner is not None:
+            status = self.runner.update(result.landmarks, t)
+            slot = status.slot
+            update = None if status.phase is Phase.REST else status.update
+            instruction = status.instruction
+            title = f"{self.runner.routine.name}: {slot.label}" if slot else self.runner.routine.name
+            phase = status.phase.value
+            ids = (slot.stretch.id, slot.side, slot.rep) if slot else None
+        else:
+            assert self.tracker is not None
+            update = self.tracker.update(result.landmarks, t)
+            instruction = None if result.landmarks is not None else NOT_IN_FRAME_CUE
+            title = self.tracker.stretch.name + (f" - {self.side} side" if self.side else "")
+            phase = "hold"
+            ids = (self.tracker.stretch.id, self.side, 1)
+        if update is not None and ids is not None:
+            record = frame_record(update, t, ids[0], ids[1], phase, ids[2], result.people_in_view)
+            self.log.frame(record)
+            self.records.append(record)
+            self.table.writerow(_csv_row(record, self.check_ids))
+        if self.runner is not None:
+            for slot, event in self.runner.drain_events():
+                self.log.event(event_record(event, slot.stretch.id, slot.side, slot.rep))
+        elif ids is not None:
+            events = self.tracker.timer.events  # type: ignore[union-attr]
+            for event in events[self._events_logged:]:
+                self.log.event(event_record(event, ids[0], ids[1], ids[2]))
+            self._events_logged = len(events)
+        self.video.write(self.overlay.render_update(frame.rgb, update, result.landmarks, title=title,
+                                                    instruction=instruction, second_person=result.second_person))
+
+    def finish(self, video_facts: dict[str, Any]) -> dict[str, Any]:
+        """Close the files; the summary is the session log's last record."""
+        summary = summarize(self.records)
+        summary["video"] = video_facts
+        self.log.close(summary)
+        self._close_files()
+        self.partial.summary.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        return summary
+
+    def _close_files(self) -> None:
+        self.video.close()
+        self._csv_file.close()
+        self.log.close()
+
+    def keep(self, outputs: AnalysisOutputs) -> None:
+        for partial, final in zip(self.partial.paths(), outputs.paths()):
+            partial.replace(final)
+
+    def discard(self) -> None:
         try:
-            with PoseEstimator(options) as estimator:
-                for frame in source:
-                    if stop.is_set():
-                        return
-                    handoff.put((frame, estimator.process(frame.rgb, frame.timestamp_s)))
-        except BaseException as error:  # noqa: BLE001 - handed to the caller
-            handoff.put(error)
+            self._close_files()
         finally:
-            handoff.put(None)
-
-    worker = threading.Thread(target=work, name="pose-estimator", daemon=True)
-    worker.start()
-    try:
-        while (item := handoff.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a worker waiting on a full queue
-            try:
-                handoff.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        worker.join()
+            for path in self.partial.paths():
+                path.unlink(missing_ok=True)
 
 
 def analyze_video(
@@ -172,6 +226,7 @@ def analyze_video(
 
     Give either ``stretch_id`` (with ``side`` "auto", "left" or "right") or
     ``routine_id`` (the routine's own order of stretches and sides).
+    ``progress(stage, frames_done, frames_total)`` is called after every frame.
     """
     library = library or load_library()
     if (stretch_id is None) == (routine_id is None):
@@ -184,101 +239,64 @@ def analyze_video(
         raise ValueError(f"side must be auto, left or right, got {side!r}")
 
     source = VideoFileSource(video)
-    total = source.info.frame_count
+    info = source.info
     options = estimator_options or EstimatorOptions()
     model_name = resolve_model_path(options.model).name
+    out_path = Path(out_dir)
+    out_path.mkdir(parents=True, exist_ok=True)
+    stem = source.path.stem
+    size = (info.width, info.height)
+    source_name = f"video:{source.path.name}"
 
-    # Decide what is being judged.
-    runner: RoutineRunner | None = None
-    tracker: StretchTracker | None = None
-    chosen_side: Side | None = None
-    pairs: Iterable[tuple[Frame, PoseResult]]
-    if routine_id is not None:
-        routine = library.routines[routine_id]
-        runner = RoutineRunner(routine, library.stretches, tracker_settings or TrackerSettings())
-        stretches = [library.stretches[s.stretch_id] for s in routine.steps]
-        pairs = _estimated_frames(source, options)
-    else:
-        assert stretch_id is not None
-        stretch = library.stretches[stretch_id]
-        stretches = [stretch]
-        if stretch.has_sides and side == "auto":
-            # The side is decided from the whole video, so the model runs first on
-            # its own; the second pass only decodes again (cheap next to the model).
-            results = _estimate_all(source, options, progress)
-            chosen_side = choose_side(stretch, results) or "right"
-            pairs = zip(source, results)
+    def reading(tag: str, stretches: list[Stretch], chosen: Side | None, **engine: Any) -> _Reading:
+        header = header_record(stretches, source=source_name, model=model_name, routine_id=routine_id, side=chosen)
+        return _Reading(out_path, f"{stem}-{tag}", stretches, header, info.fps, size, mirror, side=chosen, **engine)
+
+    readings: list[_Reading] = []
+    found: list[Landmarks] = []
+    frames_seen = with_person = 0
+    try:
+        if routine_id is not None:
+            routine = library.routines[routine_id]
+            runner = RoutineRunner(routine, library.stretches, tracker_settings or TrackerSettings())
+            readings.append(reading("routine", [library.stretches[s.stretch_id] for s in routine.steps], None,
+                                    runner=runner))
         else:
-            chosen_side = side if stretch.has_sides else None  # type: ignore[assignment]
-            pairs = _estimated_frames(source, options)
-        tracker = StretchTracker(stretch, chosen_side, settings=tracker_settings)
-
-    outputs = _unique_outputs(Path(out_dir), source.path.stem)
-    header = header_record(
-        stretches, source=f"video:{source.path.name}", model=model_name, routine_id=routine_id, side=chosen_side
-    )
-    overlay = Overlay(mirror=mirror)
-    frames_records: list[dict[str, Any]] = []
-    check_ids = list(dict.fromkeys(c.id for s in stretches for c in s.checks))
-    events_logged = 0
-
-    with SessionLogWriter(outputs.session_log, header) as log, \
-            AnnotatedVideoWriter(outputs.video, source.info.fps, (source.info.width, source.info.height)) as writer, \
-            outputs.measurements_csv.open("w", newline="", encoding="utf-8") as csv_file:
-        table = csv.writer(csv_file)
-        table.writerow(
-            ["t", "stretch", "side", "phase", "person", "people", "correct", "score", "cue", "hold_state", "held_s"]
-            + [f"{c}_{k}" for c in check_ids for k in ("value", "status")]
-        )
-        frames_seen = with_person = 0
-        for frame, result in pairs:
-            t = frame.timestamp_s
-            frames_seen += 1
-            with_person += result.landmarks is not None
-            if runner is not None:
-                status = runner.update(result.landmarks, t)
-                update = status.update
-                slot = status.slot
-                instruction = status.instruction
-                title = f"{runner.routine.name}: {slot.label}" if slot else runner.routine.name
-                phase = status.phase.value
-                record_ids = (slot.stretch.id, slot.side, slot.rep) if slot else None
-                if status.phase is Phase.REST:
-                    update = None
+            assert stretch_id is not None
+            stretch = library.stretches[stretch_id]
+            if not stretch.has_sides:
+                candidates: list[Side | None] = [None]
             else:
-                assert tracker is not None
-                update = tracker.update(result.landmarks, t)
-                instruction = None if result.landmarks is not None else NOT_IN_FRAME_CUE
-                side_label = f" - {chosen_side} side" if chosen_side else ""
-                title = f"{tracker.stretch.name}{side_label}"
-                phase = "hold"
-                record_ids = (tracker.stretch.id, chosen_side, 1)
-            if update is not None and record_ids is not None:
-                record = frame_record(update, t, record_ids[0], record_ids[1], phase, record_ids[2], result.people_in_view)
-                log.frame(record)
-                frames_records.append(record)
-                table.writerow(_csv_row(record, check_ids))
-            if runner is not None:
-                for slot, event in runner.drain_events():
-                    log.event(event_record(event, slot.stretch.id, slot.side, slot.rep))
-            elif tracker is not None and record_ids is not None:
-                for event in tracker.timer.events[events_logged:]:
-                    log.event(event_record(event, record_ids[0], record_ids[1], record_ids[2]))
-                events_logged = len(tracker.timer.events)
-            annotated = overlay.render_update(frame.rgb, update, result.landmarks, title=title,
-                                              instruction=instruction, second_person=result.second_person)
-            writer.write(annotated)
+                candidates = ["right", "left"] if side == "auto" else [side]  # type: ignore[list-item]
+            for candidate in candidates:
+                tracker = StretchTracker(stretch, candidate, settings=tracker_settings)
+                readings.append(reading(candidate or "only", [stretch], candidate, tracker=tracker))
+
+        for frame, result in _estimated_frames(source, options):
+            frames_seen += 1
+            if result.landmarks is not None:
+                with_person += 1
+                found.append(result.landmarks)
+            for each in readings:
+                each.add(frame, result)
             if progress:
-                progress("render", frame.index + 1, total)
-        summary = summarize(frames_records)
-        summary["video"] = {"file": source.path.name, "frames": frames_seen, "frames_with_person": with_person,
-                            "fps": source.info.fps, "side": chosen_side, "routine": routine_id}
-        log.close(summary)
-        codec = writer.codec
-    if with_person == 0:
-        for path in vars(outputs).values():
-            path.unlink(missing_ok=True)
-        raise NoPersonError(f"{source.path}: nobody was found in the video ({frames_seen} frames)")
-    outputs.summary.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    duration = frames_records[-1]["t"] if frames_records else 0.0
-    return AnalysisResult(outputs, summary, chosen_side, frames_seen, with_person, codec, float(duration))
+                progress("render", frames_seen, max(info.frame_count, frames_seen))
+        if with_person == 0:
+            raise NoPersonError(f"{source.path}: nobody was found in the video ({frames_seen} frames)")
+
+        chosen = readings[0]
+        if len(readings) > 1:
+            picked = choose_side(library.stretches[stretch_id], found) or "right"  # type: ignore[index]
+            chosen = next(r for r in readings if r.side == picked)
+        facts = {"file": source.path.name, "frames": frames_seen, "frames_with_person": with_person,
+                 "fps": info.fps, "side": chosen.side, "routine": routine_id}
+        summary = chosen.finish(facts)
+        codec = chosen.video.codec
+        outputs = _unique_outputs(out_path, stem)
+        chosen.keep(outputs)
+        readings.remove(chosen)
+    finally:
+        for other in readings:
+            other.discard()
+    duration = chosen.records[-1]["t"] if chosen.records else 0.0
+    return AnalysisResult(outputs, summary, chosen.side, frames_seen, with_person, codec, float(duration))

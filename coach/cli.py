@@ -39,7 +39,7 @@ def _analyze(args: argparse.Namespace) -> int:
         if stage not in bars:
             for earlier in bars.values():
                 earlier.close()
-            label = "finding the person" if stage == "pose" else "judging and drawing"
+            label = "analysing" if stage == "render" else stage
             bars[stage] = tqdm(total=total, desc=label, unit="frame", leave=True, file=sys.stderr)
         bar = bars[stage]
         bar.total = max(bar.total or 0, done)

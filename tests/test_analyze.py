@@ -13,7 +13,10 @@ import pytest
 from coach.analyze import analyze_video
 from coach.cli import main as coach_main
 from coach.session_log import load_session_log
+from coach.sources import VideoFileSource
 from coach.video_writer import AnnotatedVideoWriter
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_videos"
 
 
 def test_analyze_writes_every_output_and_the_log_round_trips(astronaut_video: Path, tmp_path: Path) -> None:
@@ -91,12 +94,28 @@ def test_unknown_stretch_is_named(astronaut_video: Path, tmp_path: Path, capsys:
     assert code == 2 and "unknown stretch 'cobra'" in capsys.readouterr().err
 
 
-def test_auto_side_and_routine_modes_run_end_to_end(astronaut_video: Path, tmp_path: Path) -> None:
+def test_auto_side_picks_the_side_shown_and_matches_an_explicit_side(tmp_path: Path) -> None:
+    # 6 s of the rendered left figure-4 (from the move into the stretch to the middle of the hold).
+    clip = tmp_path / "figure_four_left.mp4"
+    source = VideoFileSource(SAMPLE_DIR / "seated_figure_four_left.mp4")
+    with AnnotatedVideoWriter(clip, source.info.fps, (source.info.width, source.info.height)) as writer:
+        for frame in source:
+            if 3.0 <= frame.timestamp_s < 9.0:
+                writer.write(frame.rgb)
     stages: list[str] = []
-    auto = analyze_video(astronaut_video, stretch_id="seated_piriformis_twist", side="auto", out_dir=tmp_path,
+    auto = analyze_video(clip, stretch_id="seated_figure_four", side="auto", out_dir=tmp_path / "auto",
                          progress=lambda stage, done, total: stages.append(stage))
-    assert auto.side in ("left", "right") and auto.frames == 30
-    assert stages[0] == "pose" and stages[-1] == "render"  # two passes when the side must be decided
+    explicit = analyze_video(clip, stretch_id="seated_figure_four", side="left", out_dir=tmp_path / "explicit")
+    assert auto.side == "left"
+    assert auto.summary["holds"] == explicit.summary["holds"] and auto.summary["holds"][0]["held_s"] > 2.0
+    assert load_session_log(auto.outputs.session_log).header["side"] == "left"
+    assert len(stages) == auto.frames  # one pass: both sides judged while the model runs once
+    # Only the chosen side's four files remain; the other reading left nothing behind.
+    assert sorted(p.name for p in (tmp_path / "auto").iterdir()) == sorted(
+        p.name for p in auto.outputs.paths())
+
+
+def test_routine_mode_runs_end_to_end(astronaut_video: Path, tmp_path: Path) -> None:
     routine = analyze_video(astronaut_video, routine_id="sciatica", out_dir=tmp_path)
     log = load_session_log(routine.outputs.session_log)
     assert log.header["routine"] == "sciatica"

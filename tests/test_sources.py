@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
+from coach.estimator import PoseEstimator
+from coach.landmarks import PoseLandmark as L
 from coach.sources import CameraSource, VideoError, VideoFileSource
 from coach.video_writer import AnnotatedVideoWriter
 
@@ -30,6 +34,41 @@ def test_odd_sizes_and_portrait_videos_are_read(tmp_path: Path) -> None:
     source = VideoFileSource(path)
     assert (source.info.width, source.info.height) == (360, 640)
     assert len(list(source)) == 5
+
+
+def _set_display_rotation(path: Path, a: int, b: int, c: int, d: int) -> None:
+    """Write a display matrix into the MP4's track header, as phones do for portrait videos."""
+    data = bytearray(path.read_bytes())
+    box = data.find(b"tkhd") - 4
+    matrix_at = box + (48 if data[box + 8] == 0 else 60)  # version 0 / 1 header layout
+
+    def fixed(value: float, bits: int = 16) -> bytes:
+        return struct.pack(">i", int(value * (1 << bits)))
+
+    data[matrix_at:matrix_at + 36] = (fixed(a) + fixed(b) + fixed(0, 30) + fixed(c) + fixed(d) + fixed(0, 30)
+                                      + fixed(0) + fixed(0) + fixed(1, 30))
+    path.write_bytes(bytes(data))
+
+
+def test_rotation_metadata_is_honoured_so_people_stand_upright(tmp_path: Path, astronaut_rgb: np.ndarray) -> None:
+    upright = cv2.resize(astronaut_rgb, (360, 480))
+    stored = np.ascontiguousarray(np.rot90(upright, k=-1))  # a phone stores the picture on its side
+    path = tmp_path / "phone.mp4"
+    with AnnotatedVideoWriter(path, 10, (480, 360)) as writer:
+        for _ in range(5):
+            writer.write(stored)
+    _set_display_rotation(path, 0, -1, 1, 0)  # "turn a quarter to show"
+
+    source = VideoFileSource(path)
+    assert (source.info.width, source.info.height) == (360, 480)
+    frame = next(iter(source)).rgb
+    assert frame.shape == upright.shape
+    assert np.abs(frame.astype(int) - upright).mean() < 8  # the upright picture, up to compression
+    with PoseEstimator() as estimator:
+        landmarks = estimator.process(frame, 0.0).landmarks
+    assert landmarks is not None
+    pixels = landmarks.pixels
+    assert pixels[L.NOSE, 1] < pixels[L.LEFT_SHOULDER, 1] < pixels[L.LEFT_HIP, 1]  # head up, hips down
 
 
 @pytest.mark.parametrize(
