@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from coach.video_writer import AnnotatedVideoWriter
 
 ProgressCallback = Callable[[str, int, int], None]
 
-#: Frames of landmarks the automatic side vote looks at, spread over the video.
+#: How many frames, spread over the video, vote on the side it shows (``side="auto"``).
 SIDE_VOTE_SAMPLES = 60
 
 
@@ -88,14 +88,30 @@ def _unique_outputs(out_dir: Path, stem: str) -> AnalysisOutputs:
     raise OSError(f"{out_dir}: too many earlier results named {stem}")
 
 
-def choose_side(stretch: Stretch, found: Sequence[Landmarks], samples: int = SIDE_VOTE_SAMPLES) -> Side | None:
-    """Majority vote of per-frame side detection over frames spread across the video."""
-    if not stretch.has_sides or not found:
-        return None
-    step = max(1, len(found) // samples)
-    votes = Counter(detect_side(stretch, lm) for lm in found[::step])
-    votes.pop(None, None)
-    return votes.most_common(1)[0][0] if votes else None
+class SideVote:
+    """Which side a video shows: per-frame side detection on frames spread across the video.
+
+    Votes as the frames go by (about ``samples`` of them, one every
+    ``frame_count / samples`` frames with a person), so no landmarks are kept.
+    """
+
+    def __init__(self, stretch: Stretch, frame_count: int, samples: int = SIDE_VOTE_SAMPLES) -> None:
+        self.stretch = stretch
+        self.step = max(1, frame_count // samples)
+        self.votes: Counter[Side] = Counter()
+        self._seen = 0
+
+    def add(self, landmarks: Landmarks) -> None:
+        if self._seen % self.step == 0:
+            side = detect_side(self.stretch, landmarks)
+            if side is not None:
+                self.votes[side] += 1
+        self._seen += 1
+
+    @property
+    def side(self) -> Side | None:
+        """The majority side, or None when no frame showed one."""
+        return self.votes.most_common(1)[0][0] if self.votes else None
 
 
 def _csv_row(record: dict[str, Any], check_ids: list[str]) -> list[Any]:
@@ -253,7 +269,7 @@ def analyze_video(
         return _Reading(out_path, f"{stem}-{tag}", stretches, header, info.fps, size, mirror, side=chosen, **engine)
 
     readings: list[_Reading] = []
-    found: list[Landmarks] = []
+    vote: SideVote | None = None
     frames_seen = with_person = 0
     try:
         if routine_id is not None:
@@ -268,6 +284,8 @@ def analyze_video(
                 candidates: list[Side | None] = [None]
             else:
                 candidates = ["right", "left"] if side == "auto" else [side]  # type: ignore[list-item]
+            if len(candidates) > 1:
+                vote = SideVote(stretch, info.frame_count)
             for candidate in candidates:
                 tracker = StretchTracker(stretch, candidate, settings=tracker_settings)
                 readings.append(reading(candidate or "only", [stretch], candidate, tracker=tracker))
@@ -276,7 +294,8 @@ def analyze_video(
             frames_seen += 1
             if result.landmarks is not None:
                 with_person += 1
-                found.append(result.landmarks)
+                if vote is not None:
+                    vote.add(result.landmarks)
             for each in readings:
                 each.add(frame, result)
             if progress:
@@ -285,8 +304,8 @@ def analyze_video(
             raise NoPersonError(f"{source.path}: nobody was found in the video ({frames_seen} frames)")
 
         chosen = readings[0]
-        if len(readings) > 1:
-            picked = choose_side(library.stretches[stretch_id], found) or "right"  # type: ignore[index]
+        if vote is not None:
+            picked = vote.side or "right"
             chosen = next(r for r in readings if r.side == picked)
         facts = {"file": source.path.name, "frames": frames_seen, "frames_with_person": with_person,
                  "fps": info.fps, "side": chosen.side, "routine": routine_id}
