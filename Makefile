@@ -33,8 +33,13 @@ clean-venv:
 # `make samples` builds its own .venv-render with Blender's Python module (~1 GB),
 # renders (Cycles, CPU; ~55 min on 2 cores; resumes where it stopped), then
 # writes the H.264 clips, their ground truth and docs/images/ with the app's .venv.
-# `make accuracy` runs MediaPipe over the committed clips against their truth, and over
-# the real photos in ../shared/data/photos when they are there (not redistributable).
+# `make accuracy-renders` renders the accuracy stills on demand into build/stills/
+# (328 stills: stretch x view x body x variant x side, with camera/light variations;
+# about 30 min on 2 cores at nice 10, 5-6.5 s a still; resumes; never committed).
+# `make accuracy` runs MediaPipe over the committed clips against their truth, over the
+# stills in build/stills/ when they are there (table per stretch x view x body,
+# sample_videos/accuracy_stills.json), and over the real photos in ../shared/data/photos
+# when they are there (not redistributable).
 RENDER_VENV  := .venv-render
 RENDER_STAMP := $(RENDER_VENV)/.installed
 
@@ -44,10 +49,13 @@ $(RENDER_STAMP): tools/render_requirements.txt
 	$(RENDER_VENV)/bin/python -m pip install --quiet -r tools/render_requirements.txt
 	@touch $(RENDER_STAMP)
 
-.PHONY: samples accuracy
+.PHONY: samples accuracy accuracy-renders
 samples: $(RENDER_STAMP) $(STAMP)
 	$(RENDER_VENV)/bin/python tools/render_samples.py render
 	$(BIN)/python tools/render_samples.py assemble
+
+accuracy-renders: $(RENDER_STAMP)
+	nice -n 10 $(RENDER_VENV)/bin/python tools/render_samples.py render --set accuracy
 
 accuracy: $(STAMP)
 	$(BIN)/python tools/render_samples.py accuracy

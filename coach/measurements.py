@@ -16,7 +16,11 @@ resolves those names for a given side and computes the geometry:
 * ``twist``        rotation of the shoulder line against the hip line about
                    the vertical, degrees, positive towards the working side
                    (from world landmarks: a single camera sees rotation badly
-                   in the picture, but MediaPipe's 3D estimate tracks it).
+                   in the picture, but MediaPipe's 3D estimate tracks it);
+* ``turn``         rotation of the shoulder line about the vertical against the
+                   picture plane (0 = shoulders square to the camera), degrees,
+                   positive towards the working side (world landmarks; for a
+                   body whose hips are kept square to the camera).
 
 Any missing or NaN input gives NaN, never an exception: the verdict stage turns
 that into "not visible".
@@ -37,9 +41,11 @@ Side = Literal["left", "right"]
 Space = Literal["image", "world"]
 
 SIDES: tuple[Side, Side] = ("left", "right")
-KINDS = ("angle", "inclination", "offset", "distance", "twist")
+KINDS = ("angle", "inclination", "offset", "distance", "twist", "turn")
+#: Kinds that need MediaPipe's 3D estimate (``space = "world"``).
+WORLD_ONLY_KINDS = ("twist", "turn")
 #: How many points each kind takes.
-POINT_COUNTS = {"angle": 3, "inclination": 2, "offset": 2, "distance": 2, "twist": 0}
+POINT_COUNTS = {"angle": 3, "inclination": 2, "offset": 2, "distance": 2, "twist": 0, "turn": 0}
 OFFSET_AXES = ("up", "toward_other_side", "toward_working_side", "person_left", "person_right")
 DISTANCE_AXES = ("any", "horizontal", "vertical")
 SCALES = ("torso", "hip_width", "shoulder_width", "working_thigh", "other_thigh", "none")
@@ -198,6 +204,23 @@ def shoulder_hip_twist(landmarks: Landmarks, toward: Side) -> float:
     return turn_left if toward == "left" else -turn_left
 
 
+def shoulder_turn(landmarks: Landmarks, toward: Side) -> float:
+    """Rotation of the shoulder line about the vertical against the picture plane, degrees.
+
+    0 when the shoulders are square to the camera; positive when the chest is turned
+    towards ``toward`` (that side's shoulder goes back, away from the camera). Unlike
+    :func:`shoulder_hip_twist` it does not use the hips, so a chair turned towards
+    that side counts as a turned chest too: it is for poses whose hips are square to
+    the camera.
+    """
+    world = landmarks.world
+    shoulders = world[PoseLandmark.LEFT_SHOULDER] - world[PoseLandmark.RIGHT_SHOULDER]
+    if not np.isfinite(shoulders).all():
+        return math.nan
+    turn_left = math.degrees(math.atan2(shoulders[2], shoulders[0]))
+    return turn_left if toward == "left" else -turn_left
+
+
 @dataclass(frozen=True)
 class MeasurementSpec:
     """What to measure, as written in a stretch file.
@@ -216,7 +239,7 @@ class MeasurementSpec:
 
     @property
     def unit(self) -> str:
-        if self.kind in ("angle", "inclination", "twist"):
+        if self.kind in ("angle", "inclination", "twist", "turn"):
             return "°"
         return "" if self.scale == "none" else f"× {self.scale.replace('_', ' ')}"
 
@@ -224,6 +247,8 @@ class MeasurementSpec:
         """Point names whose visibility the measurement depends on."""
         if self.kind == "twist":
             return ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+        if self.kind == "turn":
+            return ("left_shoulder", "right_shoulder")
         return self.points
 
 
@@ -233,6 +258,8 @@ def measure(spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -
         if spec.kind == "twist":
             toward = context.working_side or "right"
             return shoulder_hip_twist(landmarks, toward)
+        if spec.kind == "turn":
+            return shoulder_turn(landmarks, context.working_side or "right")
         pts = [point(landmarks, name, context, spec.space) for name in spec.points]
         if not all(np.isfinite(p).all() for p in pts):
             return math.nan

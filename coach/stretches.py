@@ -24,6 +24,7 @@ from coach.measurements import (
     OFFSET_AXES,
     POINT_COUNTS,
     SCALES,
+    WORLD_ONLY_KINDS,
     MeasurementSpec,
     Side,
     parse_point,
@@ -36,6 +37,7 @@ KIND_LIMITS: dict[str, tuple[float, float]] = {
     "angle": (0.0, 180.0),
     "inclination": (0.0, 180.0),
     "twist": (-180.0, 180.0),
+    "turn": (-180.0, 180.0),
     "offset": (-10.0, 10.0),
     "distance": (0.0, 10.0),
 }
@@ -274,8 +276,8 @@ def _parse_measurement(fields: _Fields, has_sides: bool) -> MeasurementSpec:
                 f"'points': {name!r} needs a working side, but the stretch has sides = false"
             )
     space = sub.choice("space", ("image", "world"), "image")
-    if kind == "twist" and space != "world":
-        raise sub.error("'space' must be 'world' for kind 'twist' (rotation needs depth)")
+    if kind in WORLD_ONLY_KINDS and space != "world":
+        raise sub.error(f"'space' must be 'world' for kind '{kind}' (rotation needs depth)")
     axis = "any"
     scale = "none"
     if kind == "offset":

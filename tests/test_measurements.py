@@ -15,6 +15,7 @@ from coach.measurements import (
     measure,
     nearer_side,
     shoulder_hip_twist,
+    shoulder_turn,
 )
 
 SIZE = (640, 480)
@@ -88,6 +89,27 @@ def test_twist_sign_follows_the_side_the_chest_turns_to() -> None:
     assert shoulder_hip_twist(lm, "right") == pytest.approx(-30.0)
 
 
+def test_turn_is_the_shoulder_line_against_the_camera_not_the_hips() -> None:
+    angle = math.radians(30)
+    shoulders = {
+        L.LEFT_SHOULDER: (0.2 * math.cos(angle), -0.5, 0.2 * math.sin(angle)),
+        L.RIGHT_SHOULDER: (-0.2 * math.cos(angle), -0.5, -0.2 * math.sin(angle)),
+    }
+    square_hips = {L.LEFT_HIP: (0.1, 0.0, 0.0), L.RIGHT_HIP: (-0.1, 0.0, 0.0)}
+    # hips turned with the chest (a turned chair): no twist, but still a turn of 30
+    turned_hips = {L.LEFT_HIP: (0.1 * math.cos(angle), 0.0, 0.1 * math.sin(angle)),
+                   L.RIGHT_HIP: (-0.1 * math.cos(angle), 0.0, -0.1 * math.sin(angle))}
+    for hips in (square_hips, turned_hips):
+        lm = landmarks({}, {**hips, **shoulders})
+        assert shoulder_turn(lm, "left") == pytest.approx(30.0)
+        assert shoulder_turn(lm, "right") == pytest.approx(-30.0)
+    assert shoulder_hip_twist(landmarks({}, {**turned_hips, **shoulders}), "left") == pytest.approx(0.0, abs=1e-9)
+    spec = MeasurementSpec("turn", (), space="world")
+    assert spec.landmark_names() == ("left_shoulder", "right_shoulder") and spec.unit == "°"
+    value = measure(spec, landmarks({}, {**square_hips, **shoulders}), BodyContext(working_side="left"))
+    assert value == pytest.approx(30.0)
+
+
 def test_nearer_side_uses_depth() -> None:
     world = {L.LEFT_SHOULDER: (0, -0.5, -0.1), L.LEFT_HIP: (0, 0, -0.1), L.LEFT_KNEE: (0.3, 0, -0.1),
              L.RIGHT_SHOULDER: (0, -0.5, 0.1), L.RIGHT_HIP: (0, 0, 0.1), L.RIGHT_KNEE: (0.3, 0, 0.1)}
@@ -100,10 +122,11 @@ def test_nearer_side_uses_depth() -> None:
     ("offset", ("left_knee", "left_hip")),
     ("distance", ("left_knee", "left_hip")),
     ("twist", ()),
+    ("turn", ()),
 ])
 def test_missing_landmarks_give_nan_never_an_exception(kind: str, points: tuple[str, ...]) -> None:
     lm = landmarks({L.LEFT_HIP: (1, 2)})
-    spec = MeasurementSpec(kind, points, space="world" if kind == "twist" else "image",
+    spec = MeasurementSpec(kind, points, space="world" if kind in ("twist", "turn") else "image",
                            axis="up" if kind == "offset" else "any", scale="torso" if kind in ("offset", "distance") else "none")
     assert math.isnan(measure(spec, lm, BodyContext()))
 

@@ -1,18 +1,22 @@
 #!/usr/bin/env python3
-"""Render the sample clips of the seed stretches, assemble them and measure MediaPipe on them.
+"""Render the sample clips and the accuracy stills, assemble the clips and measure MediaPipe on both.
 
 Three steps, two virtual environments (``make samples`` runs the first two,
-``make accuracy`` the third):
+``make accuracy-renders`` renders the stills, ``make accuracy`` measures):
 
     .venv-render/bin/python tools/render_samples.py render    # Blender (bpy) -> build/renders/*.png
     .venv/bin/python        tools/render_samples.py assemble  # PNGs -> sample_videos/*.mp4 + *.truth.json
-    .venv/bin/python        tools/render_samples.py accuracy  # MediaPipe vs truth -> sample_videos/accuracy.json
-    .venv/bin/python        tools/render_samples.py truth     # only the truth, after a change to poses/*.toml
+    .venv-render/bin/python tools/render_samples.py render --set accuracy  # -> build/stills/ (on demand)
+    .venv/bin/python        tools/render_samples.py accuracy  # MediaPipe vs truth -> sample_videos/accuracy*.json
+    .venv/bin/python        tools/render_samples.py truth     # only the clip truth, after a change to poses/*.toml
 
 ``render`` imports only ``coach.rendered`` / ``coach.synthetic`` (numpy) beside
 bpy, so it runs in its own environment (``tools/render_requirements.txt``); a
 render whose PNG and job description already exist is skipped, so an
 interrupted run resumes. Cycles on the CPU, 8 samples + denoising, 480x360.
+The accuracy stills (``coach.rendered.stills``: stretch x view x body x variant x
+side, with small camera and light variations) are never committed; their truth
+is computed afresh from today's stretch files whenever they are measured.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy as np  # noqa: E402
 RENDER_DIR = ROOT / "build" / "renders"
 OUT_DIR = ROOT / "sample_videos"
 DOCS_IMAGES = ROOT / "docs" / "images"
+STILLS_DIR = ROOT / "build" / "stills"
 
 
 # ====================================================================== Blender side
@@ -257,25 +262,42 @@ def _wall_matrix(b: np.ndarray, point: np.ndarray, yaw: float) -> np.ndarray:
     return m
 
 
-def cmd_render(args: argparse.Namespace) -> int:
+def _render_todo(args: argparse.Namespace) -> tuple[list, Path]:
+    """(job, png) pairs of the chosen set, and the folder its timings go to."""
+    if args.set == "accuracy":
+        from coach.rendered.stills import STILLS_SUBDIR, plan_stills, plan_summary, still_job, still_png
+
+        specs = [s for s in plan_stills() if not args.only or any(o in s.still_id for o in args.only)]
+        summary = plan_summary(tuple(specs))
+        print(f"accuracy set: {summary['stills']} stills planned ({summary['recommended']} from a recommended "
+              f"view; {', '.join(f'{k} {v}' for k, v in summary['by_stretch'].items())})", flush=True)
+        # recommended views first (they carry the targets), then one body at a time
+        specs.sort(key=lambda s: (not s.recommended, s.shape))
+        return [(still_job(s), still_png(ROOT, s)) for s in specs], ROOT / STILLS_SUBDIR
     from coach.rendered.clips import render_jobs
 
     jobs = render_jobs(only=args.only)
+    return [(job, RENDER_DIR / job.clip_id / f"{job.index:04d}.png") for job in jobs], RENDER_DIR
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    jobs, out_dir = _render_todo(args)
     if args.limit:
         jobs = jobs[: args.limit]
     todo = []
-    for job in jobs:
-        png = RENDER_DIR / job.clip_id / f"{job.index:04d}.png"
+    for job, png in jobs:
         meta = png.with_suffix(".json")
         spec = job.spec()
         if png.is_file() and meta.is_file() and json.loads(meta.read_text()) == spec and not args.force:
             continue
         todo.append((job, png, meta, spec))
-    print(f"{len(jobs)} renders planned, {len(todo)} to do", flush=True)
+    print(f"{len(jobs)} renders planned, {len(todo)} to do (about {len(todo) * 5.5 / 60:.0f} min at 5.5 s a render "
+          "on 2 cores)", flush=True)
     if not todo:
         return 0
     stage = Stage(threads=args.threads)
     total = 0.0
+    started = time.perf_counter()
     for n, (job, png, meta, spec) in enumerate(todo, 1):
         png.parent.mkdir(parents=True, exist_ok=True)
         stage.set_body(job.shape, job.look["colours"])
@@ -286,10 +308,13 @@ def cmd_render(args: argparse.Namespace) -> int:
         total += seconds
         meta.write_text(json.dumps(spec, indent=1) + "\n")
         print(f"[{n}/{len(todo)}] {job.clip_id} #{job.index}: {seconds:.1f} s (mean {total / n:.1f} s)", flush=True)
-    timings = RENDER_DIR / "timings.jsonl"
+    wall = time.perf_counter() - started
+    print(f"{len(todo)} renders in {wall / 60:.1f} min ({total / len(todo):.1f} s a render)", flush=True)
+    timings = out_dir / "timings.jsonl"
     with timings.open("a") as handle:
-        handle.write(json.dumps({"renders": len(todo), "seconds": round(total, 1),
-                                 "per_render_s": round(total / len(todo), 2), "only": args.only}) + "\n")
+        handle.write(json.dumps({"set": args.set, "renders": len(todo), "seconds": round(total, 1),
+                                 "wall_seconds": round(wall, 1), "per_render_s": round(total / len(todo), 2),
+                                 "only": args.only}) + "\n")
     return 0
 
 
@@ -304,18 +329,43 @@ def cmd_assemble(args: argparse.Namespace) -> int:
 
 
 def cmd_truth(args: argparse.Namespace) -> int:
-    from coach.rendered.assemble import write_all_truth
+    if args.set in ("clips", "all"):
+        from coach.rendered.assemble import write_all_truth
 
-    write_all_truth(OUT_DIR, only=args.only)
+        write_all_truth(OUT_DIR, only=args.only)
+    if args.set in ("accuracy", "all"):
+        from coach.rendered.truth import stills_truth
+
+        STILLS_DIR.mkdir(parents=True, exist_ok=True)
+        truth = stills_truth()
+        (STILLS_DIR / "truth.json").write_text(json.dumps(truth) + "\n")
+        print(f"wrote the truth of {len(truth['stills'])} stills to {STILLS_DIR / 'truth.json'}")
     return 0
 
 
 def cmd_accuracy(args: argparse.Namespace) -> int:
-    from coach.rendered.accuracy import measure_all
+    if args.set in ("clips", "all"):
+        from coach.rendered.accuracy import measure_all
 
-    report = measure_all(OUT_DIR, only=args.only, work_dir=ROOT / "build" / "accuracy")
-    (OUT_DIR / "accuracy.json").write_text(json.dumps(report, indent=1) + "\n")
-    print(json.dumps(report["clips"], indent=1)[:6000])
+        report = measure_all(OUT_DIR, only=args.only, work_dir=ROOT / "build" / "accuracy")
+        (OUT_DIR / "accuracy.json").write_text(json.dumps(report, indent=1) + "\n")
+        print(json.dumps(report["clips"], indent=1)[:6000])
+    if args.set in ("accuracy", "all"):
+        if not any(STILLS_DIR.glob("*/*.png")):
+            print("no accuracy stills in build/stills/: render them with `make accuracy-renders` (~30 min)")
+            return 0
+        from coach.rendered.accuracy import measure_stills, stills_table
+        from coach.rendered.truth import stills_truth
+
+        truth = stills_truth()
+        (STILLS_DIR / "truth.json").write_text(json.dumps(truth) + "\n")
+        report = measure_stills(ROOT, truth=truth, only=args.only)
+        (STILLS_DIR / "accuracy_stills_full.json").write_text(json.dumps(report) + "\n")
+        compact = {k: v for k, v in report.items() if k != "stills"}
+        compact["date"] = time.strftime("%Y-%m-%d")
+        compact["per_still"] = "build/stills/accuracy_stills_full.json (not committed)"
+        (OUT_DIR / "accuracy_stills.json").write_text(json.dumps(compact, indent=1) + "\n")
+        print(stills_table(report))
     return 0
 
 
@@ -323,7 +373,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("render", help="render the frames with Blender (run in .venv-render)")
-    r.add_argument("--only", nargs="*", help="clip ids (default: all)")
+    r.add_argument("--set", choices=("clips", "accuracy"), default="clips",
+                   help="clips: the sample clips and doc pictures (build/renders/); accuracy: the still "
+                        "accuracy set (build/stills/, rendered on demand, not committed)")
+    r.add_argument("--only", nargs="*", help="clip ids, or for --set accuracy parts of still ids (default: all)")
     r.add_argument("--limit", type=int, default=0)
     r.add_argument("--threads", type=int, default=2)
     r.add_argument("--force", action="store_true")
@@ -333,9 +386,15 @@ def main(argv: list[str] | None = None) -> int:
     a.set_defaults(func=cmd_assemble)
     t = sub.add_parser("truth", help="rewrite only the ground truth (after a change to poses/*.toml; run in .venv)")
     t.add_argument("--only", nargs="*")
+    t.add_argument("--set", choices=("clips", "accuracy", "all"), default="clips",
+                   help="clips: sample_videos/*.truth.json (default); accuracy: build/stills/truth.json")
     t.set_defaults(func=cmd_truth)
-    m = sub.add_parser("accuracy", help="MediaPipe on the committed clips vs ground truth (run in .venv)")
+    m = sub.add_parser("accuracy", help="MediaPipe on the committed clips and the rendered stills vs ground truth "
+                                        "(run in .venv)")
     m.add_argument("--only", nargs="*")
+    m.add_argument("--set", choices=("clips", "accuracy", "all"), default="all",
+                   help="clips: the committed clips -> sample_videos/accuracy.json; accuracy: the stills in "
+                        "build/stills/ -> sample_videos/accuracy_stills.json; all (default): both")
     m.set_defaults(func=cmd_accuracy)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,4 +1,4 @@
-"""What MediaPipe measures on the rendered sample clips, against their ground truth.
+"""What MediaPipe measures on the rendered sample clips and stills, against their ground truth.
 
 For each committed clip (``sample_videos/<clip>.mp4`` + ``<clip>.truth.json``):
 
@@ -14,6 +14,13 @@ For each committed clip (``sample_videos/<clip>.mp4`` + ``<clip>.truth.json``):
   and in the mistake, measured and true;
 * ``correct``: frame-by-frame agreement of "correct" (raw landmarks, no
   smoothing, no timer) with the truth.
+
+For the accuracy stills (:mod:`coach.rendered.stills`, rendered on demand into
+``build/stills/``), :func:`measure_stills` runs MediaPipe once per picture (IMAGE
+mode, one pose: no tracking history) and judges it with a fresh evaluator, like
+the truth: landmark error, each check's measurement error, verdict agreement per
+check and overall, grouped by stretch x view x body (:func:`stills_table`), and a
+summary per stretch from its recommended view(s) (:func:`stills_summary`).
 """
 
 from __future__ import annotations
@@ -175,4 +182,219 @@ def measure_all(sample_dir: Path, only: Sequence[str] | None = None, work_dir: P
     return {"model": "pose_landmarker_full (coach/models)", "clips": clips}
 
 
-__all__ = ["analyze_clip", "compare_clip", "measure_all", "raw_landmarks"]
+# ---------------------------------------------------------------------- stills
+
+#: Target of the issue: overall agreement from the recommended view(s).
+AGREEMENT_TARGET = 0.95
+
+
+class ImageLandmarker:
+    """MediaPipe's PoseLandmarker in IMAGE mode, one pose: each picture on its own."""
+
+    def __init__(self, model: str | None = None) -> None:
+        from mediapipe.tasks.python import BaseOptions
+        from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
+
+        from coach.estimator import resolve_model_path
+
+        self.model_path = resolve_model_path(model)
+        options = PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(self.model_path)),
+                                        running_mode=RunningMode.IMAGE, num_poses=1)
+        self._landmarker = PoseLandmarker.create_from_options(options)
+
+    def __enter__(self) -> "ImageLandmarker":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._landmarker.close()
+
+    def detect(self, rgb: np.ndarray):
+        import mediapipe as mp
+
+        from coach.estimator import landmarks_from_task_result
+
+        result = self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)))
+        if not result.pose_landmarks:
+            return None
+        return landmarks_from_task_result(result, 0, 0.0, (rgb.shape[1], rgb.shape[0]))
+
+
+def _read_rgb(path: Path) -> np.ndarray:
+    import cv2
+
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ValueError(f"cannot read {path}")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def measure_still(landmarker: ImageLandmarker, png: Path, truth: dict[str, Any], stretch) -> dict[str, Any]:
+    """MediaPipe on one still against its truth record (JSON-ready)."""
+    lm = landmarker.detect(_read_rgb(png))
+    out: dict[str, Any] = {"still": truth["still"], "person": lm is not None}
+    if lm is None:
+        out.update(correct=False, landmark_px=None,
+                   checks={cid: {"status": "not_visible", "value": None} for cid in truth["checks"]})
+    else:
+        true_px = np.asarray(truth["px"])[list(BODY_JOINTS)]
+        err = np.linalg.norm(lm.pixels[list(BODY_JOINTS)] - true_px, axis=1)
+        verdict = StretchEvaluator(stretch, truth["side"]).evaluate(lm)
+        out.update(correct=verdict.correct, cue=verdict.cue, landmark_px=round(float(err.mean()), 2),
+                   checks={c.check_id: {"status": c.status.value,
+                                        "value": round(c.value, 4) if math.isfinite(c.value) else None}
+                           for c in verdict.checks})
+    return out
+
+
+def _agreement(pairs: list[tuple[bool, bool]]) -> dict[str, Any] | None:
+    if not pairs:
+        return None
+    return {"n": len(pairs), "agree": round(sum(a == b for a, b in pairs) / len(pairs), 3)}
+
+
+def summarise_stills(records: list[tuple[dict, dict]], group_keys: Sequence[str]) -> dict[str, Any]:
+    """Per group (``truth[k]`` for k in ``group_keys``): n, landmark error, each check's
+    median |measured - true| and pass/fail agreement, overall agreement; plus how the
+    correct and the wrong variants fare and how many wrong poses were judged correct."""
+    groups: dict[str, list[tuple[dict, dict]]] = {}
+    for truth, measured in records:
+        key = " | ".join(str(truth[k]) for k in group_keys)
+        groups.setdefault(key, []).append((truth, measured))
+    out = {}
+    for key, items in groups.items():
+        check_ids = list(items[0][0]["checks"])
+        checks = {}
+        for cid in check_ids:
+            diffs = [m["checks"][cid]["value"] - t["checks"][cid]["value"] for t, m in items
+                     if m["checks"][cid]["value"] is not None and t["checks"][cid]["value"] is not None]
+            pairs = [(t["checks"][cid]["status"] == "ok", m["checks"][cid]["status"] == "ok") for t, m in items]
+            checks[cid] = {"median_abs_error": round(float(np.median(np.abs(diffs))), 3) if diffs else None,
+                           "median_error": round(float(np.median(diffs)), 3) if diffs else None,
+                           **(_agreement(pairs) or {})}
+        px = [m["landmark_px"] for _, m in items if m["landmark_px"] is not None]
+        right = [(t["correct"], m["correct"]) for t, m in items if t["correct"]]
+        wrong = [(t["correct"], m["correct"]) for t, m in items if not t["correct"]]
+        out[key] = {
+            "n": len(items),
+            "person_found": sum(m["person"] for _, m in items),
+            "landmark_px": round(float(np.mean(px)), 2) if px else None,
+            "overall": _agreement([(t["correct"], m["correct"]) for t, m in items]),
+            "truly_correct": _agreement(right),
+            "truly_wrong": _agreement(wrong),
+            "wrong_judged_correct": sum(1 for t, m in items if not t["correct"] and m["correct"]),
+            "checks": checks,
+        }
+    return out
+
+
+def measure_stills(root: Path, library=None, only: Sequence[str] | None = None,
+                   truth: dict[str, Any] | None = None) -> dict[str, Any]:
+    """MediaPipe on every rendered still whose picture is current (its job description
+    matches today's plan), against the truth of today's stretch files."""
+    from coach.rendered.stills import plan_stills, still_job, still_png
+    from coach.rendered.truth import stills_truth
+
+    library = library or load_library()
+    specs = [s for s in plan_stills() if not only or any(o in s.still_id for o in only)]
+    truth = truth or stills_truth(library, specs)
+    by_id = {t["still"]: t for t in truth["stills"]}
+    records, missing, stale = [], 0, 0
+    with ImageLandmarker() as landmarker:
+        for spec in specs:
+            png = still_png(root, spec)
+            meta = png.with_suffix(".json")
+            if not (png.is_file() and meta.is_file()):
+                missing += 1
+                continue
+            if json.loads(meta.read_text()) != still_job(spec).spec():
+                stale += 1
+                continue
+            t = by_id[spec.still_id]
+            records.append((t, measure_still(landmarker, png, t, library.stretches[spec.stretch_id])))
+    return {
+        "model": "pose_landmarker_full (coach/models), IMAGE mode, one pose",
+        "planned": len(specs),
+        "measured": len(records),
+        "missing": missing,
+        "stale": stale,
+        "by_stretch_view_body": summarise_stills(records, ("stretch_id", "view", "body_shape")),
+        "by_stretch_view": summarise_stills(records, ("stretch_id", "view")),
+        "recommended_by_variant": summarise_stills([r for r in records if r[0]["recommended"]],
+                                                   ("stretch_id", "variant")),
+        "summary": stills_summary(records),
+        "stills": [{**m, "variant": t["variant"], "view": t["view"], "side": t["side"], "body_shape": t["body_shape"],
+                    "true_correct": t["correct"],
+                    "true_checks": {k: v["status"] for k, v in t["checks"].items()}} for t, m in records],
+    }
+
+
+def stills_summary(records: list[tuple[dict, dict]]) -> dict[str, Any]:
+    """Per stretch, from its recommended view(s): overall agreement on the correct and the
+    wrong variants, against :data:`AGREEMENT_TARGET`."""
+    out = {}
+    for stretch_id in dict.fromkeys(t["stretch_id"] for t, _ in records):
+        rec = [(t, m) for t, m in records if t["stretch_id"] == stretch_id and t["recommended"]]
+        if not rec:
+            continue
+        pairs = [(t["correct"], m["correct"]) for t, m in rec]
+        agree = sum(a == b for a, b in pairs) / len(pairs)
+        out[stretch_id] = {
+            "views": sorted({t["view"] for t, _ in rec}),
+            "n": len(rec),
+            "agreement": round(agree, 3),
+            "correct_variants": _agreement([(t["correct"], m["correct"]) for t, m in rec if t["variant"] == "correct"]),
+            "wrong_variants": _agreement([(t["correct"], m["correct"]) for t, m in rec if t["variant"] != "correct"]),
+            "wrong_judged_correct": sum(1 for t, m in rec if not t["correct"] and m["correct"]),
+            "target": AGREEMENT_TARGET,
+            "meets_target": agree >= AGREEMENT_TARGET,
+        }
+    return out
+
+
+def _pct(a: dict | None) -> str:
+    return "-" if not a else f"{100 * a['agree']:.0f}%"
+
+
+def stills_table(report: dict[str, Any]) -> str:
+    """The report as text: one table per stretch (rows view x body), then the summary."""
+    lines = []
+    groups = report["by_stretch_view_body"]
+    stretches = list(dict.fromkeys(k.split(" | ")[0] for k in groups))
+    for stretch_id in stretches:
+        keys = [k for k in groups if k.startswith(stretch_id + " | ")]
+        check_ids = list(groups[keys[0]]["checks"])
+        lines.append(f"\n{stretch_id}: overall = 'correct' verdict agrees with the truth; per check: agreement "
+                     "(median |error|)")
+        head = f"{'view':20s} {'body':6s} {'n':>3s} {'px':>5s} {'overall':>7s} {'W->ok':>5s}  " + "  ".join(
+            f"{c[:18]:>18s}" for c in check_ids)
+        lines.append(head)
+        for k in keys:
+            g = groups[k]
+            _, view, body = k.split(" | ")
+            cells = []
+            for c in check_ids:
+                ch = g["checks"][c]
+                err = "-" if ch["median_abs_error"] is None else f"{ch['median_abs_error']:.2f}"
+                cells.append(f"{_pct(ch):>5s} ({err:>7s})   "[:18].rjust(18))
+            px = "-" if g["landmark_px"] is None else f"{g['landmark_px']:.1f}"
+            lines.append(f"{view:20s} {body:6s} {g['n']:>3d} {px:>5s} {_pct(g['overall']):>7s} "
+                         f"{g['wrong_judged_correct']:>5d}  " + "  ".join(cells))
+    lines.append("\nFrom the recommended view(s) (target: overall agreement >= 95% on correct and wrong variants):")
+    for stretch_id, s in report["summary"].items():
+        lines.append(f"  {stretch_id:26s} {', '.join(s['views']):22s} n={s['n']:<4d} overall {100 * s['agreement']:.1f}%"
+                     f"  correct variants {_pct(s['correct_variants'])} (n={(s['correct_variants'] or {}).get('n', 0)})"
+                     f"  wrong variants {_pct(s['wrong_variants'])} (n={(s['wrong_variants'] or {}).get('n', 0)})"
+                     f"  wrong judged correct: {s['wrong_judged_correct']}  "
+                     f"{'meets' if s['meets_target'] else 'BELOW'} target")
+    lines.append("\nFrom the recommended view(s), per variant:")
+    for key, g in report["recommended_by_variant"].items():
+        fails = [f"{c} {_pct(ch)}" for c, ch in g["checks"].items() if ch.get("agree", 1) < 1]
+        lines.append(f"  {key:60s} n={g['n']:<3d} overall {_pct(g['overall']):>5s}  "
+                     f"disagreeing checks: {', '.join(fails) or '-'}")
+    lines.append(f"\n{report['measured']} of {report['planned']} planned stills measured "
+                 f"({report['missing']} not rendered, {report['stale']} rendered from an older plan).")
+    return "\n".join(lines)
+
+
+__all__ = ["AGREEMENT_TARGET", "ImageLandmarker", "analyze_clip", "compare_clip", "measure_all", "measure_still",
+           "measure_stills", "raw_landmarks", "stills_summary", "stills_table", "summarise_stills"]

@@ -380,15 +380,13 @@ def clip_specs() -> dict[str, ClipSpec]:
 # ---------------------------------------------------------------------- planning
 
 
-def clip_camera(spec: ClipSpec, image_size: tuple[int, int] = IMAGE_SIZE, fill: float = 0.78) -> Camera:
-    """One fixed camera for the whole clip: the lens at the stretch's recommended view and
-    height, as close as it can be while every pose of the clip (joints, plus the top of
-    the head and the floor under the feet) spans at most ``fill`` of the picture."""
+def framing_camera(pts: np.ndarray, view: str, height_m: float, yaw_offset_deg: float,
+                   image_size: tuple[int, int] = IMAGE_SIZE, fill: float = 0.78) -> Camera:
+    """A camera at ``view`` (lens ``height_m`` above the floor, turned ``yaw_offset_deg``)
+    as close as it can be while the joints ``pts`` (N, 3), plus the top of the head and
+    the floor under them, span at most ``fill`` of the picture."""
     from coach.synthetic.body import project
 
-    body = load_body(spec.shape)
-    times = np.linspace(0.0, spec.duration_s, 40)
-    pts = np.concatenate([joint_positions(spec.shown_pose(float(t)), body.proportions) for t in times])
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     top = hi[1] + 0.13  # the crown above the eyes and ears
     extra = [[x, y, z] for x in (lo[0], hi[0]) for y in (0.0, top) for z in (lo[2], hi[2])]
@@ -396,8 +394,7 @@ def clip_camera(spec: ClipSpec, image_size: tuple[int, int] = IMAGE_SIZE, fill: 
     target = np.array([(lo[0] + hi[0]) / 2, top / 2, (lo[2] + hi[2]) / 2])
 
     def camera(distance: float) -> Camera:
-        return Camera.around(target, spec.view, distance, spec.camera_height_m, spec.yaw_offset_deg,
-                             image_size=image_size)
+        return Camera.around(target, view, distance, height_m, yaw_offset_deg, image_size=image_size)
 
     def span(distance: float) -> float:
         img, _ = project(pts, camera(distance))
@@ -411,6 +408,16 @@ def clip_camera(spec: ClipSpec, image_size: tuple[int, int] = IMAGE_SIZE, fill: 
         else:
             far = mid
     return camera(far)
+
+
+def clip_camera(spec: ClipSpec, image_size: tuple[int, int] = IMAGE_SIZE, fill: float = 0.78) -> Camera:
+    """One fixed camera for the whole clip: the lens at the stretch's recommended view and
+    height, as close as it can be while every pose of the clip (joints, plus the top of
+    the head and the floor under the feet) spans at most ``fill`` of the picture."""
+    body = load_body(spec.shape)
+    times = np.linspace(0.0, spec.duration_s, 40)
+    pts = np.concatenate([joint_positions(spec.shown_pose(float(t)), body.proportions) for t in times])
+    return framing_camera(pts, spec.view, spec.camera_height_m, spec.yaw_offset_deg, image_size, fill)
 
 
 def _render_times(spec: ClipSpec) -> list[float]:
@@ -486,5 +493,6 @@ def plan_digest(clip_id: str) -> str:
 
 
 __all__ = ["ClipSpec", "FPS", "FramePlan", "IMAGE_SIZE", "Phase", "RenderJob", "clip_camera", "clip_specs",
+           "framing_camera",
            "doc_image_jobs", "figure_four_lifts", "plan_clip", "plan_digest", "pose_from_dict", "render_jobs",
            "seat_height", "twist_lifts"]

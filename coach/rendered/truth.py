@@ -19,7 +19,7 @@ from collections import Counter
 from typing import Any
 
 from coach.landmarks import PoseLandmark
-from coach.rendered.clips import FPS, HOLD_RENDER_INTERVAL_S, SAMPLES, _pose_dict, clip_specs, plan_clip
+from coach.rendered.clips import FPS, HOLD_RENDER_INTERVAL_S, IMAGE_SIZE, SAMPLES, _pose_dict, clip_specs, plan_clip
 from coach.rendered.rig import load_body
 from coach.stretches import Library, load_library
 from coach.synthetic.body import make_landmarks
@@ -27,6 +27,7 @@ from coach.tracker import StretchTracker
 from coach.verdicts import StretchEvaluator
 
 SCHEMA = "stretch-coach/rendered-truth/1"
+STILL_SCHEMA = "stretch-coach/still-truth/1"
 #: The first part of the mistake hold is not used to judge the cue: smoothing and
 #: hysteresis need a moment to follow the change.
 MISTAKE_SETTLE_S = 1.0
@@ -149,4 +150,63 @@ def validate_truth(truth: dict[str, Any], library: Library | None = None) -> lis
     return problems
 
 
-__all__ = ["MISTAKE_SETTLE_S", "SCHEMA", "clip_truth", "validate_truth"]
+def _judge(stretch, side, landmarks) -> dict[str, Any]:
+    """A fresh evaluator's verdict (no hysteresis carried over) as a JSON-ready record."""
+    verdict = StretchEvaluator(stretch, side).evaluate(landmarks)
+    return {
+        "correct": verdict.correct,
+        "cue": verdict.cue,
+        "checks": {c.check_id: {"status": c.status.value, "value": None if not math.isfinite(c.value)
+                                else round(c.value, 4)} for c in verdict.checks},
+    }
+
+
+def still_truth(spec, library: Library | None = None) -> dict[str, Any]:
+    """Ground truth of one still of the accuracy set (:mod:`coach.rendered.stills`):
+    the exact landmarks of the rendered pose through the still's own camera, and what
+    a fresh :class:`StretchEvaluator` says about them."""
+    from coach.rendered.stills import spec_camera, spec_pose
+
+    library = library or load_library()
+    body = load_body(spec.shape)
+    pose = spec_pose(spec)
+    camera = spec_camera(spec)
+    lm = make_landmarks(pose, body.proportions, camera)
+    return {
+        "still": spec.still_id,
+        "stretch_id": spec.stretch_id,
+        "variant": spec.variant,
+        "fails": spec.fails,
+        "side": spec.side,
+        "body_shape": spec.shape,
+        "view": spec.view,
+        "camera_view": spec.camera_view,
+        "recommended": spec.recommended,
+        "variation": dataclasses.asdict(spec.variation),
+        "camera": {"position": [round(v, 5) for v in camera.position], "target": [round(v, 5) for v in camera.target],
+                   "vertical_fov_deg": camera.vertical_fov_deg, "image_size": list(camera.image_size)},
+        "pose": _pose_dict(pose),
+        **_judge(library.stretches[spec.stretch_id], spec.side, lm),
+        "px": [[round(float(x), 2), round(float(y), 2)] for x, y in lm.pixels],
+    }
+
+
+def stills_truth(library: Library | None = None, specs=None) -> dict[str, Any]:
+    """The truth of every planned still (JSON-ready; no pictures needed)."""
+    from coach.rendered.stills import plan_stills
+
+    library = library or load_library()
+    specs = plan_stills() if specs is None else specs
+    shapes = sorted({s.shape for s in specs})
+    return {
+        "schema": STILL_SCHEMA,
+        "image_size": list(IMAGE_SIZE),
+        "render": {"engine": "Cycles (CPU)", "samples": SAMPLES, "denoise": True},
+        "proportions": {shape: dataclasses.asdict(load_body(shape).proportions) for shape in shapes},
+        "landmark_names": [lm.name.lower() for lm in PoseLandmark],
+        "stills": [still_truth(s, library) for s in specs],
+    }
+
+
+__all__ = ["MISTAKE_SETTLE_S", "SCHEMA", "STILL_SCHEMA", "clip_truth", "still_truth", "stills_truth",
+           "validate_truth"]

@@ -304,16 +304,17 @@ def _on_hands_and_feet(p: BodyProportions, pose_at_pitch: Callable[[float], Body
     return pose.replace(pelvis_position=(x, y - lowest, z))
 
 
-def _down_dog(p: BodyProportions, hip_flexion: float, knee_flexion: float, dorsiflexion: float) -> BodyPose:
+def _down_dog(p: BodyProportions, hip_flexion: float, knee_flexion: float, dorsiflexion: float,
+              shoulder_flexion: float = 180.0, elbow_flexion: float = 0.0) -> BodyPose:
     def at(pitch: float) -> BodyPose:
         pose = BodyPose(pelvis_position=(0.0, 0.0, 0.0), pelvis_pitch_deg=pitch, neck_flexion_deg=-10.0)
         leg = dict(
             hip_flexion_deg=hip_flexion,
             knee_flexion_deg=knee_flexion,
             ankle_dorsiflexion_deg=dorsiflexion,
-            shoulder_flexion_deg=180.0,
+            shoulder_flexion_deg=shoulder_flexion,
             shoulder_abduction_deg=3.0,
-            elbow_flexion_deg=0.0,
+            elbow_flexion_deg=elbow_flexion,
             forearm_pronation_deg=90.0,
         )
         return pose.side("left", **leg).side("right", **leg)
@@ -345,6 +346,35 @@ def downward_dog_knees_bent(p: BodyProportions) -> BodyPose:
     :func:`downward_dog`. Hands and feet stay on the floor (pitch and height solved).
     """
     return _down_dog(p, hip_flexion=115.0, knee_flexion=45.0, dorsiflexion=35.0)
+
+
+def downward_dog_hips_dropped(p: BodyProportions) -> BodyPose:
+    """Typical down-dog mistake: the hips sag towards a plank.
+
+    Hips flexed only 40 and shoulders 120 (shoulders come forward over the hands),
+    knees straight, ankles dorsiflexed 5; hands and feet on the floor (pitch and
+    height solved). The hips end up barely above the shoulders, so the V opens
+    (~140) and the arms no longer continue the back line (~120) as well.
+    """
+    return _down_dog(p, hip_flexion=40.0, knee_flexion=0.0, dorsiflexion=5.0, shoulder_flexion=120.0)
+
+
+def downward_dog_feet_too_close(p: BodyProportions) -> BodyPose:
+    """Typical down-dog mistake: the feet walked in too close to the hands (hips flexed
+    145, a V of ~33); hands and feet on the floor."""
+    return _down_dog(p, hip_flexion=145.0, knee_flexion=0.0, dorsiflexion=25.0)
+
+
+def downward_dog_elbows_bent(p: BodyProportions) -> BodyPose:
+    """Typical down-dog mistake: elbows bent 40 (arm angle ~140); hands and feet on the floor."""
+    return _down_dog(p, hip_flexion=100.0, knee_flexion=0.0, dorsiflexion=25.0, elbow_flexion=40.0)
+
+
+def downward_dog_arms_not_in_line(p: BodyProportions) -> BodyPose:
+    """Typical down-dog mistake: shoulders flexed only 135, so the arms make an angle
+    with the back (wrist-shoulder-hip ~134) instead of continuing it; hands and feet
+    on the floor."""
+    return _down_dog(p, hip_flexion=100.0, knee_flexion=0.0, dorsiflexion=25.0, shoulder_flexion=135.0)
 
 
 def tabletop(p: BodyProportions) -> BodyPose:
@@ -403,6 +433,10 @@ SEED_POSES: dict[str, Callable[[BodyProportions], BodyPose]] = {
     "piriformis_twist_slumped": piriformis_twist_slumped,
     "downward_dog": downward_dog,
     "downward_dog_knees_bent": downward_dog_knees_bent,
+    "downward_dog_hips_dropped": downward_dog_hips_dropped,
+    "downward_dog_feet_too_close": downward_dog_feet_too_close,
+    "downward_dog_elbows_bent": downward_dog_elbows_bent,
+    "downward_dog_arms_not_in_line": downward_dog_arms_not_in_line,
     "tabletop": tabletop,
 }
 
