@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.background import in_background
+from coach.background import in_background, short_gil_turns
 from coach.estimator import EstimatorOptions, PoseEstimator, PoseResult, resolve_model_path
 from coach.landmarks import Landmarks
 from coach.measurements import Side
@@ -290,16 +290,17 @@ def analyze_video(
                 tracker = StretchTracker(stretch, candidate, settings=tracker_settings)
                 readings.append(reading(candidate or "only", [stretch], candidate, tracker=tracker))
 
-        for frame, result in _estimated_frames(source, options):
-            frames_seen += 1
-            if result.landmarks is not None:
-                with_person += 1
-                if vote is not None:
-                    vote.add(result.landmarks)
-            for each in readings:
-                each.add(frame, result)
-            if progress:
-                progress("render", frames_seen, max(info.frame_count, frames_seen))
+        with short_gil_turns():
+            for frame, result in _estimated_frames(source, options):
+                frames_seen += 1
+                if result.landmarks is not None:
+                    with_person += 1
+                    if vote is not None:
+                        vote.add(result.landmarks)
+                for each in readings:
+                    each.add(frame, result)
+                if progress:
+                    progress("render", frames_seen, max(info.frame_count, frames_seen))
         if with_person == 0:
             raise NoPersonError(f"{source.path}: nobody was found in the video ({frames_seen} frames)")
 
