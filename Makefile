@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/live_bench.py
 
 check-poses: $(STAMP)
 	$(BIN)/coach check-poses poses

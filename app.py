@@ -13,6 +13,16 @@ from coach.ui.common import HEALTH_NOTE
 st.set_page_config(page_title="Stretch Coach", page_icon="🧘", layout="wide")
 # streamlit-webrtc / aiortc log nothing unless a handler exists; warnings are worth seeing.
 logging.getLogger("coach").setLevel(logging.INFO)
+# Their errors too (a video worker that died, a failed connection). Not their warnings:
+# streamlit-webrtc warns every time it drops a stale camera frame, which is by design here.
+for _name in ("streamlit_webrtc", "aiortc", "aioice"):
+    _logger = logging.getLogger(_name)
+    if not any(getattr(h, "_stretch_coach", False) for h in _logger.handlers):
+        _handler = logging.StreamHandler()
+        _handler.setLevel(logging.ERROR)
+        _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        _handler._stretch_coach = True  # type: ignore[attr-defined]  # added once per process
+        _logger.addHandler(_handler)
 
 pages = [
     st.Page("coach/ui/pages/live.py", title="Live coach", icon=":material/videocam:", default=True),

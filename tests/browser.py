@@ -2,16 +2,18 @@
 
 * `write_y4m`: a fake camera clip Chrome can play (`--use-file-for-fake-video-capture`):
   YUV4MPEG2 with a `C420jpeg` header and I420 frames; Chrome loops it.
+* `write_y4m_stream`: the same for frames made one at a time (long clips).
 * `camera_clip`: a few seconds of the astronaut photo swaying, 640×480 (ping-pong, so
   the loop has no jump).
 * `streamlit_server`: `streamlit run app.py` on a free local port, waited for through
-  `/_stcore/health`, stopped (by its own pid) afterwards.
+  `/_stcore/health`, stopped (by its own pid) afterwards; `streamlit_process` also
+  yields the process (the live-path benchmark reads its CPU time).
 * `chromium_context`: Playwright's Python client driving the system Chromium
   (never `playwright install`), with a fresh profile and the fake camera.
 * `wait_until`: polling with a deadline instead of fixed sleeps.
 
-Used by `tests/test_live_browser.py`; also handy by hand (see `main()` below:
-screenshots of every page).
+Used by `tests/test_live_browser.py` and `tools/live_bench.py`; also handy by hand
+(see `main()` below: screenshots of every page).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -90,6 +92,21 @@ def write_y4m(path: Path, frames_rgb: list[np.ndarray], fps: int = 30) -> Path:
     return path
 
 
+def write_y4m_stream(path: Path, frames_rgb: Iterable[np.ndarray], size: tuple[int, int], fps: int = 30) -> Path:
+    """`write_y4m` for frames made one at a time (a long clip need not fit in memory)."""
+    width, height = size
+    if width % 2 or height % 2:
+        raise ValueError("Y4M I420 needs even width and height")
+    with path.open("wb") as handle:
+        handle.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode("ascii"))
+        for rgb in frames_rgb:
+            if rgb.shape[:2] != (height, width):
+                raise ValueError("all frames must have the same size")
+            handle.write(b"FRAME\n")
+            handle.write(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420).tobytes())
+    return path
+
+
 def camera_clip(seconds: float = 2.0, fps: int = 30, size: tuple[int, int] = (640, 480)) -> list[np.ndarray]:
     """The astronaut photo swaying left and right on a dark background (loops seamlessly)."""
     bgr = cv2.imread(str(DATA / "astronaut.jpg"))
@@ -142,6 +159,14 @@ def _healthy(url: str) -> bool:
 def streamlit_server(env: dict[str, str] | None = None, timeout: float = 30.0,
                      log_path: Path | None = None) -> Iterator[str]:
     """Run `streamlit run app.py` on a free port; yields its base URL."""
+    with streamlit_process(env, timeout, log_path) as (url, _process):
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_process(env: dict[str, str] | None = None, timeout: float = 30.0,
+                      log_path: Path | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`streamlit_server`, yielding the base URL and the server's process (e.g. to read its CPU time)."""
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -161,7 +186,7 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 30.0,
             log.seek(0)
             tail = log.read()[-2000:].decode("utf-8", "replace")
             raise RuntimeError(f"streamlit exited with code {process.returncode}:\n{tail}")
-        yield url
+        yield url, process
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)  # the process group we started, by its id
@@ -177,7 +202,8 @@ def streamlit_server(env: dict[str, str] | None = None, timeout: float = 30.0,
 
 
 @contextlib.contextmanager
-def chromium_context(fake_video: Path | None = None, viewport: tuple[int, int] = (1400, 1000)) -> Iterator[Any]:
+def chromium_context(fake_video: Path | None = None, viewport: tuple[int, int] = (1400, 1000),
+                     extra_args: list[str] | None = None) -> Iterator[Any]:
     """A Playwright persistent context on Debian's Chromium with a fake camera."""
     from playwright.sync_api import sync_playwright
 
@@ -187,6 +213,7 @@ def chromium_context(fake_video: Path | None = None, viewport: tuple[int, int] =
     args = list(CHROMIUM_ARGS)
     if fake_video is not None:
         args.append(f"--use-file-for-fake-video-capture={fake_video}")
+    args.extend(extra_args or [])
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=executable, headless=True, args=args,

@@ -9,6 +9,8 @@ page (speech timing, the coach object, settings).
 from __future__ import annotations
 
 import json
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -253,6 +255,202 @@ def test_live_coach_survives_a_failing_model(tmp_path: Path) -> None:
     assert "model file missing" in (coach.snapshot().error or "")
 
 
+def test_live_path_returns_every_frame_at_once_and_judges_the_newest_in_its_own_thread(tmp_path: Path) -> None:
+    import threading
+    from fractions import Fraction
+
+    import av
+
+    from coach.ui import bench_stamp
+
+    release = threading.Event()
+    judged_times: list[float] = []
+
+    class SlowEstimator(ScriptedEstimator):
+        def process(self, rgb: np.ndarray, t: float) -> PoseResult:
+            release.wait(5.0)  # the "model" takes as long as the test wants
+            judged_times.append(t)
+            return super().process(rgb, t)
+
+    routine = stretch_routine(LIBRARY.stretches["seated_figure_four"], ("right",))
+    coach = LiveCoach(routine, LIBRARY.stretches, log_dir=tmp_path, bench_stamp=True,
+                      estimator_factory=lambda options: SlowEstimator(correct_figure_four))
+
+    def camera_frame(i: int) -> Any:
+        rgb = np.full((480, 640, 3), 60, np.uint8)
+        bench_stamp.mark_index(rgb, i)
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+        frame.pts, frame.time_base = i * 3000, Fraction(1, 90000)
+        return frame
+
+    # The model is busy: frames still come straight back, the camera's own (mirrored), claiming nothing.
+    for i in range(5):
+        out = coach.process(camera_frame(i)).to_ndarray(format="rgb24")
+        assert bench_stamp.decode_index(out) == (i, True)
+        assert bench_stamp.decode_lag(out) is None
+    assert not coach.snapshot().started
+    release.set()  # the judge finishes frame 0, then takes the newest frame left (1-3 were dropped)
+    browser_wait(lambda: len(judged_times) >= 2)
+    assert judged_times[:2] == [0.0, pytest.approx(4 / 30)]
+    browser_wait(lambda: coach.snapshot().started)
+    # From now on each frame is drawn with the newest result (the overlay's dark top panel).
+    browser_wait(lambda: bench_stamp.decode_lag(coach.process(camera_frame(6)).to_ndarray(format="rgb24")) is not None)
+    out = coach.process(camera_frame(7)).to_ndarray(format="rgb24")
+    assert bench_stamp.decode_index(out) == (7, True) and bench_stamp.decode_lag(out) < 5000
+    browser_wait(lambda: coach.snapshot().frames >= 3)
+    assert coach.snapshot().phase == "countdown" and coach.snapshot().error is None
+    # The stream ends: the judge thread stops, the session log is closed, the model released.
+    judge = coach._judge_thread
+    assert judge is not None and judge.is_alive()
+    coach.on_stream_ended()
+    assert not judge.is_alive() and coach._judge_thread is None
+    assert coach.snapshot().log_closed
+
+
+def browser_wait(condition: Any, timeout: float = 10.0) -> None:
+    """Poll until `condition()` is true (the judge runs in its own thread)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_changing_the_routine_or_model_while_the_camera_runs_switches_the_coach(tmp_path: Path) -> None:
+    estimators: list[ScriptedEstimator] = []
+
+    def factory(options: Any) -> ScriptedEstimator:
+        estimators.append(ScriptedEstimator(correct_figure_four))
+        return estimators[-1]
+
+    figure_four = stretch_routine(LIBRARY.stretches["seated_figure_four"], ("right",))
+    coach = LiveCoach(figure_four, LIBRARY.stretches, log_dir=tmp_path, estimator_factory=factory)
+    feed(coach, 9.0)
+    assert coach.snapshot().held_s > 2.0
+    assert coach.configure(figure_four, model="full") is None  # the same choice: nothing happens
+    assert coach.snapshot().session_id == 1
+    # Another stretch, camera still on: the session ends like Stop and the next frame starts the new one.
+    twist = stretch_routine(LIBRARY.stretches["seated_piriformis_twist"], ("left",))
+    ended = coach.configure(twist, log_side="left", model="full")
+    assert ended is not None and ended.done and ended.stopped and ended.log_closed
+    assert ended.results[0].stretch_id == "seated_figure_four" and ended.results[0].held_s > 2.0
+    assert not coach.snapshot().started  # nothing claimed until the new routine's first frame
+    feed(coach, 1.0, start=109.0)
+    snap = coach.snapshot()
+    assert snap.session_id == 2 and snap.stretch_id == "seated_piriformis_twist" and snap.side == "left"
+    assert snap.phase == "countdown" and snap.held_s == 0.0 and snap.t < 1.0 and snap.error is None
+    assert len(estimators) == 1  # same stream, same model
+    # Another model: a new estimator too.
+    assert coach.configure(twist, log_side="left", model="lite") is not None
+    feed(coach, 0.5, start=111.0)
+    assert len(estimators) == 2 and estimators[0].closed and coach.snapshot().session_id == 3
+    from coach.session_log import load_session_log
+
+    logs = sorted(tmp_path.glob("live_*.jsonl"))
+    assert len(logs) == 3
+    first = load_session_log(ended.log_path)  # closed, verified, with the summary
+    assert first.summary["live"]["stopped_early"] and {f["stretch"] for f in first.frames} == {"seated_figure_four"}
+
+
+def _old_file(path: Path, days: float, now: float, text: str = "{}\n") -> Path:
+    """A file last written `days` ago."""
+    if not path.exists():
+        path.write_text(text)
+    os.utime(path, (now - days * 86400, now - days * 86400))
+    return path
+
+
+def test_old_session_logs_are_pruned_but_never_one_in_progress(tmp_path: Path) -> None:
+    from coach.ui import retention
+
+    now = time.time()
+    logs = [_old_file(tmp_path / f"live_2026010{i}-120000_sciatica.jsonl", days, now)
+            for i, days in enumerate([1, 2, 3, 4, 5, 200])]
+    other = _old_file(tmp_path / "my_notes.jsonl", 400, now, "mine")
+    # Written a minute ago, maybe by another app process: never deleted, but it counts.
+    fresh = _old_file(tmp_path / "live_20260110-120000_sciatica.jsonl", 60 / 86400, now)
+    in_progress = logs[4]  # untouched for 5 days, but open
+    retention.register_open(in_progress)
+    try:
+        deleted = retention.prune_session_logs(tmp_path, retention.Retention(keep=3, max_age_days=90), now=now)
+    finally:
+        retention.unregister_open(in_progress)
+    # Newest 3 are kept (fresh, 1 and 2 days); 3 and 4 days go (too many); 200 days goes (too old);
+    # the open one and the file that is not a live log stay.
+    assert sorted(p.name for p in deleted) == sorted(p.name for p in (logs[2], logs[3], logs[5]))
+    assert all(p.exists() for p in (fresh, logs[0], logs[1], in_progress, other))
+    # Age alone: keep=0 (no count limit) still deletes logs older than the limit.
+    _old_file(logs[0], 100, now)
+    assert retention.prune_session_logs(tmp_path, retention.Retention(keep=0, max_age_days=90), now=now) == [logs[0]]
+    # Both limits off: nothing is ever deleted.
+    _old_file(logs[1], 1000, now)
+    assert retention.prune_session_logs(tmp_path, retention.Retention(keep=0, max_age_days=0), now=now) == []
+    assert logs[1].exists()
+
+
+def test_a_new_live_session_prunes_old_logs_but_keeps_its_own_and_other_tabs(tmp_path: Path) -> None:
+    from coach.ui.retention import Retention
+
+    now = time.time()
+    for i in range(5):
+        _old_file(tmp_path / f"live_2025010{i}-120000_sciatica.jsonl", 30 + i, now)
+    routine = stretch_routine(LIBRARY.stretches["seated_figure_four"], ("right",))
+    other_tab = LiveCoach(routine, LIBRARY.stretches, log_dir=tmp_path,
+                          estimator_factory=lambda options: ScriptedEstimator(correct_figure_four))
+    feed(other_tab, 0.5)
+    other_log = _old_file(Path(other_tab.snapshot().log_path), 120, now)  # open, though untouched for long
+    coach = LiveCoach(routine, LIBRARY.stretches, log_dir=tmp_path, retention=Retention(keep=2, max_age_days=90),
+                      estimator_factory=lambda options: ScriptedEstimator(correct_figure_four))
+    feed(coach, 0.5)
+    mine = Path(coach.snapshot().log_path)
+    left = sorted(p.name for p in tmp_path.glob("live_*.jsonl"))
+    # Newest two: this session's log and the 30-day-old one; the other tab's open log stays too.
+    assert left == sorted([mine.name, other_log.name, "live_20250100-120000_sciatica.jsonl"])
+    coach.stop()
+    other_tab.stop()
+    from coach.session_log import load_session_log
+
+    assert load_session_log(mine).summary and load_session_log(other_log).summary
+
+
+def test_session_log_retention_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert settings.session_retention({}) == settings.Retention(keep=100, max_age_days=90)
+    assert settings.session_retention({settings.KEEP_SESSIONS_ENV: "20", settings.KEEP_DAYS_ENV: "0"}) == \
+        settings.Retention(keep=20, max_age_days=0)
+    with pytest.raises(settings.SettingsError, match="STRETCH_COACH_KEEP_SESSIONS: must be a whole number"):
+        settings.session_retention({settings.KEEP_SESSIONS_ENV: "lots"})
+    with pytest.raises(settings.SettingsError, match="STRETCH_COACH_KEEP_DAYS: must be 0"):
+        settings.session_retention({settings.KEEP_DAYS_ENV: "-3"})
+
+
+def test_benchmark_stamps_are_off_by_default_and_read_back(tmp_path: Path) -> None:
+    import av
+    import cv2
+
+    from coach.ui import bench_stamp
+
+    assert not settings.bench_stamp({}) and not settings.live_passthrough({})
+    assert settings.bench_stamp({settings.BENCH_STAMP_ENV: "1"})
+    routine = stretch_routine(LIBRARY.stretches["seated_figure_four"], ("right",))
+    camera = np.full((480, 640, 3), 120, np.uint8)
+    bench_stamp.mark_index(camera, 321)
+    frame = av.VideoFrame.from_ndarray(camera, format="rgb24").reformat(format="yuv420p")
+    plain = LiveCoach(routine, LIBRARY.stretches, estimator_factory=lambda o: ScriptedEstimator(correct_figure_four))
+    assert bench_stamp.decode_stamp(plain.process(frame).to_ndarray(format="rgb24")) is None
+    for passthrough in (False, True):
+        coach = LiveCoach(routine, LIBRARY.stretches, bench_stamp=True, passthrough=passthrough,
+                          estimator_factory=lambda o: ScriptedEstimator(correct_figure_four))
+        before = int(time.time() * 1000) % (1 << 24)
+        out = coach.process(frame).to_ndarray(format="rgb24")
+        stamp = bench_stamp.decode_stamp(out)
+        assert stamp is not None and 0 <= (stamp[0] - before) % (1 << 24) < 1000 and stamp[1] == 1
+        # The camera's frame index reads back, mirrored by the coach or not (pass-through).
+        assert bench_stamp.decode_index(out) == (321, not passthrough)
+        small = cv2.resize(out, (480, 360), interpolation=cv2.INTER_AREA)
+        assert bench_stamp.decode_stamp(small) == stamp
+        coach.on_stream_ended()
+    plain.on_stream_ended()
+
+
 def test_live_panel_shows_what_to_do_the_hold_and_each_check(fake_camera: FakeWebRtc, tmp_path: Path) -> None:
     stretch = LIBRARY.stretches["seated_figure_four"]
     coach = LiveCoach(stretch_routine(stretch, ("right",)), LIBRARY.stretches, log_dir=tmp_path,
@@ -261,6 +459,10 @@ def test_live_panel_shows_what_to_do_the_hold_and_each_check(fake_camera: FakeWe
     fake_camera.playing = True
     at = AppTest.from_file(APP, default_timeout=30)
     at.session_state["live_coach"] = coach
+    # The page shows what the coach runs (a different choice would switch the coach).
+    at.session_state["live_mode"] = "One stretch"
+    at.session_state["live_stretch"] = "seated_figure_four"
+    at.session_state["live_side"] = "right"
     at.run()
     no_exception(at)
     page = texts(at)

@@ -3,11 +3,12 @@
 Streamlit runs `app.py` as a subprocess; Debian's Chromium (driven by Playwright's
 Python client) plays a Y4M clip as its camera: the correct hold of the rendered
 downward-dog sample (`sample_videos/`) when it exists, else the astronaut photo.
-The test does what a person does (pick a stretch, press Start, watch, press Stop)
-and checks what they would see: annotated frames arriving in the output video,
-the side panel switching from "Waiting for the camera" to live coaching (with a
-correct pose: the hold timer counting), the voice being asked to speak, and the
-summary with the session log at the end.
+The test does what a person does (pick a stretch, press Start, watch, pick another
+stretch with the camera on, press Stop) and checks what they would see: annotated
+frames arriving in the output video, the side panel switching from "Waiting for the
+camera" to live coaching (with a correct pose: the hold timer counting), the voice
+being asked to speak, the switch coaching the new stretch from zero without an error
+while frames keep coming, and the summary with both session logs at the end.
 
 Skipped when Chromium is not installed (CI installs it with
 `apt-get install -y chromium chromium-driver`).
@@ -34,7 +35,9 @@ if browser.chromium_path() is None:
 
 ARTIFACTS = browser.ROOT / "test-artifacts"
 SAMPLES = browser.ROOT / "sample_videos"
-TEST_BUDGET_S = 60.0
+TEST_BUDGET_S = 80.0
+#: The stretch the test switches to while the camera runs.
+SWITCH_TO = "Seated figure-4 glute stretch"
 #: Below this many coached frames a second the hold timer sees > 1 s gaps and (rightly) stops counting.
 MIN_FPS_FOR_HOLD = 3
 
@@ -207,24 +210,61 @@ def test_live_coach_in_browser(tmp_path: Path) -> None:
         assert any(text.startswith(f"Get ready: {camera.stretch}") for text in spoken), spoken
         page.screenshot(path=str(ARTIFACTS / "live.png"))
 
+        # Switch to another stretch with the camera on: the coach starts it at once (new plan,
+        # the timer from zero), the ended session is saved, no error, frames keep coming.
+        first_logs = list((data_dir / "sessions").glob("live_*.jsonl"))
+        assert len(first_logs) == 1, first_logs
+        page.locator("[data-testid='stSelectbox']").filter(has_text=re.compile(r"^Stretch")).click()
+        page.get_by_role("option", name=SWITCH_TO).click()
+        switched_hold = f"Hold 1 of 2: {SWITCH_TO}, right side"
+
+        def switched() -> bool:
+            text = main.inner_text()
+            found = re.search(r"(\d+\.\d) s held of 30 s", text)
+            return switched_hold in text and found is not None and float(found.group(1)) < 1.0
+
+        browser.wait_until(switched, min(15.0, budget()), interval=0.3,
+                           what=f"the panel to coach {SWITCH_TO} from zero")
+        assert page.locator("[data-testid='stException']").count() == 0
+        text = main.inner_text()
+        assert "The coach hit a problem" not in text and "Connecting to the camera" not in text, text[-1500:]
+        assert f"How to do it: {SWITCH_TO} — right side" in text
+        session_t = float(re.search(r"(\d+) s into the session", text).group(1))
+        assert session_t < 5, text[-800:]  # a new session: its own clock
+        after_switch = video.evaluate("v => v.currentTime")
+        browser.wait_until(lambda: video.evaluate("v => v.currentTime") > after_switch + 1.0, min(10.0, budget()),
+                           what="the output video to keep advancing after the switch")
+        browser.wait_until(lambda: switched_hold in main.inner_text() and coached_fps() >= 1, min(10.0, budget()),
+                           what="coached frames after the switch")
+        if counted:  # the downward dog held time is not lost: its summary is on the page
+            page.get_by_text("Your last session").wait_for(timeout=min(10.0, budget()) * 1000)
+        page.screenshot(path=str(ARTIFACTS / "live-switched.png"))
+
         # Stop: the summary and the session log appear.
         page.get_by_role("button", name="Stop", exact=True).click()
+        browser.wait_until(lambda: "Session ended." in main.inner_text(), min(15.0, budget()),
+                           what="the panel to say the session ended")
         page.get_by_text("Your last session").wait_for(timeout=min(15.0, budget()) * 1000)
         download = page.get_by_role("button", name=re.compile("Download the session log"))
         download.wait_for(timeout=10000)
         download.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "live-summary.png"))
-        logs = list((data_dir / "sessions").glob("live_*.jsonl"))
-        assert len(logs) == 1, logs
+        logs = sorted((data_dir / "sessions").glob("live_*.jsonl"))
+        assert len(logs) == 2, logs
         print("spoken:", spoken)
 
     from coach.session_log import load_session_log
 
-    log = load_session_log(logs[0])  # complete and verified: closed by Stop
+    log = load_session_log(first_logs[0])  # complete and verified: closed by the switch
     assert log.header["source"] == "live" and log.frames
+    assert {f["stretch"] for f in log.frames} == {"downward_dog"}
     times = [f["t"] for f in log.frames]
     assert times == sorted(times) and times[-1] > 1.0
     holds = log.summary["holds"]
-    assert len(holds) == 1
+    assert len(holds) == 1 and log.summary["live"]["stopped_early"]
     if counted:
         assert holds[0]["held_s"] >= 2.0, holds
+    second = load_session_log(next(p for p in logs if p != first_logs[0]))  # closed by Stop
+    assert {f["stretch"] for f in second.frames} == {"seated_figure_four"}
+    assert second.frames[0]["t"] < 1.0  # its own clock, from zero
+    assert second.summary["live"]["stopped_early"] and second.summary["live"]["routine"] == "seated_figure_four"

@@ -3,10 +3,14 @@
 Threads (streamlit-webrtc with ``async_processing=True``):
 
 * the **frame worker thread** calls `LiveCoach.process` with the newest camera
-  frame (older ones are dropped by streamlit-webrtc when it falls behind);
+  frame (older ones are dropped by streamlit-webrtc when it falls behind); it leaves
+  the frame for the judge and returns it at once, drawn with the newest judged result;
+* the **judge thread** (one per stream, `_judge_loop`) runs the pose model, the
+  routine, the log and the snapshot on the newest frame left for it, whenever it is
+  free (frames it had no time for are replaced, never queued);
 * **aiortc's event loop** calls `LiveCoach.on_stream_ended` when the stream
   stops (STOP pressed, page closed, connection lost), after the worker finished;
-* the **script thread** (the page and its 4 Hz fragment) reads `snapshot()` and
+* the **script thread** (the page and its twice-a-second fragment) reads `snapshot()` and
   calls the controls `skip()`, `repeat()`, `stop()`, `restart()`.
 
 Nothing here touches Streamlit: the script keeps the object in
@@ -14,7 +18,7 @@ Nothing here touches Streamlit: the script keeps the object in
 
 Locks: ``_lock`` guards the routine runner, the session log and the published
 snapshot; it is held only for the cheap steps (judging, timing, logging). The
-pose model runs outside it, under ``_model_lock``, so the 4 Hz panel and the
+pose model runs outside it, under ``_model_lock``, so the panel and the
 buttons never wait for inference. The snapshot is an immutable dataclass
 replaced as a whole, so a reader always sees one consistent frame.
 
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 from collections import deque
@@ -47,17 +52,22 @@ from typing import Any
 import cv2
 import numpy as np
 
-from coach.estimator import EstimatorOptions, PoseEstimator, PoseResult, resolve_model_path
+from coach.estimator import MODEL_ENV_VAR, EstimatorOptions, PoseEstimator, PoseResult, resolve_model_path
 from coach.overlay import Overlay, put_text
 from coach.routine import HoldResult, Phase, RoutineRunner, RoutineStatus
 from coach.session_log import SessionLogWriter, event_record, frame_record, header_record
 from coach.stretches import Routine, Stretch, fill_sides
 from coach.summary import summarize
+from coach.ui import retention
+from coach.ui.retention import Retention
 from coach.verdicts import CheckStatus
 
 LOGGER = logging.getLogger(__name__)
 
 EstimatorFactory = Callable[[EstimatorOptions], Any]
+
+_preload_lock = threading.Lock()
+_preload_started = False
 
 #: A stream time that jumps back by more than this is a new time base (e.g. RTP wrap).
 BACKWARD_JUMP_S = 2.0
@@ -149,6 +159,20 @@ class _Session:
     closed: bool = False
 
 
+@dataclass(frozen=True)
+class _Judged:
+    """The newest judged frame: what the overlay draws on every camera frame."""
+
+    update: Any  # TrackerUpdate or None (resting, done)
+    landmarks: Any  # the person found, or None
+    title: str
+    instruction: str | None
+    second_person: bool
+    arrived: float  # time.perf_counter() when its camera frame reached the coach
+    error: str | None = None
+    count: int = 0  # judged frames so far (benchmark stamp)
+
+
 class LiveCoach:
     """Per-browser-session owner of everything the video callback needs."""
 
@@ -164,7 +188,12 @@ class LiveCoach:
         log_dir: str | Path | None = None,
         estimator_factory: EstimatorFactory | None = None,
         clock: Callable[[], float] = time.monotonic,
+        retention: Retention | None = None,
+        bench_stamp: bool = False,
+        passthrough: bool = False,
     ) -> None:
+        """``retention``: old live logs in ``log_dir`` to delete when a session starts (None:
+        none). ``bench_stamp`` and ``passthrough`` are for `tools/live_bench.py` only (see `process`)."""
         self._lock = threading.Lock()
         self._model_lock = threading.Lock()
         self._stretches = stretches
@@ -173,6 +202,7 @@ class LiveCoach:
         self._log_side = log_side
         self._model = model
         self._log_dir = Path(log_dir) if log_dir is not None else None
+        self._retention = retention
         self._estimator_factory: EstimatorFactory = estimator_factory or PoseEstimator
         self._clock = clock
         self._mirror = mirror
@@ -189,6 +219,16 @@ class LiveCoach:
         self._frame_times: deque[float] = deque(maxlen=30)
         self._snap = LiveSnapshot()
         self.frames_total = 0
+        self._bench_stamp = bench_stamp or passthrough
+        self._passthrough = passthrough
+        self._bench_seq = 0
+        # The judge thread (live path): a mailbox holding the newest camera frame, and the
+        # newest judged result the overlay draws.
+        self._mail_cv = threading.Condition()
+        self._mail: tuple[np.ndarray, float | None, float] | None = None
+        self._judge_generation = 0
+        self._judge_thread: threading.Thread | None = None
+        self._judged: _Judged | None = None
 
     # ------------------------------------------------------------ settings
     def configure(
@@ -199,17 +239,68 @@ class LiveCoach:
         log_side: str | None = None,
         model: str | None = None,
         mirror: bool | None = None,
-    ) -> None:
-        """Change settings from the page. Routine and model apply to the next session/stream."""
+    ) -> LiveSnapshot | None:
+        """Change settings from the page (script thread); the mirror applies at once.
+
+        A different routine (or stretch, or side) or pose model while a session is on
+        ends that session as Stop does (its log is closed with its summary) and the next
+        frame starts the new one: the person switches without stopping the camera. A new
+        model also replaces the stream's estimator. Returns the ended session's last
+        snapshot (for its summary), else None.
+        """
+        ended: LiveSnapshot | None = None
+        new_model = False
         with self._lock:
+            changed = False
             if routine is not None:
+                changed = routine != self._routine
                 self._routine = routine
                 self._log_routine_id = log_routine_id
                 self._log_side = log_side
+            current_model = self._model if self._model is not None else os.environ.get(MODEL_ENV_VAR) or "full"
+            if model is not None and model != current_model:
+                new_model = True
+                changed = True
             if model is not None:
                 self._model = model
             if mirror is not None:
                 self._mirror = mirror
+            session = self._session
+            if changed and session is not None:
+                if not session.closed:
+                    session.runner.stop()
+                    self._finish_session(session, stopped=True)
+                    ended = replace(self._snap, done=True, stopped=True, phase=Phase.DONE.value,
+                                    results=tuple(session.runner.results), log_closed=True)
+                self._session = None  # the next frame starts the new routine
+                self._snap = LiveSnapshot(stream_active=self._stream_active, updated_at=self._clock())
+        if new_model:
+            self._close_estimator()
+        return ended
+
+    def preload(self) -> None:
+        """Import MediaPipe in the background now (e.g. while the person reads the
+        instructions), so the first camera frame does not wait for it (about a second,
+        several on a busy machine). Safe to call often.
+
+        Only the import: a pose model created here could outlive the page (no stream ever
+        starts, so nothing closes it), and MediaPipe's landmarker can deadlock when the
+        garbage collector closes it.
+        """
+        global _preload_started
+        with _preload_lock:
+            if _preload_started or self._passthrough:
+                return
+            _preload_started = True
+
+        def load() -> None:
+            try:
+                import mediapipe  # noqa: F401
+                from mediapipe.tasks.python import vision  # noqa: F401
+            except Exception:  # noqa: BLE001 - the first frame reports it
+                LOGGER.warning("importing mediapipe failed", exc_info=True)
+
+        threading.Thread(target=load, name="stretch-coach-preload", daemon=True).start()
 
     @property
     def routine(self) -> Routine:
@@ -226,7 +317,7 @@ class LiveCoach:
 
     @property
     def busy(self) -> bool:
-        """A session is running (settings that change the routine must wait)."""
+        """A session is running (a different routine or model would end it)."""
         with self._lock:
             return self._session is not None and not self._session.closed
 
@@ -275,6 +366,7 @@ class LiveCoach:
     # ------------------------------------------------------------ stream lifecycle
     def on_stream_ended(self) -> None:
         """streamlit-webrtc's ``on_video_ended``: finish the session, free the model."""
+        self._stop_judge()
         with self._lock:
             self._stream_active = False
             session = self._session
@@ -310,19 +402,106 @@ class LiveCoach:
 
     # ------------------------------------------------------------ the callback
     def process(self, frame: Any) -> Any:
-        """streamlit-webrtc's ``video_frame_callback``: av.VideoFrame in, annotated av.VideoFrame out."""
+        """streamlit-webrtc's ``video_frame_callback``: av.VideoFrame in, annotated av.VideoFrame out.
+
+        Every camera frame comes back at once, annotated with the newest judged result; the
+        frame itself goes to the judge thread (pose model, routine, log), which takes the newest
+        frame whenever it is free. So the video keeps the camera's frame rate and a delay close
+        to the bare WebRTC path's, and the skeleton is drawn from a frame at most one model run
+        older (tens of milliseconds; the bench reports it). Before the first result the picture
+        is the camera's own (mirrored), and the panel claims nothing.
+        """
         import av
 
+        if self._passthrough:
+            return self._bench_passthrough(frame)
         rgb = frame.to_ndarray(format="rgb24")
-        raw_t = frame.time if frame.time is not None else None
-        out = self.process_rgb(rgb, raw_t)
+        arrived = time.perf_counter()
+        self._post(rgb, frame.time if frame.time is not None else None, arrived)
+        with self._lock:
+            judged = self._judged
+        out = self._render(rgb, judged)
+        ok = judged is not None and judged.error is None
+        lag_ms = 1000.0 * (arrived - judged.arrived) if ok else None
+        count = judged.count if ok else None
         height, width = out.shape[:2]
         if width % 2 == 0 and height % 2 == 0:
             # Hand the encoder the pixel format it needs: streamlit-webrtc re-sends the last
-            # processed frame for every camera frame, and each re-send would convert it again.
+            # processed frame whenever the callback is late, and each re-send would convert it again.
             i420 = cv2.cvtColor(out, cv2.COLOR_RGB2YUV_I420)
+            if self._bench_stamp:
+                self._stamp(i420, yuv=True, lag_ms=lag_ms, judged_count=count)
             return av.VideoFrame.from_ndarray(i420, format="yuv420p")
+        if self._bench_stamp:
+            self._stamp(out, yuv=False, lag_ms=lag_ms, judged_count=count)
         return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+    # ------------------------------------------------------------ the judge thread
+    def _post(self, rgb: np.ndarray, raw_t: float | None, arrived: float) -> None:
+        """Leave the newest frame for the judge thread (replacing one it has not taken)."""
+        with self._mail_cv:
+            self._mail = (rgb, raw_t, arrived)
+            thread = self._judge_thread
+            if thread is None or not thread.is_alive():
+                self._judge_generation += 1
+                thread = threading.Thread(target=self._judge_loop, args=(self._judge_generation,),
+                                          name="stretch-coach-judge", daemon=True)
+                self._judge_thread = thread
+                thread.start()
+            self._mail_cv.notify()
+
+    def _judge_loop(self, generation: int) -> None:
+        while True:
+            with self._mail_cv:
+                while self._mail is None and self._judge_generation == generation:
+                    self._mail_cv.wait()
+                if self._judge_generation != generation:
+                    return  # the stream ended (or a newer thread took over)
+                rgb, raw_t, arrived = self._mail
+                self._mail = None
+            judged = self._judge_safely(rgb, raw_t, arrived)
+            with self._lock:
+                self._judged = judged
+
+    def _stop_judge(self) -> None:
+        """End the judge thread (the stream ended); waits for the frame it is judging."""
+        with self._mail_cv:
+            self._judge_generation += 1
+            self._mail = None
+            thread, self._judge_thread = self._judge_thread, None
+            self._mail_cv.notify_all()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=2.0)
+        with self._lock:
+            self._judged = None
+
+    # ------------------------------------------------------------ benchmark only
+    def _stamp(self, image: np.ndarray, yuv: bool, lag_ms: float | None = None,
+               judged_count: int | None = None) -> None:
+        """Write the time of return, a callback count and the skeleton's age (ms since the
+        judged frame arrived) into the frame (`tools/live_bench.py`)."""
+        from coach.ui import bench_stamp
+
+        self._bench_seq += 1
+        now_ms = int(time.time() * 1000.0)
+        if yuv:
+            bench_stamp.stamp_i420(image, now_ms, self._bench_seq, lag_ms, judged_count)
+        else:
+            bench_stamp.stamp_frame(image, now_ms, self._bench_seq, lag_ms, judged_count)
+
+    def _bench_passthrough(self, frame: Any) -> Any:
+        """The bare pipeline: the camera frame back as it came, with the benchmark's stamp."""
+        import av
+
+        with self._lock:
+            self.frames_total += 1
+        if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+            i420 = frame.to_ndarray()
+            self._stamp(i420, yuv=True)
+            return av.VideoFrame.from_ndarray(i420, format="yuv420p")
+        rgb = frame.to_ndarray(format="rgb24")
+        self._stamp(rgb, yuv=False)
+        return av.VideoFrame.from_ndarray(rgb, format="rgb24")
 
     def _stream_time(self, raw_t: float | None) -> float:
         """Seconds since the stream's first frame, from the frame's own timestamp."""
@@ -339,18 +518,43 @@ class LiveCoach:
         return t
 
     def process_rgb(self, rgb: np.ndarray, raw_t: float | None) -> np.ndarray:
-        """The callback's work on an RGB array (any size); returns the annotated frame."""
+        """Judge one RGB frame (any size) and return it annotated, in the caller's thread.
+
+        The live path (`process`) does the same in two threads; this is the one-thread form
+        (tests, and any caller that wants each frame judged before it is drawn).
+        """
+        judged = self._judge_safely(rgb, raw_t, time.perf_counter())
+        with self._lock:
+            self._judged = judged
+        return self._render(rgb, judged)
+
+    def _judge_safely(self, rgb: np.ndarray, raw_t: float | None, arrived: float) -> _Judged:
         try:
             start = time.perf_counter()
-            out = self._process(rgb, raw_t)
+            judged = self._judge(rgb, raw_t, arrived)
             self._frame_times.append(1000.0 * (time.perf_counter() - start))
-            return out
+            return judged
         except Exception as error:  # noqa: BLE001 - the video must keep flowing
             LOGGER.exception("live frame processing failed")
             message = f"{type(error).__name__}: {error}"
             with self._lock:
                 self._snap = replace(self._snap, error=message, updated_at=self._clock())
-            return self._error_frame(rgb, "Coaching stopped: " + message)
+            return _Judged(None, None, "", None, False, arrived, error=message)
+
+    def _render(self, rgb: np.ndarray, judged: _Judged | None) -> np.ndarray:
+        """The frame as the person sees it: mirrored if asked, with the judged result drawn."""
+        if judged is None:  # nothing judged yet: the camera's own picture, claiming nothing
+            return np.ascontiguousarray(rgb[:, ::-1] if self._mirror else rgb)
+        if judged.error is not None:
+            return self._error_frame(rgb, "Coaching stopped: " + judged.error)
+        try:
+            # Resting or done: no verdict, but the person is drawn plainly (not "not in frame").
+            return Overlay(mirror=self._mirror).render_update(
+                rgb, judged.update, judged.landmarks, title=judged.title, instruction=judged.instruction,
+                second_person=judged.second_person)
+        except Exception as error:  # noqa: BLE001 - the video must keep flowing
+            LOGGER.exception("drawing the overlay failed")
+            return self._error_frame(rgb, f"Drawing failed: {type(error).__name__}: {error}")
 
     def _error_frame(self, rgb: np.ndarray, text: str) -> np.ndarray:
         out = np.ascontiguousarray(rgb[:, ::-1] if self._mirror else rgb).copy()
@@ -369,6 +573,12 @@ class LiveCoach:
             header = header_record(stretches, source="live", model=model_name,
                                    routine_id=self._log_routine_id, side=self._log_side)
             log = SessionLogWriter(self._new_log_path(routine.id), header)
+            retention.register_open(log.path)
+            if self._retention is not None:
+                try:
+                    retention.prune_session_logs(self._log_dir, self._retention, protect=[log.path])
+                except OSError:
+                    LOGGER.exception("deleting old session logs failed")
         session = _Session(self._sessions_started, runner, log, stream_t)
         self._session = session
         return session
@@ -391,17 +601,22 @@ class LiveCoach:
 
     def _estimate(self, rgb: np.ndarray, stream_t: float) -> PoseResult:
         with self._model_lock:
-            if self._estimator is None:
-                if self._estimator_failed:
-                    raise RuntimeError(self._estimator_failed)
-                try:
-                    self._estimator = self._estimator_factory(EstimatorOptions(model=self._model))
-                except Exception as error:
-                    self._estimator_failed = f"the pose model could not be loaded: {error}"
-                    raise RuntimeError(self._estimator_failed) from None
-            return self._estimator.process(rgb, stream_t)
+            return self._load_estimator().process(rgb, stream_t)
 
-    def _process(self, rgb: np.ndarray, raw_t: float | None) -> np.ndarray:
+    def _load_estimator(self) -> Any:
+        """The stream's estimator, created if needed (under ``_model_lock``)."""
+        if self._estimator is None:
+            if self._estimator_failed:
+                raise RuntimeError(self._estimator_failed)
+            try:
+                self._estimator = self._estimator_factory(EstimatorOptions(model=self._model))
+            except Exception as error:
+                self._estimator_failed = f"the pose model could not be loaded: {error}"
+                raise RuntimeError(self._estimator_failed) from None
+        return self._estimator
+
+    def _judge(self, rgb: np.ndarray, raw_t: float | None, arrived: float) -> _Judged:
+        """Pose model, routine, log and snapshot for one frame (no drawing)."""
         wall = self._clock()
         with self._lock:
             if self._stream_t0 is None and self._session is not None and self._session.closed:
@@ -429,18 +644,16 @@ class LiveCoach:
                     self._finish_session(session, stopped=False)
             session.frames += 1
             self.frames_total += 1
+            count = self.frames_total
             self._frame_walls.append(wall)
             self._snap = self._make_snapshot(session, status, result, t, rgb.shape)
             title = f"{runner.routine.name}: {slot.label}" if slot else runner.routine.name
-            if len(runner.slots) == 1 and slot is not None:
-                title = slot.label
-            mirror = self._mirror
+            if slot is not None and len({s.stretch.id for s in runner.slots}) == 1:
+                title = slot.label  # one stretch (on one or both sides): its name once
         instruction = status.instruction
         if status.phase is Phase.DONE and _stopped(runner.results):
             instruction = "Session ended. Your summary is on the page."
-        # Resting or done: no verdict, but the person is drawn plainly (not "not in frame").
-        return Overlay(mirror=mirror).render_update(rgb, update, result.landmarks, title=title,
-                                                    instruction=instruction, second_person=result.second_person)
+        return _Judged(update, result.landmarks, title, instruction, result.second_person, arrived, count=count)
 
     def _log(self, session: _Session, status: RoutineStatus, update: Any, t: float, result: PoseResult) -> None:
         slot = status.slot
@@ -481,6 +694,8 @@ class LiveCoach:
                 session.log.close(summary)
             except OSError:
                 LOGGER.exception("closing the session log failed")
+            finally:
+                retention.unregister_open(session.log.path)
 
     def _fps(self) -> float:
         walls = self._frame_walls

@@ -2,13 +2,14 @@
 
 The video callback never touches Streamlit: it is `LiveCoach.process` of an
 object this script keeps in ``st.session_state`` (see `coach.ui.live`). The
-side panel is a fragment that re-runs four times a second while the camera is
+side panel is a fragment that re-runs twice a second while the camera is
 on and reads the coach's latest snapshot; the buttons call the coach's
 controls; what to say aloud is decided by `coach.ui.speech.SpeechPlanner`.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+from coach.estimator import MODEL_ENV_VAR
 from coach.routine import HoldResult, expand_slots
 from coach.session_log import SessionLogError, load_session_log
 from coach.stretches import Library, Routine, fill_sides
@@ -26,12 +28,17 @@ from coach.ui.speech import SpeechPlanner, speak_js
 from coach.ui.words import STATUS_ICON
 
 WEBRTC_KEY = "live-coach"
-PANEL_REFRESH_S = 0.25
+#: The side panel refreshes twice a second. Every refresh is a Streamlit script run, and the
+#: browser re-renders the whole app for each (measured with tools/live_bench.py on 2 cores:
+#: ~50 ms of the browser's main thread per refresh). At 4 Hz that cost the pose model 3-8 coached
+#: frames a second; the video itself shows the hold time and the cue on every frame.
+PANEL_REFRESH_S = 0.5
 CONNECT_SLOW_S = 10.0
 NO_FRAMES_SLOW_S = 12.0
 STALLED_S = 3.0
 SPEECH_RESEND_S = 2.0
 SLOW_FPS = 4.0
+MODEL_WORDS = {"full": "accurate (full)", "lite": "light (lite, less CPU)"}
 HOLD_STATE_WORDS = {
     "waiting": "waiting for the correct pose",
     "settling": "correct: starting to count",
@@ -56,14 +63,18 @@ CAMERA_MESSAGES = {
 # ---------------------------------------------------------------- choosing
 
 
-def _choose(lib: Library, busy: bool) -> tuple[Routine, str | None, str | None]:
-    """The routine to run, the routine id for the log, and the side (single stretch, one side)."""
+def _choose(lib: Library) -> tuple[Routine, str | None, str | None]:
+    """The routine to run, the routine id for the log, and the side (single stretch, one side).
+
+    Never locked: a different choice while the camera runs switches the coach at once
+    (`LiveCoach.configure` ends the running session as Stop does).
+    """
     mode = st.radio("What would you like to do?", ["A routine", "One stretch"], horizontal=True,
-                    key="live_mode", disabled=busy)
+                    key="live_mode")
     if mode == "A routine":
         ids = list(lib.routines)
         default = ids.index("sciatica") if "sciatica" in ids else 0
-        routine_id = st.selectbox("Routine", ids, index=default, key="live_routine", disabled=busy,
+        routine_id = st.selectbox("Routine", ids, index=default, key="live_routine",
                                   format_func=lambda i: lib.routines[i].name)
         routine = lib.routines[routine_id]
         if routine.description:
@@ -72,13 +83,13 @@ def _choose(lib: Library, busy: bool) -> tuple[Routine, str | None, str | None]:
     ids = list(lib.stretches)
     left, right = st.columns([2, 1])
     with left:
-        stretch_id = st.selectbox("Stretch", ids, key="live_stretch", disabled=busy,
+        stretch_id = st.selectbox("Stretch", ids, key="live_stretch",
                                   format_func=lambda i: lib.stretches[i].name)
     stretch = lib.stretches[stretch_id]
     side: str | None = None
     with right:
         if stretch.has_sides:
-            choice = st.selectbox("Side", ["both", "right", "left"], key="live_side", disabled=busy,
+            choice = st.selectbox("Side", ["both", "right", "left"], key="live_side",
                                   format_func=lambda s: "both sides (right first)" if s == "both" else f"{s} side only")
             side = None if choice == "both" else choice
     routine = common.stretch_routine(stretch, (side,) if side else None)
@@ -112,7 +123,13 @@ def _instructions(lib: Library, stretch_id: str, side: str | None) -> None:
 def _coach(lib: Library, routine: Routine) -> LiveCoach:
     coach = st.session_state.get("live_coach")
     if coach is None:
-        coach = LiveCoach(routine, lib.stretches, log_dir=settings.sessions_dir())
+        try:
+            keep = settings.session_retention()
+        except settings.SettingsError as error:
+            st.warning(f"The session-log setting is wrong, so the defaults apply: {error}")
+            keep = settings.session_retention({})
+        coach = LiveCoach(routine, lib.stretches, log_dir=settings.sessions_dir(), retention=keep,
+                          bench_stamp=settings.bench_stamp(), passthrough=settings.live_passthrough())
         st.session_state["live_coach"] = coach
     return coach
 
@@ -224,14 +241,16 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
     snap = coach.snapshot()
     playing = ctx is not None and bool(ctx.state.playing)
     signalling = ctx is not None and bool(ctx.state.signalling)
-    signalling_since, playing_since = _connection_times(playing, signalling)
     now = time.monotonic()
+    # Coached frames arriving are proof enough that the camera plays: the component's own
+    # state reaches the server only with a full rerun, which on a busy machine can lag the
+    # video by seconds (seen: "Connecting…" over a running session, Stop greyed out).
+    flowing = snap.stream_active and snap.started and now - snap.updated_at < STALLED_S
+    playing = playing or flowing
+    signalling_since, playing_since = _connection_times(playing, signalling)
     live = playing and snap.stream_active and snap.started
-    # Two moments need the whole page, not just this panel: a session starts (the choices above
-    # are locked) and a session ends (the summary and the download appear below).
-    if live and not snap.done and st.session_state.get("live_locked_for") != snap.session_id:
-        st.session_state["live_locked_for"] = snap.session_id
-        st.rerun()
+    # A session that ends needs the whole page, not just this panel: the summary and the
+    # download appear below.
     if snap.done and snap.session_id and st.session_state.get("live_summary_for") != snap.session_id:
         st.session_state["live_summary_for"] = snap.session_id
         st.session_state["live_last_done"] = snap
@@ -247,10 +266,10 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
                        "Press STOP and START again if it does not recover.")
         if snap.frames > 60 and 0 < snap.fps < SLOW_FPS:
             st.warning(f"Only {snap.fps:.0f} frames a second are being coached: the hold timer needs a steady "
-                       "picture. Close other programs, or choose the light pose model (stop first).")
+                       "picture. Close other programs, or choose the light pose model above.")
         size = f" · {snap.frame_size[0]}×{snap.frame_size[1]}" if snap.frame_size else ""
         st.caption(f"{snap.fps:.0f} frames/s coached{size} · pose model {snap.model_ms:.0f} ms, "
-                   f"whole frame {snap.frame_ms:.0f} ms · {snap.t:.0f} s into the session")
+                   f"judging in all {snap.frame_ms:.0f} ms a frame · {snap.t:.0f} s into the session")
     elif playing:
         st.info("Waiting for the camera… (loading the pose model; the first frames take a second)")
         if playing_since is not None and now - playing_since > NO_FRAMES_SLOW_S:
@@ -356,13 +375,11 @@ def render() -> None:
     st.title("Live coach")
     common.health_note(compact=True)
     lib = common.library()
-    coach_existing: LiveCoach | None = st.session_state.get("live_coach")
-    busy = coach_existing is not None and coach_existing.busy
     # Everything whose layout can change between runs sits in one container, so the camera
     # component below keeps its place in the page (a moved component is remounted and its
     # stream dropped).
     with st.container():
-        routine, log_routine_id, log_side = _choose(lib, busy)
+        routine, log_routine_id, log_side = _choose(lib)
 
         options = st.columns(3)
         mirror = options[0].toggle("Mirror the picture", value=True, key="live_mirror",
@@ -371,16 +388,23 @@ def render() -> None:
         voice = options[1].toggle("Speak the cues", value=True, key="live_voice",
                                   help="The browser reads out one cue at a time, and milestones "
                                        "such as '10 seconds left'.")
-        model = options[2].selectbox("Pose model", ["full", "lite"], key="live_model", disabled=busy,
-                                     format_func=lambda m: "accurate (full)" if m == "full" else "light (lite, less CPU)")
+        models = ["full", "lite"]
+        configured = os.environ.get(MODEL_ENV_VAR, "").strip()
+        if configured and configured not in models:
+            models.append(configured)  # a .task file named in the setting
+        model = options[2].selectbox("Pose model", models, key="live_model",
+                                     index=models.index(configured) if configured else 0,
+                                     format_func=lambda m: MODEL_WORDS.get(m, Path(m).name))
 
         coach = _coach(lib, routine)
-        if busy:
-            st.caption("A session is running: press Stop (or stop the camera) to change the routine or the model.")
-            coach.configure(mirror=mirror)
-        else:
-            coach.configure(routine, log_routine_id=log_routine_id, log_side=log_side, model=model, mirror=mirror)
-        _plan(coach.routine if busy else routine, lib)
+        ended = coach.configure(routine, log_routine_id=log_routine_id, log_side=log_side, model=model,
+                                mirror=mirror)
+        if ended is not None and any(r.held_s > 0 for r in ended.results):
+            # Switched while a session was on: it ended like Stop; keep its summary and log below.
+            st.session_state["live_last_done"] = ended
+            st.session_state["live_summary_for"] = ended.session_id
+        coach.preload()  # the model loads while the person reads; Start is then quick
+        _plan(routine, lib)
 
     video_col, panel_col = st.columns([3, 2], gap="medium")
     with video_col:
@@ -399,6 +423,6 @@ def render() -> None:
             )
             st.page_link("coach/ui/pages/review.py", label="Go to the Review page", icon="🎞️")
     with panel_col:
-        active = ctx is not None and bool(ctx.state.playing or ctx.state.signalling)
+        active = (ctx is not None and bool(ctx.state.playing or ctx.state.signalling)) or coach.snapshot().stream_active
         st.fragment(_panel, run_every=PANEL_REFRESH_S if active else None)(coach, ctx, lib, routine, voice)
     _summary(lib)

@@ -178,18 +178,15 @@ def _header_caption(log: SessionLog) -> None:
 # ---------------------------------------------------------------- video tab
 
 
-def _progress_callback(bar: Any, two_passes: bool) -> Any:
+def _progress_callback(bar: Any) -> Any:
     shown = {"pct": -1}
 
     def progress(stage: str, done: int, total: int) -> None:
         fraction = min(1.0, done / total) if total else 0.0
-        if two_passes:
-            fraction = fraction / 2 if stage == "pose" else 0.5 + fraction / 2
         pct = int(fraction * 100)
         if pct != shown["pct"]:
             shown["pct"] = pct
-            label = "Finding the pose in each frame" if stage == "pose" else "Judging and drawing"
-            bar.progress(fraction, text=f"{label}… {pct}%")
+            bar.progress(fraction, text=f"Finding the pose, judging and drawing… {pct}%")
 
     return progress
 
@@ -243,12 +240,11 @@ def _video_tab() -> None:
 
     if st.button("Analyse", type="primary", disabled=path is None, key="review_go"):
         assert path is not None
-        two_passes = stretch_id is not None and side == "auto" and lib.stretches[stretch_id].has_sides
         bar = st.progress(0.0, text="Starting…")
         try:
             result = analyze_video(
                 path, stretch_id=stretch_id, side=side if stretch_id else "auto", routine_id=routine_id,
-                out_dir=settings.analyses_dir(), library=lib, progress=_progress_callback(bar, two_passes),
+                out_dir=settings.analyses_dir(), library=lib, progress=_progress_callback(bar),
             )
         except (VideoError, SessionLogError, ValueError, OSError) as error:
             bar.empty()

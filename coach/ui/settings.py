@@ -8,23 +8,44 @@ servers); environment variables, and for ICE servers also
                                 session logs go to <base>/sessions, video
                                 analyses to <base>/analyses
     STRETCH_COACH_MODEL         pose model: full (default), lite or a .task path
+    STRETCH_COACH_KEEP_SESSIONS keep at most this many live session logs (default
+                                100; 0: no limit); older ones are deleted when a
+                                session starts (`coach.ui.retention`)
+    STRETCH_COACH_KEEP_DAYS     delete live session logs older than this many days
+                                (default 90; 0: keep them however old)
     STRETCH_COACH_ICE_SERVERS   JSON list of RTCIceServer objects, e.g.
                                 [{"urls": ["stun:stun.l.google.com:19302"]},
                                  {"urls": "turn:turn.example.org:3478",
                                   "username": "u", "credential": "p"}]
     secrets.toml: ice_servers = [...]   (same shape; the env var wins)
+
+Benchmark only (`tools/live_bench.py`; off by default, and free when off):
+
+    STRETCH_COACH_BENCH_STAMP=1       the live video callback writes a time
+                                      stamp bar code into every frame it returns
+    STRETCH_COACH_LIVE_PASSTHROUGH=1  the callback returns the camera frame
+                                      untouched (stamped): the bare pipeline
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from coach.ui.retention import Retention
+
 DATA_DIR_ENV = "STRETCH_COACH_DATA_DIR"
 ICE_ENV = "STRETCH_COACH_ICE_SERVERS"
 ICE_SECRET_KEY = "ice_servers"
+KEEP_SESSIONS_ENV = "STRETCH_COACH_KEEP_SESSIONS"
+KEEP_DAYS_ENV = "STRETCH_COACH_KEEP_DAYS"
+DEFAULT_KEEP_SESSIONS = 100
+DEFAULT_KEEP_DAYS = 90
+BENCH_STAMP_ENV = "STRETCH_COACH_BENCH_STAMP"
+LIVE_PASSTHROUGH_ENV = "STRETCH_COACH_LIVE_PASSTHROUGH"
 #: Largest video the Review page accepts (also `server.maxUploadSize` in .streamlit/config.toml).
 MAX_UPLOAD_MB = 200
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -48,6 +69,42 @@ def sessions_dir() -> Path:
 def analyses_dir() -> Path:
     """Where the Review page writes the results of analysed videos."""
     return data_dir() / "analyses"
+
+
+def session_retention(environ: Mapping[str, str] | None = None) -> Retention:
+    """How many live session logs to keep, and for how long (see `coach.ui.retention`)."""
+    environ = os.environ if environ is None else environ
+
+    def number(name: str, default: float, integer: bool) -> float:
+        text = environ.get(name, "").strip()
+        if not text:
+            return default
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            kind = "a whole number" if integer else "a number"
+            raise SettingsError(f"{name}: must be {kind} (0 for no limit), not {text!r}") from None
+        if value < 0 or math.isnan(value):
+            raise SettingsError(f"{name}: must be 0 (no limit) or more, not {text!r}")
+        return value
+
+    return Retention(keep=int(number(KEEP_SESSIONS_ENV, DEFAULT_KEEP_SESSIONS, True)),
+                     max_age_days=float(number(KEEP_DAYS_ENV, DEFAULT_KEEP_DAYS, False)))
+
+
+def _flag(name: str, environ: Mapping[str, str] | None = None) -> bool:
+    value = (os.environ if environ is None else environ).get(name, "")
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def bench_stamp(environ: Mapping[str, str] | None = None) -> bool:
+    """Benchmark only: stamp the callback's time into every returned frame (see `coach.ui.bench_stamp`)."""
+    return _flag(BENCH_STAMP_ENV, environ)
+
+
+def live_passthrough(environ: Mapping[str, str] | None = None) -> bool:
+    """Benchmark only: the live callback returns frames unprocessed (the bare WebRTC pipeline)."""
+    return _flag(LIVE_PASSTHROUGH_ENV, environ)
 
 
 def parse_ice_servers(value: Any, where: str) -> list[dict[str, Any]]:
