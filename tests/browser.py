@@ -79,17 +79,7 @@ def wait_until(condition: Callable[[], T], timeout: float, interval: float = 0.2
 def write_y4m(path: Path, frames_rgb: list[np.ndarray], fps: int = 30) -> Path:
     """Write RGB frames as a Y4M file (I420, `C420jpeg`) that Chrome's fake camera plays."""
     height, width = frames_rgb[0].shape[:2]
-    if width % 2 or height % 2:
-        raise ValueError("Y4M I420 needs even width and height")
-    with path.open("wb") as handle:
-        handle.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode("ascii"))
-        for rgb in frames_rgb:
-            if rgb.shape[:2] != (height, width):
-                raise ValueError("all frames must have the same size")
-            i420 = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)  # Y, then U, then V planes
-            handle.write(b"FRAME\n")
-            handle.write(i420.tobytes())
-    return path
+    return write_y4m_stream(path, frames_rgb, (width, height), fps)
 
 
 def write_y4m_stream(path: Path, frames_rgb: Iterable[np.ndarray], size: tuple[int, int], fps: int = 30) -> Path:
@@ -102,8 +92,9 @@ def write_y4m_stream(path: Path, frames_rgb: Iterable[np.ndarray], size: tuple[i
         for rgb in frames_rgb:
             if rgb.shape[:2] != (height, width):
                 raise ValueError("all frames must have the same size")
+            i420 = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420)  # Y, then U, then V planes
             handle.write(b"FRAME\n")
-            handle.write(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420).tobytes())
+            handle.write(i420.tobytes())
     return path
 
 
