@@ -8,10 +8,12 @@ page (speech timing, the coach object, settings).
 
 from __future__ import annotations
 
+import html
+
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -78,6 +80,7 @@ def texts(at: AppTest) -> str:
     parts = []
     for kind in ("markdown", "caption", "info", "success", "warning", "error", "title", "header", "subheader"):
         parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [e.proto.body for e in at.get("html")]  # raw HTML (the live panel's check list)
     return "\n".join(parts)
 
 
@@ -121,11 +124,12 @@ def test_live_page_defaults_to_the_sciatica_routine_with_its_first_instructions(
     assert "Waiting for the camera" in page
     # Nothing is claimed before the first processed frame.
     assert "held of" not in page and "Hold 1 of" not in page
-    # The camera: SENDRECV, no ICE servers on localhost, 640x480 video only, async processing.
+    # The camera: SENDRECV, no ICE servers on localhost, 640x480 video only, and the callback
+    # on the event loop (it only draws; the model runs in its own process).
     call = fake_camera.calls[-1]
     assert call["rtc_configuration"] == {"iceServers": []}
     assert call["media_stream_constraints"] == {"video": {"width": 640, "height": 480}, "audio": False}
-    assert call["async_processing"] is True
+    assert call["async_processing"] is False
     coach = at.session_state["live_coach"]
     assert call["video_frame_callback"] == coach.process
     assert coach.routine.id == "sciatica"
@@ -470,7 +474,7 @@ def test_live_panel_shows_what_to_do_the_hold_and_each_check(fake_camera: FakeWe
     assert "Hold 1 of 1: Seated figure-4 glute stretch, right side" in page
     assert "Good. Hold it:" in page
     for check in stretch.checks:  # every check, judged ok, its description with the side filled in
-        assert f":green[:material/check_circle:] {fill_sides(check.description, 'right')}" in page
+        assert f"aria-label='ok'>✓</span> {html.escape(fill_sides(check.description, 'right'))} " in page
     assert "How to do it: Seated figure-4 glute stretch — right side" in page
     # The buttons reach the coach: Stop ends the session and the summary appears.
     at.button(key="live_stop").click().run()
@@ -712,3 +716,35 @@ def test_review_recovers_a_crashed_session_log_when_asked(session_log: Path) -> 
     no_exception(at)
     assert any("Incomplete log" in w.value for w in at.warning)
     assert at.dataframe
+
+
+def test_the_panel_html_says_what_to_do_and_escapes_what_it_shows() -> None:
+    from coach.ui.live import CheckRow, LiveSnapshot
+    from coach.ui.panel_html import checks_html, now_box_html
+
+    wrong = CheckRow("knee_down", "Knee <b>down</b> & out", "too_high", 0.31, "× torso", "≤ 0.08",
+                     "Press the knee down", target_min=None, target_max=0.08)
+    hidden = CheckRow("ankle", "Ankle on the knee", "not_visible", None, "× torso", "≤ 0.45", None,
+                      target_min=None, target_max=0.45)
+    holding = LiveSnapshot(frames=30, phase="hold", slot_index=0, slot_count=2, slot_label="Figure-4, right side",
+                           held_s=12.34, target_s=30.0, correct=False, cue="Press the <knee> down",
+                           hold_state="paused", checks=(wrong, hidden), people_in_view=2)
+    box = now_box_html(holding)
+    assert "Hold 1 of 2: Figure-4, right side" in box
+    assert "data-kind='warning'" in box and "Press the &lt;knee&gt; down" in box  # the cue, escaped
+    assert "12.3 s held of 30 s · paused: the pose is not correct" in box
+    assert "aria-valuenow='41'" in box and "width:41.1%" in box
+    assert "Someone else is in view" in box
+    checks = checks_html(holding)
+    assert "aria-label='needs correcting'>✗</span> Knee &lt;b&gt;down&lt;/b&gt; &amp; out" in checks
+    assert "aria-label='not seen'>◌</span> Ankle on the knee" in checks
+    assert checks.count("target: at most") == 2 and "<b>" not in checks
+
+    good = replace(holding, correct=True, held_s=31.0, people_in_view=1)
+    assert "Good. Hold it: 0 s to go" in now_box_html(good) and "width:100.0%" in now_box_html(good)
+    assert "Someone else" not in now_box_html(good)
+    done = replace(holding, done=True, stopped=True)
+    assert now_box_html(done).startswith("<div data-kind='success'") and "Session ended." in now_box_html(done)
+    assert "Routine complete" in now_box_html(replace(done, stopped=False))
+    countdown = replace(holding, phase="countdown", phase_remaining_s=2.2, cue=None)
+    assert "Starting in 3 s" in now_box_html(countdown) and "Cue:" not in now_box_html(countdown)

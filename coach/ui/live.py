@@ -1,15 +1,20 @@
 """The live camera path: one `LiveCoach` per browser session, fed by streamlit-webrtc.
 
-Threads (streamlit-webrtc with ``async_processing=True``):
+Threads and processes (streamlit-webrtc with ``async_processing=False``):
 
-* the **frame worker thread** calls `LiveCoach.process` with the newest camera
-  frame (older ones are dropped by streamlit-webrtc when it falls behind); it leaves
-  the frame for the judge and returns it at once, drawn with the newest judged result;
+* **aiortc's event loop** (Streamlit's server loop) calls `LiveCoach.process` with each
+  camera frame; it leaves the frame for the judge and returns it at once, drawn with the
+  newest judged result. It only draws (about 2-3 ms), never waits for the model, and
+  takes no lock that judging holds for long, because anything slow here would delay
+  every frame and Streamlit itself. It also calls `LiveCoach.on_stream_ended` when the
+  stream stops (STOP pressed, page closed, connection lost);
 * the **judge thread** (one per stream, `_judge_loop`) runs the pose model, the
   routine, the log and the snapshot on the newest frame left for it, whenever it is
-  free (frames it had no time for are replaced, never queued);
-* **aiortc's event loop** calls `LiveCoach.on_stream_ended` when the stream
-  stops (STOP pressed, page closed, connection lost), after the worker finished;
+  free (frames it had no time for are replaced, never queued). The model itself runs in
+  a child process (`coach.estimator_process`), at a lower CPU priority, so that it
+  competes with the video for neither the GIL nor the CPU; while the judge thread runs,
+  Python's GIL turns are 1 ms instead of 5 (`coach.background.short_gil_turns`), so the
+  event loop never waits long for the judge's Python work;
 * the **script thread** (the page and its twice-a-second fragment) reads `snapshot()` and
   calls the controls `skip()`, `repeat()`, `stop()`, `restart()`.
 
@@ -52,7 +57,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from coach.estimator import MODEL_ENV_VAR, EstimatorOptions, PoseEstimator, PoseResult, resolve_model_path
+from coach.background import short_gil_turns
+from coach.estimator import MODEL_ENV_VAR, EstimatorOptions, PoseResult, resolve_model_path
+from coach.estimator_process import EstimatorProcessError, PoseEstimatorProcess, ProcessOptions
 from coach.overlay import Overlay, put_text
 from coach.routine import HoldResult, Phase, RoutineRunner, RoutineStatus
 from coach.session_log import SessionLogWriter, event_record, frame_record, header_record
@@ -66,8 +73,8 @@ LOGGER = logging.getLogger(__name__)
 
 EstimatorFactory = Callable[[EstimatorOptions], Any]
 
-_preload_lock = threading.Lock()
-_preload_started = False
+#: Pose model processes that may be lost (died, hung) in one stream before coaching stops.
+MAX_MODEL_RESTARTS = 3
 
 #: A stream time that jumps back by more than this is a new time base (e.g. RTP wrap).
 BACKWARD_JUMP_S = 2.0
@@ -187,13 +194,19 @@ class LiveCoach:
         mirror: bool = True,
         log_dir: str | Path | None = None,
         estimator_factory: EstimatorFactory | None = None,
+        model_process: ProcessOptions | None = None,
+        max_judged_fps: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         retention: Retention | None = None,
         bench_stamp: bool = False,
         passthrough: bool = False,
     ) -> None:
         """``retention``: old live logs in ``log_dir`` to delete when a session starts (None:
-        none). ``bench_stamp`` and ``passthrough`` are for `tools/live_bench.py` only (see `process`)."""
+        none). ``model_process``: how the default estimator's process runs (priority);
+        ``estimator_factory`` replaces that estimator (tests). ``max_judged_fps``: judge at
+        most this many frames a second (None: as many as the model manages); every frame is
+        still shown, drawn with the newest result. ``bench_stamp`` and ``passthrough`` are for
+        `tools/live_bench.py` only (see `process`)."""
         self._lock = threading.Lock()
         self._model_lock = threading.Lock()
         self._stretches = stretches
@@ -203,11 +216,16 @@ class LiveCoach:
         self._model = model
         self._log_dir = Path(log_dir) if log_dir is not None else None
         self._retention = retention
-        self._estimator_factory: EstimatorFactory = estimator_factory or PoseEstimator
+        self._estimator_factory: EstimatorFactory = estimator_factory or (
+            lambda options: PoseEstimatorProcess(options, model_process))
         self._clock = clock
+        if max_judged_fps is not None and not max_judged_fps > 0:
+            raise ValueError("max_judged_fps must be positive (or None: no limit)")
+        self._max_judged_fps = max_judged_fps
         self._mirror = mirror
         self._estimator: Any = None
         self._estimator_failed: str | None = None
+        self._model_restarts = 0  # pose model processes lost in this stream
         self._session: _Session | None = None
         self._sessions_started = 0
         self._stream_t0: float | None = None
@@ -229,6 +247,7 @@ class LiveCoach:
         self._judge_generation = 0
         self._judge_thread: threading.Thread | None = None
         self._judged: _Judged | None = None
+        self._overlays = {mirror: Overlay(mirror=mirror) for mirror in (False, True)}  # stateless, drawn per frame
 
     # ------------------------------------------------------------ settings
     def configure(
@@ -277,30 +296,6 @@ class LiveCoach:
         if new_model:
             self._close_estimator()
         return ended
-
-    def preload(self) -> None:
-        """Import MediaPipe in the background now (e.g. while the person reads the
-        instructions), so the first camera frame does not wait for it (about a second,
-        several on a busy machine). Safe to call often.
-
-        Only the import: a pose model created here could outlive the page (no stream ever
-        starts, so nothing closes it), and MediaPipe's landmarker can deadlock when the
-        garbage collector closes it.
-        """
-        global _preload_started
-        with _preload_lock:
-            if _preload_started or self._passthrough:
-                return
-            _preload_started = True
-
-        def load() -> None:
-            try:
-                import mediapipe  # noqa: F401
-                from mediapipe.tasks.python import vision  # noqa: F401
-            except Exception:  # noqa: BLE001 - the first frame reports it
-                LOGGER.warning("importing mediapipe failed", exc_info=True)
-
-        threading.Thread(target=load, name="stretch-coach-preload", daemon=True).start()
 
     @property
     def routine(self) -> Routine:
@@ -399,6 +394,7 @@ class LiveCoach:
                     LOGGER.exception("closing the pose estimator failed")
                 self._estimator = None
             self._estimator_failed = None
+            self._model_restarts = 0
 
     # ------------------------------------------------------------ the callback
     def process(self, frame: Any) -> Any:
@@ -418,8 +414,9 @@ class LiveCoach:
         rgb = frame.to_ndarray(format="rgb24")
         arrived = time.perf_counter()
         self._post(rgb, frame.time if frame.time is not None else None, arrived)
-        with self._lock:
-            judged = self._judged
+        # Read without ``_lock``: the judge thread replaces ``_judged`` as a whole (one atomic
+        # reference store), and ``_lock`` can be held while a session's summary is written.
+        judged = self._judged
         out = self._render(rgb, judged)
         ok = judged is not None and judged.error is None
         lag_ms = 1000.0 * (arrived - judged.arrived) if ok else None
@@ -451,10 +448,25 @@ class LiveCoach:
             self._mail_cv.notify()
 
     def _judge_loop(self, generation: int) -> None:
+        with short_gil_turns():
+            self._judge_frames(generation)
+
+    def _judge_frames(self, generation: int) -> None:
+        """Judge the newest frame, at most ``max_judged_fps`` times a second (wall clock: it
+        is a CPU budget; hold timing still comes from the frames' own timestamps)."""
+        gap = 1.0 / self._max_judged_fps if self._max_judged_fps else 0.0
+        next_start = 0.0
         while True:
             with self._mail_cv:
-                while self._mail is None and self._judge_generation == generation:
-                    self._mail_cv.wait()
+                while self._judge_generation == generation:
+                    if self._mail is None:
+                        self._mail_cv.wait()
+                        continue
+                    early = next_start - time.perf_counter()
+                    if early <= 0:
+                        break
+                    self._mail_cv.wait(early)  # a newer frame may replace the one waiting
+                next_start = time.perf_counter() + gap
                 if self._judge_generation != generation:
                     return  # the stream ended (or a newer thread took over)
                 rgb, raw_t, arrived = self._mail
@@ -549,7 +561,7 @@ class LiveCoach:
             return self._error_frame(rgb, "Coaching stopped: " + judged.error)
         try:
             # Resting or done: no verdict, but the person is drawn plainly (not "not in frame").
-            return Overlay(mirror=self._mirror).render_update(
+            return self._overlays[self._mirror].render_update(
                 rgb, judged.update, judged.landmarks, title=judged.title, instruction=judged.instruction,
                 second_person=judged.second_person)
         except Exception as error:  # noqa: BLE001 - the video must keep flowing
@@ -601,7 +613,18 @@ class LiveCoach:
 
     def _estimate(self, rgb: np.ndarray, stream_t: float) -> PoseResult:
         with self._model_lock:
-            return self._load_estimator().process(rgb, stream_t)
+            estimator = self._load_estimator()
+            try:
+                return estimator.process(rgb, stream_t)
+            except EstimatorProcessError as error:
+                # The model's process died or hung (and is gone now): this frame reports it,
+                # the next one starts a new process, a few times a stream at most.
+                self._estimator = None
+                self._model_restarts += 1
+                if self._model_restarts > MAX_MODEL_RESTARTS:
+                    self._estimator_failed = (f"{error}; it stopped {self._model_restarts} times, "
+                                              "so coaching has stopped")
+                raise
 
     def _load_estimator(self) -> Any:
         """The stream's estimator, created if needed (under ``_model_lock``)."""
@@ -610,6 +633,9 @@ class LiveCoach:
                 raise RuntimeError(self._estimator_failed)
             try:
                 self._estimator = self._estimator_factory(EstimatorOptions(model=self._model))
+            except EstimatorProcessError as error:
+                self._estimator_failed = str(error)
+                raise RuntimeError(self._estimator_failed) from None
             except Exception as error:
                 self._estimator_failed = f"the pose model could not be loaded: {error}"
                 raise RuntimeError(self._estimator_failed) from None

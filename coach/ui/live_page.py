@@ -25,7 +25,7 @@ from coach.stretches import Library, Routine, fill_sides
 from coach.ui import common, settings
 from coach.ui.live import LiveCoach, LiveSnapshot
 from coach.ui.speech import SpeechPlanner, speak_js
-from coach.ui.words import STATUS_ICON
+from coach.ui.panel_html import checks_html, now_box_html
 
 WEBRTC_KEY = "live-coach"
 #: The side panel refreshes twice a second. Every refresh is a Streamlit script run, and the
@@ -39,13 +39,6 @@ STALLED_S = 3.0
 SPEECH_RESEND_S = 2.0
 SLOW_FPS = 4.0
 MODEL_WORDS = {"full": "accurate (full)", "lite": "light (lite, less CPU)"}
-HOLD_STATE_WORDS = {
-    "waiting": "waiting for the correct pose",
-    "settling": "correct: starting to count",
-    "holding": "counting",
-    "paused": "paused: the pose is not correct",
-    "complete": "complete",
-}
 #: What the camera component says, in plain words (streamlit-webrtc's `Translations`).
 CAMERA_MESSAGES = {
     "start": "Start",
@@ -128,7 +121,13 @@ def _coach(lib: Library, routine: Routine) -> LiveCoach:
         except settings.SettingsError as error:
             st.warning(f"The session-log setting is wrong, so the defaults apply: {error}")
             keep = settings.session_retention({})
+        try:
+            model_process, model_fps = settings.model_process(), settings.model_fps()
+        except settings.SettingsError as error:
+            st.warning(f"A pose model setting is wrong, so the defaults apply: {error}")
+            model_process, model_fps = settings.model_process({}), settings.model_fps({})
         coach = LiveCoach(routine, lib.stretches, log_dir=settings.sessions_dir(), retention=keep,
+                          model_process=model_process, max_judged_fps=model_fps,
                           bench_stamp=settings.bench_stamp(), passthrough=settings.live_passthrough())
         st.session_state["live_coach"] = coach
     return coach
@@ -165,43 +164,6 @@ def _connection_times(playing: bool, signalling: bool) -> tuple[float | None, fl
 
 
 # ---------------------------------------------------------------- panel
-
-
-def _checks(snap: LiveSnapshot) -> None:
-    """Every check of the current frame: ok / needs correcting / not seen, with value and target."""
-    lines = []
-    for row in snap.checks:
-        value = common.value_words(row.value, row.unit)
-        target = common.target_words(row.target_min, row.target_max, row.unit)
-        lines.append(f"{STATUS_ICON.get(row.status, '•')} {row.description} "
-                     f"<span style='color:#888'>({value}; target: {target})</span>")
-    if lines:
-        st.markdown("  \n".join(lines), unsafe_allow_html=True)
-
-
-def _now_box(snap: LiveSnapshot) -> None:
-    if snap.done:
-        st.success(("Session ended." if snap.stopped else "Routine complete. Well done.")
-                   + " Your summary and the session log are below.")
-        return
-    step = f"Hold {min(snap.slot_index + 1, snap.slot_count)} of {snap.slot_count}: {snap.slot_label}"
-    st.markdown(f"**{step}**")
-    if snap.phase == "countdown":
-        st.info(f"Get into position. Starting in {max(1, int(snap.phase_remaining_s + 0.999))} s")
-        if snap.cue:
-            st.markdown(f"Cue: **{snap.cue}**")
-    elif snap.phase == "rest":
-        st.info(f"{snap.instruction} ({snap.phase_remaining_s:.0f} s)")
-    elif snap.correct:
-        st.success(f"Good. Hold it: {max(0.0, snap.target_s - snap.held_s):.0f} s to go")
-    else:
-        st.warning(snap.cue or "Get into position")
-    if snap.phase in ("countdown", "hold") and snap.target_s > 0:
-        fraction = min(1.0, snap.held_s / snap.target_s)
-        st.progress(fraction, text=f"{snap.held_s:.1f} s held of {snap.target_s:.0f} s · "
-                                   f"{HOLD_STATE_WORDS.get(snap.hold_state or '', snap.hold_state or '')}")
-    if snap.people_in_view > 1:
-        st.caption("Someone else is in view: the coach keeps following the same person.")
 
 
 def _controls(coach: LiveCoach, snap: LiveSnapshot, active: bool) -> None:
@@ -259,8 +221,8 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
     if snap.error and playing:
         st.error(f"The coach hit a problem and is not judging frames: {snap.error}")
     if live:
-        _now_box(snap)
-        _checks(snap)
+        # One plain-HTML element for everything that changes twice a second (see coach.ui.panel_html).
+        st.html(now_box_html(snap) + checks_html(snap))
         if now - snap.updated_at > STALLED_S:
             st.warning("No new frames for a few seconds: the camera or the connection has stalled. "
                        "Press STOP and START again if it does not recover.")
@@ -358,7 +320,11 @@ def _camera(coach: LiveCoach) -> Any:
             mode=WebRtcMode.SENDRECV,
             video_frame_callback=coach.process,
             on_video_ended=coach.on_stream_ended,
-            async_processing=True,
+            # The callback only draws (a few ms; the model runs in its own process), so it runs
+            # on aiortc's event loop. streamlit-webrtc's async mode hands each processed frame
+            # out only when the next camera frame arrives: one frame period (33 ms) of delay,
+            # often two (measured, pass-through: capture→display 102-108 ms async, 57-88 ms here).
+            async_processing=False,
             rtc_configuration={"iceServers": _ice_servers()},
             media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
             video_html_attrs={"autoPlay": True, "controls": False, "muted": True,
@@ -403,7 +369,6 @@ def render() -> None:
             # Switched while a session was on: it ended like Stop; keep its summary and log below.
             st.session_state["live_last_done"] = ended
             st.session_state["live_summary_for"] = ended.session_id
-        coach.preload()  # the model loads while the person reads; Start is then quick
         _plan(routine, lib)
 
     video_col, panel_col = st.columns([3, 2], gap="medium")

@@ -8,6 +8,13 @@ servers); environment variables, and for ICE servers also
                                 session logs go to <base>/sessions, video
                                 analyses to <base>/analyses
     STRETCH_COACH_MODEL         pose model: full (default), lite or a .task path
+    STRETCH_COACH_MODEL_FPS     the live coach judges at most this many frames a
+                                second (default 15; 0: as many as the model can);
+                                every camera frame is still shown, drawn with the
+                                newest result. Lower leaves more CPU to the video
+    STRETCH_COACH_MODEL_NICE    CPU priority of the live coach's pose model process,
+                                0-19 (default 10): higher leaves more of a busy
+                                CPU to the video, lower keeps the skeleton fresher
     STRETCH_COACH_KEEP_SESSIONS keep at most this many live session logs (default
                                 100; 0: no limit); older ones are deleted when a
                                 session starts (`coach.ui.retention`)
@@ -35,6 +42,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from coach.estimator_process import ProcessOptions
 from coach.ui.retention import Retention
 
 DATA_DIR_ENV = "STRETCH_COACH_DATA_DIR"
@@ -44,6 +52,9 @@ KEEP_SESSIONS_ENV = "STRETCH_COACH_KEEP_SESSIONS"
 KEEP_DAYS_ENV = "STRETCH_COACH_KEEP_DAYS"
 DEFAULT_KEEP_SESSIONS = 100
 DEFAULT_KEEP_DAYS = 90
+MODEL_NICE_ENV = "STRETCH_COACH_MODEL_NICE"
+MODEL_FPS_ENV = "STRETCH_COACH_MODEL_FPS"
+DEFAULT_MODEL_FPS = 15.0
 BENCH_STAMP_ENV = "STRETCH_COACH_BENCH_STAMP"
 LIVE_PASSTHROUGH_ENV = "STRETCH_COACH_LIVE_PASSTHROUGH"
 #: Largest video the Review page accepts (also `server.maxUploadSize` in .streamlit/config.toml).
@@ -90,6 +101,35 @@ def session_retention(environ: Mapping[str, str] | None = None) -> Retention:
 
     return Retention(keep=int(number(KEEP_SESSIONS_ENV, DEFAULT_KEEP_SESSIONS, True)),
                      max_age_days=float(number(KEEP_DAYS_ENV, DEFAULT_KEEP_DAYS, False)))
+
+
+def model_process(environ: Mapping[str, str] | None = None) -> ProcessOptions:
+    """How the live coach runs its pose model process (see `coach.estimator_process`)."""
+    text = (os.environ if environ is None else environ).get(MODEL_NICE_ENV, "").strip()
+    if not text:
+        return ProcessOptions()
+    try:
+        nice = int(text)
+    except ValueError:
+        raise SettingsError(f"{MODEL_NICE_ENV}: must be a whole number from 0 to 19, not {text!r}") from None
+    if not 0 <= nice <= 19:
+        raise SettingsError(f"{MODEL_NICE_ENV}: must be from 0 to 19, not {text!r}")
+    return ProcessOptions(nice=nice)
+
+
+def model_fps(environ: Mapping[str, str] | None = None) -> float | None:
+    """Most frames a second the live coach judges (None: no limit)."""
+    text = (os.environ if environ is None else environ).get(MODEL_FPS_ENV, "").strip()
+    if not text:
+        return DEFAULT_MODEL_FPS
+    try:
+        fps = float(text)
+    except ValueError:
+        raise SettingsError(f"{MODEL_FPS_ENV}: must be a number of frames a second (0: no limit), "
+                            f"not {text!r}") from None
+    if not math.isfinite(fps) or fps < 0:
+        raise SettingsError(f"{MODEL_FPS_ENV}: must be 0 (no limit) or more, not {text!r}")
+    return fps or None
 
 
 def _flag(name: str, environ: Mapping[str, str] | None = None) -> bool:

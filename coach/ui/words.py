@@ -53,3 +53,12 @@ STATUS_ICON = {
     "too_high": ":red[:material/cancel:]",
     "not_visible": ":gray[:material/visibility_off:]",
 }
+
+#: Check status as (mark, colour, words) for plain HTML: the live panel, redrawn twice a second,
+#: uses it instead of markdown, which the browser parses again on every redraw.
+STATUS_MARK = {
+    "ok": ("✓", "#1a7f37", "ok"),
+    "too_low": ("✗", "#cf222e", "needs correcting"),
+    "too_high": ("✗", "#cf222e", "needs correcting"),
+    "not_visible": ("◌", "#6e7781", "not seen"),
+}

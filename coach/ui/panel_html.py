@@ -1,0 +1,92 @@
+"""The live panel's fast-changing part as plain HTML: what to do now, the hold, every check.
+
+Why HTML and not Streamlit's markdown elements: the panel is a fragment redrawn twice a
+second, every redraw makes the browser render the fragment's elements again, and each
+markdown element (alerts, captions, the progress bar's label, the check list) is parsed
+again each time, on the main thread that also presents the video. Measured with
+`tools/live_bench.py` (full model, capture→display median, interleaved rounds): 94 ms with
+the check list in markdown (5 rounds), 72 ms with it in HTML (5 rounds), pass-through 62-68 ms.
+
+Everything shown is escaped (stretch files are data written by people).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from coach.ui import words
+from coach.ui.live import LiveSnapshot
+
+#: (background, text colour) of the status box, like Streamlit's alerts.
+_BOX = {
+    "info": ("rgba(28, 131, 225, 0.1)", "#004280"),
+    "success": ("rgba(33, 195, 84, 0.1)", "#177233"),
+    "warning": ("rgba(255, 189, 69, 0.2)", "#7a5a00"),
+}
+_GREY = "#6e7781"
+
+HOLD_STATE_WORDS = {
+    "waiting": "waiting for the correct pose",
+    "settling": "correct: starting to count",
+    "holding": "counting",
+    "paused": "paused: the pose is not correct",
+    "complete": "complete",
+}
+
+
+def _box(kind: str, text: str) -> str:
+    background, colour = _BOX[kind]
+    return (f"<div data-kind='{kind}' style='background:{background};color:{colour};border-radius:0.5rem;"
+            f"padding:0.75rem 1rem;margin:0.5rem 0'>{text}</div>")
+
+
+def _progress(fraction: float, label: str) -> str:
+    percent = max(0.0, min(1.0, fraction)) * 100.0
+    return (f"<div style='margin:0.5rem 0'><div style='font-size:0.875rem'>{escape(label)}</div>"
+            "<div role='progressbar' aria-valuemin='0' aria-valuemax='100' "
+            f"aria-valuenow='{percent:.0f}' style='height:0.5rem;border-radius:0.25rem;background:#e6e9ef;"
+            f"margin-top:0.25rem'><div style='width:{percent:.1f}%;height:100%;border-radius:0.25rem;"
+            "background:#1c83e1'></div></div></div>")
+
+
+def now_box_html(snap: LiveSnapshot) -> str:
+    """The step, what to do now (countdown, hold, rest, the cue) and the hold so far."""
+    if snap.done:
+        ended = "Session ended." if snap.stopped else "Routine complete. Well done."
+        return _box("success", f"{ended} Your summary and the session log are below.")
+    step = f"Hold {min(snap.slot_index + 1, snap.slot_count)} of {snap.slot_count}: {snap.slot_label}"
+    parts = [f"<div style='font-weight:700'>{escape(step)}</div>"]
+    if snap.phase == "countdown":
+        parts.append(_box("info", f"Get into position. Starting in {max(1, int(snap.phase_remaining_s + 0.999))} s"))
+        if snap.cue:
+            parts.append(f"<div>Cue: <b>{escape(snap.cue)}</b></div>")
+    elif snap.phase == "rest":
+        parts.append(_box("info", f"{escape(snap.instruction)} ({snap.phase_remaining_s:.0f} s)"))
+    elif snap.correct:
+        parts.append(_box("success", f"Good. Hold it: {max(0.0, snap.target_s - snap.held_s):.0f} s to go"))
+    else:
+        parts.append(_box("warning", escape(snap.cue or "Get into position")))
+    if snap.phase in ("countdown", "hold") and snap.target_s > 0:
+        state = HOLD_STATE_WORDS.get(snap.hold_state or "", snap.hold_state or "")
+        parts.append(_progress(snap.held_s / snap.target_s,
+                               f"{snap.held_s:.1f} s held of {snap.target_s:.0f} s · {state}"))
+    if snap.people_in_view > 1:
+        parts.append(f"<div style='color:{_GREY};font-size:0.875rem'>"
+                     "Someone else is in view: the coach keeps following the same person.</div>")
+    return "".join(parts)
+
+
+def checks_html(snap: LiveSnapshot) -> str:
+    """Every check of the current frame: ok / needs correcting / not seen, with value and target."""
+    rows = []
+    for row in snap.checks:
+        mark, colour, status = words.STATUS_MARK.get(row.status, ("•", _GREY, row.status))
+        value = words.value_words(row.value, row.unit)
+        target = words.target_words(row.target_min, row.target_max, row.unit)
+        rows.append(f"<div style='margin:0.15rem 0'><span style='color:{colour};font-weight:700' "
+                    f"title='{status}' aria-label='{status}'>{mark}</span> {escape(row.description)} "
+                    f"<span style='color:{_GREY}'>({escape(value)}; target: {escape(target)})</span></div>")
+    return "".join(rows)
+
+
+__all__ = ["HOLD_STATE_WORDS", "checks_html", "now_box_html"]
