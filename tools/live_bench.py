@@ -31,7 +31,8 @@ How it measures (see ../shared/notes/live-path.md):
 
 Run: `.venv/bin/python tools/live_bench.py` (needs Debian's chromium and the playwright
 Python client; exits with code 2 and a message if either is missing). Options: --seconds,
---modes, --jitter-target-ms / --camera WxH@fps (experiments), --screenshot.
+--modes, --rounds (interleaved repeats; the median run is reported, default 3),
+--jitter-target-ms / --camera WxH@fps / --server-env (experiments), --screenshot.
 """
 
 from __future__ import annotations
@@ -659,6 +660,13 @@ def run_mode(mode: str, y4m: Path, seconds: float, warmup: float, jitter_target_
 # ---------------------------------------------------------------- report
 
 
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run whose capture→display median is the median of the rounds (the lower middle
+    one for an even count): one real run to report, not a mix of figures from several."""
+    ordered = sorted(runs, key=lambda r: r["capture_to_display_ms"]["median"] or float("inf"))
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def _fmt(value: Any, unit: str = "") -> str:
     return "—" if value is None else f"{value:g}{unit}" if isinstance(value, (int, float)) else str(value)
 
@@ -707,8 +715,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="experiment: an extra environment variable for the app (repeatable)")
     parser.add_argument("--screenshot", type=Path, default=ROOT / "test-artifacts" / "live-bench.png",
                         help="screenshot of the page halfway through the last run")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="run the modes this many times, interleaved, and report the median run (default 3)")
     parser.add_argument("--json", type=Path, default=OUT_JSON)
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     if browser.chromium_path() is None:
         print("live_bench: Debian's chromium is not installed (apt-get install -y chromium); "
@@ -746,15 +758,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fake camera: {CAMERA_SIZE[0]}×{CAMERA_SIZE[1]} at {CAMERA_FPS} fps, {frames} frames "
               f"(rendered downward dog, correct hold); {args.seconds:g} s per run; load {load_start['loadavg_1_5_15']}",
               flush=True)
-        for i, mode in enumerate(modes):
-            shot = args.screenshot if args.screenshot and i == len(modes) - 1 else None
-            if shot:
-                shot.parent.mkdir(parents=True, exist_ok=True)
-            load = machine_load()
-            print(f"run {i + 1}/{len(modes)}: {MODES.get(mode, mode)} …", flush=True)
-            results[mode] = run_mode(mode, y4m, args.seconds, args.warmup, args.jitter_target_ms, camera, shot, workdir)
-            results[mode]["load_before"] = load["loadavg_1_5_15"]
-            results[mode]["load_after"] = machine_load()["loadavg_1_5_15"]
+        # Interleaved rounds (pass-through, full, pass-through, full, …): a change in the
+        # machine's background load then hits both modes alike instead of one.
+        runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
+        total = len(modes) * args.rounds
+        for round_index in range(args.rounds):
+            for i, mode in enumerate(modes):
+                last = round_index == args.rounds - 1 and i == len(modes) - 1
+                shot = args.screenshot if args.screenshot and last else None
+                if shot:
+                    shot.parent.mkdir(parents=True, exist_ok=True)
+                load = machine_load()
+                print(f"run {round_index * len(modes) + i + 1}/{total}: {MODES.get(mode, mode)} …", flush=True)
+                run = run_mode(mode, y4m, args.seconds, args.warmup, args.jitter_target_ms, camera, shot, workdir)
+                run["load_before"] = load["loadavg_1_5_15"]
+                run["load_after"] = machine_load()["loadavg_1_5_15"]
+                runs[mode].append(run)
+    results = {mode: median_run(mode_runs) for mode, mode_runs in runs.items()}
+    if args.rounds > 1:
+        print()
+        for mode, mode_runs in runs.items():
+            figures = ", ".join(_fmt(r["capture_to_display_ms"]["median"]) for r in mode_runs)
+            print(f"capture→display median of each round, {MODES.get(mode, mode)}: {figures} ms")
     print()
     print(table(results))
     print()
@@ -793,7 +818,9 @@ def main(argv: list[str] | None = None) -> int:
         "jitter_buffer_target_ms": args.jitter_target_ms,
         "server_env": SERVER_ENV,
         "seconds": args.seconds,
-        "runs": results,
+        "rounds": args.rounds,
+        "runs": results,  # the median run of each mode
+        "all_runs": runs,
         "verdicts": verdicts,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
