@@ -9,7 +9,7 @@ servers); environment variables, and for ICE servers also
                                 analyses to <base>/analyses
     STRETCH_COACH_MODEL         pose model: full (default), lite or a .task path
     STRETCH_COACH_MODEL_FPS     the live coach judges at most this many frames a
-                                second (default 15; 0: as many as the model can);
+                                second (default 20; 0: as many as the model can);
                                 every camera frame is still shown, drawn with the
                                 newest result. Lower leaves more CPU to the video
     STRETCH_COACH_MODEL_NICE    CPU priority of the live coach's pose model process,
@@ -54,7 +54,7 @@ DEFAULT_KEEP_SESSIONS = 100
 DEFAULT_KEEP_DAYS = 90
 MODEL_NICE_ENV = "STRETCH_COACH_MODEL_NICE"
 MODEL_FPS_ENV = "STRETCH_COACH_MODEL_FPS"
-DEFAULT_MODEL_FPS = 15.0
+DEFAULT_MODEL_FPS = 20.0
 BENCH_STAMP_ENV = "STRETCH_COACH_BENCH_STAMP"
 LIVE_PASSTHROUGH_ENV = "STRETCH_COACH_LIVE_PASSTHROUGH"
 #: Largest video the Review page accepts (also `server.maxUploadSize` in .streamlit/config.toml).
