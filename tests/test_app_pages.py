@@ -748,3 +748,40 @@ def test_the_panel_html_says_what_to_do_and_escapes_what_it_shows() -> None:
     assert "Routine complete" in now_box_html(replace(done, stopped=False))
     countdown = replace(holding, phase="countdown", phase_remaining_s=2.2, cue=None)
     assert "Starting in 3 s" in now_box_html(countdown) and "Cue:" not in now_box_html(countdown)
+
+
+def test_a_frame_still_being_judged_when_the_stream_ends_starts_nothing(tmp_path: Path) -> None:
+    """Stop pressed while the model is still busy with the first frame (on a busy machine, starting
+    the model's process takes seconds): that frame must not start a session nor a log nobody closes."""
+    import threading
+    from fractions import Fraction
+
+    import av
+
+    entered, release = threading.Event(), threading.Event()
+
+    class BusyEstimator(ScriptedEstimator):
+        def process(self, rgb: np.ndarray, t: float) -> PoseResult:
+            entered.set()
+            release.wait(10.0)
+            return super().process(rgb, t)
+
+    coach = LiveCoach(stretch_routine(LIBRARY.stretches["seated_figure_four"], ("right",)), LIBRARY.stretches,
+                      log_dir=tmp_path, estimator_factory=lambda options: BusyEstimator(correct_figure_four))
+    coach.judge_join_timeout_s = 0.05  # the end of the stream gives up waiting for the judge at once
+    frame = av.VideoFrame.from_ndarray(np.full((480, 640, 3), 60, np.uint8), format="rgb24")
+    frame.pts, frame.time_base = 0, Fraction(1, 90000)
+    coach.process(frame)
+    assert entered.wait(10.0)
+    ender = threading.Thread(target=coach.on_stream_ended)
+    ender.start()
+    deadline = time.monotonic() + 10.0
+    while coach.snapshot().stream_active is not False or coach.snapshot().updated_at == 0.0:
+        assert time.monotonic() < deadline, "the stream never ended"
+        time.sleep(0.01)
+    release.set()  # the model answers only now, after the stream ended
+    ender.join(10.0)
+    assert not ender.is_alive()
+    snap = coach.snapshot()
+    assert not snap.stream_active and snap.frames == 0 and snap.session_id == 0
+    assert list(tmp_path.glob("*.jsonl")) == []

@@ -183,6 +183,9 @@ class _Judged:
 class LiveCoach:
     """Per-browser-session owner of everything the video callback needs."""
 
+    #: How long the end of a stream waits for the frame being judged (on aiortc's event loop).
+    judge_join_timeout_s = 2.0
+
     def __init__(
         self,
         routine: Routine,
@@ -471,7 +474,9 @@ class LiveCoach:
                     return  # the stream ended (or a newer thread took over)
                 rgb, raw_t, arrived = self._mail
                 self._mail = None
-            judged = self._judge_safely(rgb, raw_t, arrived)
+            judged = self._judge_safely(rgb, raw_t, arrived, generation)
+            if judged is None:
+                return  # the stream ended while this frame was being judged
             with self._lock:
                 self._judged = judged
 
@@ -483,7 +488,7 @@ class LiveCoach:
             thread, self._judge_thread = self._judge_thread, None
             self._mail_cv.notify_all()
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=2.0)
+            thread.join(timeout=self.judge_join_timeout_s)
         with self._lock:
             self._judged = None
 
@@ -536,15 +541,18 @@ class LiveCoach:
         (tests, and any caller that wants each frame judged before it is drawn).
         """
         judged = self._judge_safely(rgb, raw_t, time.perf_counter())
+        assert judged is not None  # only a judge thread's frames go stale
         with self._lock:
             self._judged = judged
         return self._render(rgb, judged)
 
-    def _judge_safely(self, rgb: np.ndarray, raw_t: float | None, arrived: float) -> _Judged:
+    def _judge_safely(self, rgb: np.ndarray, raw_t: float | None, arrived: float,
+                      generation: int | None = None) -> _Judged | None:
         try:
             start = time.perf_counter()
-            judged = self._judge(rgb, raw_t, arrived)
-            self._frame_times.append(1000.0 * (time.perf_counter() - start))
+            judged = self._judge(rgb, raw_t, arrived, generation)
+            if judged is not None:
+                self._frame_times.append(1000.0 * (time.perf_counter() - start))
             return judged
         except Exception as error:  # noqa: BLE001 - the video must keep flowing
             LOGGER.exception("live frame processing failed")
@@ -641,10 +649,23 @@ class LiveCoach:
                 raise RuntimeError(self._estimator_failed) from None
         return self._estimator
 
-    def _judge(self, rgb: np.ndarray, raw_t: float | None, arrived: float) -> _Judged:
-        """Pose model, routine, log and snapshot for one frame (no drawing)."""
+    def _stale(self, generation: int | None) -> bool:
+        """The stream a frame came from has ended (its judge thread was told to stop)."""
+        return generation is not None and generation != self._judge_generation
+
+    def _judge(self, rgb: np.ndarray, raw_t: float | None, arrived: float,
+               generation: int | None = None) -> _Judged | None:
+        """Pose model, routine, log and snapshot for one frame (no drawing).
+
+        ``generation``: the judge thread's stream; None when the caller judges its own frame
+        (`process_rgb`). A frame whose stream ended meanwhile (Stop pressed while the model was
+        loading or running) is dropped, so it can neither mark the stream active again nor
+        start a session and a log that nothing would close.
+        """
         wall = self._clock()
         with self._lock:
+            if self._stale(generation):
+                return None
             if self._stream_t0 is None and self._session is not None and self._session.closed:
                 self._session = None  # a new stream after a finished session: start afresh
             stream_t = self._stream_time(raw_t)
@@ -656,6 +677,8 @@ class LiveCoach:
             self._model_times.append(1000.0 * (time.perf_counter() - model_start))
 
         with self._lock:
+            if self._stale(generation):
+                return None
             session = self._session
             if session is None:
                 session = self._start_session(stream_t)
