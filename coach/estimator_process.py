@@ -11,8 +11,8 @@ on a busy two-core laptop the video is served first and the model takes what is 
 
 `PoseEstimatorProcess` has `PoseEstimator`'s interface (``process(frame, t)``,
 ``close()``, ``with``), so callers choose one or the other. Frames go to the child as
-raw bytes over a pipe (a 640×480 frame is 0.9 MB: well under a millisecond), results
-come back as `PoseResult` objects. The child ends when it is told to, when the pipe
+raw bytes over a socket pair (a 640×480 frame is 0.9 MB: about a millisecond), results
+come back as `PoseResult` objects. The child ends when it is told to, when the socket
 closes (the parent died), or is killed if it does not answer in time.
 """
 
@@ -102,7 +102,7 @@ def _serve(conn: Connection) -> None:
                 reply = (_ERROR, f"{type(error).__name__}: {error}")
             try:
                 conn.send(reply)
-            except (BrokenPipeError, OSError):
+            except OSError:  # the parent is gone
                 return
 
 

@@ -31,7 +31,7 @@ How it measures (see ../shared/notes/live-path.md):
 
 Run: `.venv/bin/python tools/live_bench.py` (needs Debian's chromium and the playwright
 Python client; exits with code 2 and a message if either is missing). Options: --seconds,
---modes, --rounds (interleaved repeats; the median run is reported, default 3),
+--modes, --rounds (interleaved repeats; the median run is reported, default 5),
 --jitter-target-ms / --camera WxH@fps / --server-env (experiments), --screenshot.
 """
 
@@ -715,8 +715,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="experiment: an extra environment variable for the app (repeatable)")
     parser.add_argument("--screenshot", type=Path, default=ROOT / "test-artifacts" / "live-bench.png",
                         help="screenshot of the page halfway through the last run")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="run the modes this many times, interleaved, and report the median run (default 3)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="run the modes this many times, interleaved, and report the median run (default 5)")
     parser.add_argument("--json", type=Path, default=OUT_JSON)
     args = parser.parse_args(argv)
     if args.rounds < 1:
@@ -751,7 +751,6 @@ def main(argv: list[str] | None = None) -> int:
         SERVER_ENV[key] = value
 
     load_start = machine_load()
-    results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="live-bench-") as tmp:
         workdir = Path(tmp)
         y4m, frames = camera_y4m(workdir / "camera.y4m")

@@ -461,7 +461,7 @@ class LiveCoach:
         next_start = 0.0
         while True:
             with self._mail_cv:
-                while self._judge_generation == generation:
+                while not self._stale(generation):
                     if self._mail is None:
                         self._mail_cv.wait()
                         continue
@@ -470,7 +470,7 @@ class LiveCoach:
                         break
                     self._mail_cv.wait(early)  # a newer frame may replace the one waiting
                 next_start = time.perf_counter() + gap
-                if self._judge_generation != generation:
+                if self._stale(generation):
                     return  # the stream ended (or a newer thread took over)
                 rgb, raw_t, arrived = self._mail
                 self._mail = None
@@ -641,11 +641,10 @@ class LiveCoach:
                 raise RuntimeError(self._estimator_failed)
             try:
                 self._estimator = self._estimator_factory(EstimatorOptions(model=self._model))
-            except EstimatorProcessError as error:
-                self._estimator_failed = str(error)
-                raise RuntimeError(self._estimator_failed) from None
             except Exception as error:
-                self._estimator_failed = f"the pose model could not be loaded: {error}"
+                # The model's process says itself what failed; anything else gets the context.
+                self._estimator_failed = (str(error) if isinstance(error, EstimatorProcessError)
+                                          else f"the pose model could not be loaded: {error}")
                 raise RuntimeError(self._estimator_failed) from None
         return self._estimator
 

@@ -109,12 +109,9 @@ def model_process(environ: Mapping[str, str] | None = None) -> ProcessOptions:
     if not text:
         return ProcessOptions()
     try:
-        nice = int(text)
+        return ProcessOptions(nice=int(text))  # ProcessOptions checks the range
     except ValueError:
         raise SettingsError(f"{MODEL_NICE_ENV}: must be a whole number from 0 to 19, not {text!r}") from None
-    if not 0 <= nice <= 19:
-        raise SettingsError(f"{MODEL_NICE_ENV}: must be from 0 to 19, not {text!r}")
-    return ProcessOptions(nice=nice)
 
 
 def model_fps(environ: Mapping[str, str] | None = None) -> float | None:
