@@ -29,13 +29,15 @@ from coach.estimator import EstimatorOptions, PoseEstimator, PoseResult, resolve
 from coach.landmarks import Landmarks
 from coach.measurements import Side
 from coach.overlay import Overlay
-from coach.routine import Phase, RoutineRunner
-from coach.session_log import SessionLogWriter, event_record, frame_record, header_record
+from coach.free_names import numbered
+from coach.judged_frame import judge_frame
+from coach.routine import RoutineRunner, stretch_routine
+from coach.session_log import SessionLogWriter, header_record
+from coach.session_recorder import SessionRecorder
 from coach.sources import Frame, VideoError, VideoFileSource
-from coach.stretches import Library, Stretch, load_library
-from coach.summary import summarize
-from coach.tracker import StretchTracker, TrackerSettings
-from coach.verdicts import NOT_IN_FRAME_CUE, detect_side
+from coach.stretches import Library, Routine, Stretch, load_library
+from coach.tracker import TrackerSettings
+from coach.verdicts import detect_side
 from coach.video_writer import AnnotatedVideoWriter
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -81,8 +83,8 @@ def _outputs_named(out_dir: Path, name: str) -> AnalysisOutputs:
 
 def _unique_outputs(out_dir: Path, stem: str) -> AnalysisOutputs:
     out_dir.mkdir(parents=True, exist_ok=True)
-    for attempt in range(1, 1000):
-        outputs = _outputs_named(out_dir, stem if attempt == 1 else f"{stem}-{attempt}")
+    for name in numbered(stem):
+        outputs = _outputs_named(out_dir, name)
         if not any(p.exists() for p in outputs.paths()):
             return outputs
     raise OSError(f"{out_dir}: too many earlier results named {stem}")
@@ -141,23 +143,21 @@ def _estimated_frames(source: VideoFileSource, options: EstimatorOptions) -> Ite
 class _Reading:
     """One reading of the video (a routine, or one stretch on one side) and the files it writes.
 
+    Every reading goes through a routine runner and `judge_frame`, as the live coach does.
     Files are written under temporary names beside the final ones; `keep` renames
     them, `discard` deletes them, so a failed or unwanted reading leaves nothing.
     """
 
     def __init__(self, out_dir: Path, tag: str, stretches: list[Stretch], header: dict[str, Any],
-                 fps: float, size: tuple[int, int], mirror: bool,
-                 tracker: StretchTracker | None = None, runner: RoutineRunner | None = None,
+                 fps: float, size: tuple[int, int], mirror: bool, runner: RoutineRunner,
                  side: Side | None = None) -> None:
-        self.tracker, self.runner, self.side = tracker, runner, side
+        self.runner, self.side = runner, side
         self.partial = _outputs_named(out_dir, f".partial-{tag}")
         for path in self.partial.paths():
             path.unlink(missing_ok=True)
         self.check_ids = list(dict.fromkeys(c.id for s in stretches for c in s.checks))
-        self.records: list[dict[str, Any]] = []
         self.overlay = Overlay(mirror=mirror)
-        self._events_logged = 0
-        self.log = SessionLogWriter(self.partial.session_log, header)
+        self.recorder = SessionRecorder(SessionLogWriter(self.partial.session_log, header))
         self.video = AnnotatedVideoWriter(self.partial.video, fps, size)
         self._csv_file = self.partial.measurements_csv.open("w", newline="", encoding="utf-8")
         self.table = csv.writer(self._csv_file)
@@ -166,45 +166,23 @@ class _Reading:
             + [f"{c}_{k}" for c in self.check_ids for k in ("value", "status")]
         )
 
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return self.recorder.frames
+
     def add(self, frame: Frame, result: PoseResult) -> None:
         """Judge, time, log and draw one frame."""
-        t = frame.timestamp_s
-        if self.runner is not None:
-            status = self.runner.update(result.landmarks, t)
-            slot = status.slot
-            update = None if status.phase is Phase.REST else status.update
-            instruction = status.instruction
-            title = f"{self.runner.routine.name}: {slot.label}" if slot else self.runner.routine.name
-            phase = status.phase.value
-            ids = (slot.stretch.id, slot.side, slot.rep) if slot else None
-        else:
-            assert self.tracker is not None
-            update = self.tracker.update(result.landmarks, t)
-            instruction = None if result.landmarks is not None else NOT_IN_FRAME_CUE
-            title = self.tracker.stretch.name + (f" - {self.side} side" if self.side else "")
-            phase = "hold"
-            ids = (self.tracker.stretch.id, self.side, 1)
-        if update is not None and ids is not None:
-            record = frame_record(update, t, ids[0], ids[1], phase, ids[2], result.people_in_view)
-            self.log.frame(record)
-            self.records.append(record)
+        judged = judge_frame(self.runner, result, frame.timestamp_s)
+        record = self.recorder.add(judged)
+        if record is not None:
             self.table.writerow(_csv_row(record, self.check_ids))
-        if self.runner is not None:
-            for slot, event in self.runner.drain_events():
-                self.log.event(event_record(event, slot.stretch.id, slot.side, slot.rep))
-        elif ids is not None:
-            events = self.tracker.timer.events  # type: ignore[union-attr]
-            for event in events[self._events_logged:]:
-                self.log.event(event_record(event, ids[0], ids[1], ids[2]))
-            self._events_logged = len(events)
-        self.video.write(self.overlay.render_update(frame.rgb, update, result.landmarks, title=title,
-                                                    instruction=instruction, second_person=result.second_person))
+        self.video.write(self.overlay.render_judged(frame.rgb, judged))
 
     def finish(self, video_facts: dict[str, Any]) -> dict[str, Any]:
         """Close the files; the summary is the session log's last record."""
-        summary = summarize(self.records)
+        summary = self.recorder.summary()
         summary["video"] = video_facts
-        self.log.close(summary)
+        self.recorder.close(summary)
         self._close_files()
         self.partial.summary.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         return summary
@@ -212,7 +190,7 @@ class _Reading:
     def _close_files(self) -> None:
         self.video.close()
         self._csv_file.close()
-        self.log.close()
+        self.recorder.close(None)
 
     def keep(self, outputs: AnalysisOutputs) -> None:
         for partial, final in zip(self.partial.paths(), outputs.paths()):
@@ -264,19 +242,18 @@ def analyze_video(
     size = (info.width, info.height)
     source_name = f"video:{source.path.name}"
 
-    def reading(tag: str, stretches: list[Stretch], chosen: Side | None, **engine: Any) -> _Reading:
+    def reading(tag: str, routine: Routine, chosen: Side | None) -> _Reading:
+        stretches = list(dict.fromkeys(library.stretches[s.stretch_id] for s in routine.steps))
         header = header_record(stretches, source=source_name, model=model_name, routine_id=routine_id, side=chosen)
-        return _Reading(out_path, f"{stem}-{tag}", stretches, header, info.fps, size, mirror, side=chosen, **engine)
+        runner = RoutineRunner(routine, library.stretches, tracker_settings or TrackerSettings())
+        return _Reading(out_path, f"{stem}-{tag}", stretches, header, info.fps, size, mirror, runner, side=chosen)
 
     readings: list[_Reading] = []
     vote: SideVote | None = None
     frames_seen = with_person = 0
     try:
         if routine_id is not None:
-            routine = library.routines[routine_id]
-            runner = RoutineRunner(routine, library.stretches, tracker_settings or TrackerSettings())
-            readings.append(reading("routine", [library.stretches[s.stretch_id] for s in routine.steps], None,
-                                    runner=runner))
+            readings.append(reading("routine", library.routines[routine_id], None))
         else:
             assert stretch_id is not None
             stretch = library.stretches[stretch_id]
@@ -287,8 +264,9 @@ def analyze_video(
             if len(candidates) > 1:
                 vote = SideVote(stretch, info.frame_count)
             for candidate in candidates:
-                tracker = StretchTracker(stretch, candidate, settings=tracker_settings)
-                readings.append(reading(candidate or "only", [stretch], candidate, tracker=tracker))
+                # A video of one stretch is read as one hold on that side, from its first frame.
+                routine = stretch_routine(stretch, (candidate,), countdown_s=0.0, reps=1)
+                readings.append(reading(candidate or "only", routine, candidate))
 
         with short_gil_turns():
             for frame, result in _estimated_frames(source, options):

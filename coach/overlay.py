@@ -20,6 +20,7 @@ from coach.landmarks import SKELETON_EDGES, Landmarks
 from coach.verdicts import CheckStatus, FrameVerdict
 
 if TYPE_CHECKING:
+    from coach.judged_frame import JudgedFrame
     from coach.tracker import TrackerUpdate
 
 # Colours are RGB (frames flow through the pipeline as RGB).
@@ -262,6 +263,11 @@ class Overlay:
     def __init__(self, mirror: bool = False) -> None:
         self.mirror = mirror
         self.annotators = [NotInFrameAnnotator(), SkeletonAnnotator(), AngleAnnotator(), HoldAnnotator(), CueAnnotator()]
+
+    def render_judged(self, frame_rgb: np.ndarray, judged: JudgedFrame) -> np.ndarray:
+        """Annotate with a judged frame (live and `coach analyze` draw the same way)."""
+        return self.render_update(frame_rgb, judged.update, judged.landmarks, title=judged.title,
+                                  instruction=judged.instruction, second_person=judged.second_person)
 
     def render_update(
         self,

@@ -13,7 +13,7 @@ from enum import Enum
 from coach.hold import HoldEvent, HoldSnapshot
 from coach.landmarks import Landmarks
 from coach.measurements import Side
-from coach.stretches import Routine, Stretch
+from coach.stretches import Routine, RoutineStep, Stretch
 from coach.tracker import StretchTracker, TrackerSettings, TrackerUpdate
 
 
@@ -74,6 +74,22 @@ class RoutineStatus:
     @property
     def hold(self) -> HoldSnapshot | None:
         return self.update.hold if self.update else None
+
+
+def stretch_routine(
+    stretch: Stretch,
+    sides: tuple[Side | None, ...] | None = None,
+    countdown_s: float = 5.0,
+    reps: int | None = None,
+) -> Routine:
+    """A routine of one stretch on the chosen sides (default: both, right first).
+
+    ``reps``: holds per side (default: the stretch's own); a recorded video of one
+    stretch is read as one hold (``reps=1``, no countdown).
+    """
+    chosen = sides or stretch.sides()
+    step = RoutineStep(stretch.id, chosen, reps or stretch.reps, stretch.hold_seconds, stretch.rest_seconds)
+    return Routine(stretch.id, stretch.name, stretch.summary, countdown_s, (step,))
 
 
 def expand_slots(routine: Routine, stretches: dict[str, Stretch]) -> list[Slot]:

@@ -25,10 +25,12 @@ from streamlit.testing.v1 import AppTest
 from coach.analyze import analyze_video
 from coach.estimator import PoseResult
 from coach.stretches import fill_sides, load_library
-from coach.ui import live_page, settings
-from coach.ui.common import stretch_routine
+from coach import settings
+from coach.ui import live_page
+from coach.routine import stretch_routine
 from coach.ui.words import target_words
-from coach.ui.live import LiveCoach
+from coach.live import LiveCoach
+from coach.live.bench import StampingLiveCoach, live_coach_class
 from coach.ui.speech import SpeechPlanner, speak_js
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -265,7 +267,7 @@ def test_live_path_returns_every_frame_at_once_and_judges_the_newest_in_its_own_
 
     import av
 
-    from coach.ui import bench_stamp
+    from coach.live import bench_stamp
 
     release = threading.Event()
     judged_times: list[float] = []
@@ -277,8 +279,8 @@ def test_live_path_returns_every_frame_at_once_and_judges_the_newest_in_its_own_
             return super().process(rgb, t)
 
     routine = stretch_routine(LIBRARY.stretches["seated_figure_four"], ("right",))
-    coach = LiveCoach(routine, LIBRARY.stretches, log_dir=tmp_path, bench_stamp=True,
-                      estimator_factory=lambda options: SlowEstimator(correct_figure_four))
+    coach = StampingLiveCoach(routine, LIBRARY.stretches, log_dir=tmp_path,
+                              estimator_factory=lambda options: SlowEstimator(correct_figure_four))
 
     def camera_frame(i: int) -> Any:
         rgb = np.full((480, 640, 3), 60, np.uint8)
@@ -304,10 +306,10 @@ def test_live_path_returns_every_frame_at_once_and_judges_the_newest_in_its_own_
     browser_wait(lambda: coach.snapshot().frames >= 3)
     assert coach.snapshot().phase == "countdown" and coach.snapshot().error is None
     # The stream ends: the judge thread stops, the session log is closed, the model released.
-    judge = coach._judge_thread
+    judge = coach._mailbox._thread
     assert judge is not None and judge.is_alive()
     coach.on_stream_ended()
-    assert not judge.is_alive() and coach._judge_thread is None
+    assert not judge.is_alive() and coach._mailbox._thread is None
     assert coach.snapshot().log_closed
 
 
@@ -364,7 +366,7 @@ def _old_file(path: Path, days: float, now: float, text: str = "{}\n") -> Path:
 
 
 def test_old_session_logs_are_pruned_but_never_one_in_progress(tmp_path: Path) -> None:
-    from coach.ui import retention
+    from coach import retention
 
     now = time.time()
     logs = [_old_file(tmp_path / f"live_2026010{i}-120000_sciatica.jsonl", days, now)
@@ -392,7 +394,7 @@ def test_old_session_logs_are_pruned_but_never_one_in_progress(tmp_path: Path) -
 
 
 def test_a_new_live_session_prunes_old_logs_but_keeps_its_own_and_other_tabs(tmp_path: Path) -> None:
-    from coach.ui.retention import Retention
+    from coach.retention import Retention
 
     now = time.time()
     for i in range(5):
@@ -430,7 +432,7 @@ def test_benchmark_stamps_are_off_by_default_and_read_back(tmp_path: Path) -> No
     import av
     import cv2
 
-    from coach.ui import bench_stamp
+    from coach.live import bench_stamp
 
     assert not settings.bench_stamp({}) and not settings.live_passthrough({})
     assert settings.bench_stamp({settings.BENCH_STAMP_ENV: "1"})
@@ -441,8 +443,8 @@ def test_benchmark_stamps_are_off_by_default_and_read_back(tmp_path: Path) -> No
     plain = LiveCoach(routine, LIBRARY.stretches, estimator_factory=lambda o: ScriptedEstimator(correct_figure_four))
     assert bench_stamp.decode_stamp(plain.process(frame).to_ndarray(format="rgb24")) is None
     for passthrough in (False, True):
-        coach = LiveCoach(routine, LIBRARY.stretches, bench_stamp=True, passthrough=passthrough,
-                          estimator_factory=lambda o: ScriptedEstimator(correct_figure_four))
+        coach_class = live_coach_class(stamp=True, passthrough=passthrough)
+        coach = coach_class(routine, LIBRARY.stretches, estimator_factory=lambda o: ScriptedEstimator(correct_figure_four))
         before = int(time.time() * 1000) % (1 << 24)
         out = coach.process(frame).to_ndarray(format="rgb24")
         stamp = bench_stamp.decode_stamp(out)
@@ -719,7 +721,7 @@ def test_review_recovers_a_crashed_session_log_when_asked(session_log: Path) -> 
 
 
 def test_the_panel_html_says_what_to_do_and_escapes_what_it_shows() -> None:
-    from coach.ui.live import CheckRow, LiveSnapshot
+    from coach.live import CheckRow, LiveSnapshot
     from coach.ui.panel_html import checks_html, now_box_html
 
     wrong = CheckRow("knee_down", "Knee <b>down</b> & out", "too_high", 0.31, "× torso", "≤ 0.08",
@@ -768,7 +770,7 @@ def test_a_frame_still_being_judged_when_the_stream_ends_starts_nothing(tmp_path
 
     coach = LiveCoach(stretch_routine(LIBRARY.stretches["seated_figure_four"], ("right",)), LIBRARY.stretches,
                       log_dir=tmp_path, estimator_factory=lambda options: BusyEstimator(correct_figure_four))
-    coach.judge_join_timeout_s = 0.05  # the end of the stream gives up waiting for the judge at once
+    coach._mailbox.join_timeout_s = 0.05  # the end of the stream gives up waiting for the judge at once
     frame = av.VideoFrame.from_ndarray(np.full((480, 640, 3), 60, np.uint8), format="rgb24")
     frame.pts, frame.time_base = 0, Fraction(1, 90000)
     coach.process(frame)

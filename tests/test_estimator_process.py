@@ -12,9 +12,9 @@ import pytest
 from coach.estimator import EstimatorOptions, PoseEstimator
 from coach.estimator_process import EstimatorProcessError, PoseEstimatorProcess, ProcessOptions
 from coach.stretches import load_library
-from coach.ui import settings
-from coach.ui.common import stretch_routine
-from coach.ui.live import LiveCoach
+from coach import settings
+from coach.routine import stretch_routine
+from coach.live import LiveCoach
 
 from conftest import moving_frames
 
@@ -104,7 +104,7 @@ def test_the_live_coach_runs_its_model_in_a_child_and_ends_it_with_the_stream(
             coach.process_rgb(frame, i / 15)
         snap = coach.snapshot()
         assert snap.frames == 4 and snap.person_visible and snap.error is None
-        child = coach._estimator.pid
+        child = coach._model._estimator.pid
         assert child != os.getpid() and _alive(child)
     finally:
         coach.on_stream_ended()
@@ -119,7 +119,7 @@ def test_a_model_process_that_dies_mid_session_is_replaced(astronaut_rgb: np.nda
     frames = moving_frames(astronaut_rgb, 3)
     try:
         coach.process_rgb(frames[0], 0.0)
-        first = coach._estimator.pid
+        first = coach._model._estimator.pid
         os.kill(first, signal.SIGKILL)
         # The frame that finds it gone says so, on the video and in the panel; coaching goes on.
         coach.process_rgb(frames[1], 0.1)
@@ -127,7 +127,7 @@ def test_a_model_process_that_dies_mid_session_is_replaced(astronaut_rgb: np.nda
         coach.process_rgb(frames[2], 0.2)
         snap = coach.snapshot()
         assert snap.error is None and snap.person_visible and snap.frames == 2
-        assert coach._estimator.pid != first and _alive(coach._estimator.pid)
+        assert coach._model._estimator.pid != first and _alive(coach._model._estimator.pid)
     finally:
         coach.on_stream_ended()
 

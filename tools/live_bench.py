@@ -15,7 +15,7 @@ and the CPU used by the Streamlit server and by the browser (process trees, from
 How it measures (see ../shared/notes/live-path.md):
 
 * the app, started with STRETCH_COACH_BENCH_STAMP=1, writes `time.time()` (ms) and a
-  callback count into every frame it returns as a bar code (`coach/ui/bench_stamp.py`);
+  callback count into every frame it returns as a bar code (`coach/live/bench_stamp.py`);
   STRETCH_COACH_LIVE_PASSTHROUGH=1 makes it return the camera frame unprocessed;
 * every frame of the fake camera clip carries its index as a bar code;
 * a script added to every frame of the page (`add_init_script`, so it runs inside the
@@ -57,7 +57,7 @@ sys.path.insert(0, str(ROOT))
 
 import browser  # noqa: E402  (tests/browser.py: the harness the browser tests use)
 
-from coach.ui import bench_stamp  # noqa: E402
+from coach.live import bench_stamp  # noqa: E402
 
 SAMPLE = ROOT / "sample_videos" / "downward_dog.mp4"
 TRUTH = ROOT / "sample_videos" / "downward_dog.truth.json"
@@ -74,7 +74,7 @@ MODES = {
 }
 
 # Runs in every frame of the page before its own scripts (Playwright add_init_script).
-# The bar-code reader mirrors coach/ui/bench_stamp.py.
+# The bar-code reader mirrors coach/live/bench_stamp.py.
 INIT_JS = r"""
 (() => {
   if (window.__lb) return;

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coach.stretches import Library, Routine, RoutineStep, Stretch, load_library
+from coach.routine import stretch_routine  # noqa: F401 (re-exported for the pages)
+from coach.stretches import Library, load_library
 from coach.ui.words import target_words, unit_words, value_words  # noqa: F401 (re-exported)
 
 HEALTH_NOTE = (
@@ -28,10 +29,3 @@ def health_note(compact: bool = False) -> None:
         )
     else:
         st.warning(HEALTH_NOTE, icon="⚠️")
-
-
-def stretch_routine(stretch: Stretch, sides: tuple[str | None, ...] | None = None, countdown_s: float = 5.0) -> Routine:
-    """A routine of one stretch on the chosen sides (default: both, right first)."""
-    chosen = sides or stretch.sides()
-    step = RoutineStep(stretch.id, chosen, stretch.reps, stretch.hold_seconds, stretch.rest_seconds)  # type: ignore[arg-type]
-    return Routine(stretch.id, stretch.name, stretch.summary, countdown_s, (step,))

@@ -1,7 +1,7 @@
 """Live coach page: pick a routine or a stretch, start the camera, get coached.
 
 The video callback never touches Streamlit: it is `LiveCoach.process` of an
-object this script keeps in ``st.session_state`` (see `coach.ui.live`). The
+object this script keeps in ``st.session_state`` (see `coach.live`). The
 side panel is a fragment that re-runs twice a second while the camera is
 on and reads the coach's latest snapshot; the buttons call the coach's
 controls; what to say aloud is decided by `coach.ui.speech.SpeechPlanner`.
@@ -22,8 +22,10 @@ from coach.estimator import MODEL_ENV_VAR
 from coach.routine import HoldResult, expand_slots
 from coach.session_log import SessionLogError, load_session_log
 from coach.stretches import Library, Routine, fill_sides
-from coach.ui import common, settings
-from coach.ui.live import LiveCoach, LiveSnapshot
+from coach import settings
+from coach.ui import common
+from coach.live import LiveCoach, LiveSnapshot
+from coach.live.bench import live_coach_class
 from coach.ui.speech import SpeechPlanner, speak_js
 from coach.ui.panel_html import checks_html, now_box_html
 
@@ -126,9 +128,9 @@ def _coach(lib: Library, routine: Routine) -> LiveCoach:
         except settings.SettingsError as error:
             st.warning(f"A pose model setting is wrong, so the defaults apply: {error}")
             model_process, model_fps = settings.model_process({}), settings.model_fps({})
-        coach = LiveCoach(routine, lib.stretches, log_dir=settings.sessions_dir(), retention=keep,
-                          model_process=model_process, max_judged_fps=model_fps,
-                          bench_stamp=settings.bench_stamp(), passthrough=settings.live_passthrough())
+        coach_class = live_coach_class(settings.bench_stamp(), settings.live_passthrough())
+        coach = coach_class(routine, lib.stretches, log_dir=settings.sessions_dir(), retention=keep,
+                            model_process=model_process, max_judged_fps=model_fps)
         st.session_state["live_coach"] = coach
     return coach
 

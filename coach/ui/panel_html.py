@@ -15,7 +15,7 @@ from __future__ import annotations
 from html import escape
 
 from coach.ui import words
-from coach.ui.live import LiveSnapshot
+from coach.live import LiveSnapshot
 
 #: (background, text colour) of the status box, like Streamlit's alerts.
 _BOX = {

@@ -16,7 +16,8 @@ from coach.analyze import AnalysisResult, analyze_video
 from coach.session_log import SessionLog, SessionLogError, load_session_log
 from coach.sources import VIDEO_SUFFIXES, VideoError, VideoFileSource
 from coach.summary import summarize
-from coach.ui import charts, common, settings
+from coach import settings
+from coach.ui import charts, common
 from coach.ui.words import STATUS_ICON
 
 LOGGER = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from typing import Protocol
 
 
 class SpeechInput(Protocol):
-    """The fields of a live snapshot the planner reads (`coach.ui.live.LiveSnapshot`)."""
+    """The fields of a live snapshot the planner reads (`coach.live.LiveSnapshot`)."""
 
     frames: int
     phase: str | None

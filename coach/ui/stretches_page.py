@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from coach.stretches import Stretch, fill_sides
-from coach.ui import common, settings
+from coach import settings
+from coach.ui import common
 
 VIEW_WORDS = {
     "front": "Face the camera (front view)",

@@ -17,7 +17,7 @@ servers); environment variables, and for ICE servers also
                                 CPU to the video, lower keeps the skeleton fresher
     STRETCH_COACH_KEEP_SESSIONS keep at most this many live session logs (default
                                 100; 0: no limit); older ones are deleted when a
-                                session starts (`coach.ui.retention`)
+                                session starts (`coach.retention`)
     STRETCH_COACH_KEEP_DAYS     delete live session logs older than this many days
                                 (default 90; 0: keep them however old)
     STRETCH_COACH_ICE_SERVERS   JSON list of RTCIceServer objects, e.g.
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from coach.estimator_process import ProcessOptions
-from coach.ui.retention import Retention
+from coach.retention import Retention
 
 DATA_DIR_ENV = "STRETCH_COACH_DATA_DIR"
 ICE_ENV = "STRETCH_COACH_ICE_SERVERS"
@@ -83,7 +83,7 @@ def analyses_dir() -> Path:
 
 
 def session_retention(environ: Mapping[str, str] | None = None) -> Retention:
-    """How many live session logs to keep, and for how long (see `coach.ui.retention`)."""
+    """How many live session logs to keep, and for how long (see `coach.retention`)."""
     environ = os.environ if environ is None else environ
 
     def number(name: str, default: float, integer: bool) -> float:
@@ -135,7 +135,7 @@ def _flag(name: str, environ: Mapping[str, str] | None = None) -> bool:
 
 
 def bench_stamp(environ: Mapping[str, str] | None = None) -> bool:
-    """Benchmark only: stamp the callback's time into every returned frame (see `coach.ui.bench_stamp`)."""
+    """Benchmark only: stamp the callback's time into every returned frame (see `coach.live.bench_stamp`)."""
     return _flag(BENCH_STAMP_ENV, environ)
 
 

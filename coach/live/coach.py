@@ -1,0 +1,360 @@
+"""`LiveCoach`: one per browser session, the object streamlit-webrtc's callbacks are bound to.
+
+It wires the live path's parts together and owns their locks:
+
+* `process` (on aiortc's event loop) leaves each camera frame in the `NewestFrameMailbox`
+  and returns it at once, drawn with the newest judged result;
+* the judge thread runs `_judge` on the newest frame: the stream's pose model
+  (`StreamModel`, outside the lock), then the `LiveSession` (routine, log) and the panel's
+  `LiveSnapshot`, under ``_lock`` (cheap steps only);
+* the page's script thread reads `snapshot()` and calls `skip`, `repeat`, `stop`,
+  `restart` and `configure`.
+
+Nothing here touches Streamlit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+import av
+import cv2
+import numpy as np
+
+from coach.estimator_process import ProcessOptions
+from coach.judged_frame import JudgedFrame
+from coach.live.clock import StreamClock
+from coach.live.mailbox import CameraFrame, NewestFrameMailbox
+from coach.live.model import EstimatorFactory, StreamModel, effective_model, model_display_name
+from coach.live.session import LiveSession, LogPlan
+from coach.live.snapshot import FrameStats, LiveSnapshot, snapshot_of
+from coach.overlay import Overlay, put_text
+from coach.retention import Retention
+from coach.routine import Phase, RoutineRunner
+from coach.stretches import Routine, Stretch
+
+LOGGER = logging.getLogger(__name__)
+
+
+class VideoFrame(Protocol):
+    """What the callback needs of an ``av.VideoFrame`` (the thread boundary with aiortc)."""
+
+    @property
+    def time(self) -> float | None: ...
+
+    def to_ndarray(self, **kwargs: object) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class LatestResult:
+    """The newest judged frame, as the video callback draws it on every camera frame."""
+
+    judged: JudgedFrame | None
+    arrived: float  # time.perf_counter() when its camera frame reached the coach
+    error: str | None = None
+    count: int = 0  # judged frames so far
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class LiveCoach:
+    """Per-browser-session owner of everything the video callback needs."""
+
+    def __init__(
+        self,
+        routine: Routine,
+        stretches: dict[str, Stretch],
+        *,
+        log_routine_id: str | None = None,
+        log_side: str | None = None,
+        model: str | None = None,
+        mirror: bool = True,
+        log_dir: str | Path | None = None,
+        estimator_factory: EstimatorFactory | None = None,
+        model_process: ProcessOptions | None = None,
+        max_judged_fps: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        retention: Retention | None = None,
+    ) -> None:
+        """``log_dir``: where session logs go (None: no log); ``retention``: old live logs in it
+        to delete when a session starts. ``model_process``: how the default estimator's process
+        runs (priority); ``estimator_factory`` replaces that estimator (tests).
+        ``max_judged_fps``: judge at most this many frames a second (None: as many as the
+        model manages); every frame is still shown, drawn with the newest result."""
+        self._lock = threading.Lock()
+        self._stretches = stretches
+        self._routine = routine
+        self._log_dir = Path(log_dir) if log_dir is not None else None
+        self._log_routine_id = log_routine_id
+        self._log_side = log_side
+        self._retention = retention
+        self._model = StreamModel(model, estimator_factory, model_process)
+        self._clock = clock
+        self._stream_clock = StreamClock(clock)
+        self._mailbox = NewestFrameMailbox(self._judge_posted, max_judged_fps)
+        self._mirror = mirror
+        self._session: LiveSession | None = None
+        self._sessions_started = 0
+        self._stream_active = False
+        self._stats = FrameStats()
+        self._snap = LiveSnapshot()
+        self._latest: LatestResult | None = None
+        self.frames_total = 0
+        self._overlays = {mirror: Overlay(mirror=mirror) for mirror in (False, True)}  # stateless
+
+    # ------------------------------------------------------------ settings
+    def configure(
+        self,
+        routine: Routine | None = None,
+        *,
+        log_routine_id: str | None = None,
+        log_side: str | None = None,
+        model: str | None = None,
+        mirror: bool | None = None,
+    ) -> LiveSnapshot | None:
+        """Change settings from the page (script thread); the mirror applies at once.
+
+        A different routine (or stretch, or side) or pose model while a session is on
+        ends that session as Stop does (its log is closed with its summary) and the next
+        frame starts the new one: the person switches without stopping the camera. A new
+        model also replaces the stream's estimator. Returns the ended session's last
+        snapshot (for its summary), else None.
+        """
+        ended: LiveSnapshot | None = None
+        new_model = model is not None and model != effective_model(self._model.model)
+        with self._lock:
+            changed = new_model
+            if routine is not None:
+                changed = changed or routine != self._routine
+                self._routine = routine
+                self._log_routine_id = log_routine_id
+                self._log_side = log_side
+            if model is not None:
+                self._model.model = model
+            if mirror is not None:
+                self._mirror = mirror
+            session = self._session
+            if changed and session is not None:
+                if not session.closed:
+                    session.stop()
+                    ended = replace(self._snap, done=True, stopped=True, phase=Phase.DONE.value,
+                                    results=tuple(session.runner.results), log_closed=True)
+                self._session = None  # the next frame starts the new routine
+                self._snap = LiveSnapshot(stream_active=self._stream_active, updated_at=self._clock())
+        if new_model:
+            self._model.close()
+        return ended
+
+    @property
+    def routine(self) -> Routine:
+        return self._routine
+
+    @property
+    def mirror(self) -> bool:
+        return self._mirror
+
+    # ------------------------------------------------------------ reading
+    def snapshot(self) -> LiveSnapshot:
+        with self._lock:
+            return self._snap
+
+    @property
+    def busy(self) -> bool:
+        """A session is running (a different routine or model would end it)."""
+        with self._lock:
+            return self._session is not None and not self._session.closed
+
+    # ------------------------------------------------------------ controls
+    def _control(self, action: Callable[[RoutineRunner], None]) -> None:
+        with self._lock:
+            session = self._session
+            if session is None or session.closed:
+                return
+            session.control(action)
+            self._snap = replace(
+                self._snap,
+                done=session.done,
+                stopped=session.done and session.ended_early,
+                phase=session.runner.phase.value,
+                results=tuple(session.runner.results),
+                log_closed=session.closed,
+                updated_at=self._clock(),
+            )
+
+    def skip(self) -> None:
+        """Give up the current hold and move on."""
+        self._control(lambda runner: runner.skip())
+
+    def repeat(self) -> None:
+        """Start the current hold again from its countdown."""
+        self._control(lambda runner: runner.repeat())
+
+    def stop(self) -> None:
+        """End the routine now (an unfinished hold is recorded as skipped)."""
+        self._control(lambda runner: runner.stop())
+
+    def restart(self) -> None:
+        """End the current session; the next frame starts the routine again."""
+        with self._lock:
+            if self._session is not None:
+                self._session.stop()
+            self._session = None
+            self._snap = LiveSnapshot(stream_active=self._stream_active, updated_at=self._clock())
+
+    # ------------------------------------------------------------ stream lifecycle
+    def on_stream_ended(self) -> None:
+        """streamlit-webrtc's ``on_video_ended``: finish the session, free the model."""
+        self._mailbox.stop()
+        with self._lock:
+            self._latest = None
+            self._stream_active = False
+            session = self._session
+            if session is not None and not session.closed:
+                session.stop()
+                self._snap = replace(
+                    self._snap, done=True, stopped=session.ended_early, phase=Phase.DONE.value,
+                    results=tuple(session.runner.results), log_closed=True,
+                )
+            self._snap = replace(self._snap, stream_active=False, updated_at=self._clock())
+            self._stream_clock.reset()  # the next stream has a new estimator and its own clock
+            self._stats.clear()
+        self._model.close()
+
+    def close(self) -> None:
+        """Release everything (the page is going away)."""
+        self.on_stream_ended()
+
+    # ------------------------------------------------------------ the callback
+    def process(self, frame: VideoFrame) -> av.VideoFrame:
+        """streamlit-webrtc's ``video_frame_callback``: av.VideoFrame in, annotated av.VideoFrame out.
+
+        Every camera frame comes back at once, annotated with the newest judged result; the
+        frame itself goes to the judge thread (pose model, routine, log), which takes the newest
+        frame whenever it is free. So the video keeps the camera's frame rate and a delay close
+        to the bare WebRTC path's, and the skeleton is drawn from a frame at most one model run
+        older. Before the first result the picture is the camera's own (mirrored), and the
+        panel claims nothing.
+        """
+        rgb = frame.to_ndarray(format="rgb24")
+        arrived = time.perf_counter()
+        self._mailbox.post(CameraFrame(rgb, frame.time, arrived))
+        # Read without ``_lock``: the judge thread replaces ``_latest`` as a whole (one atomic
+        # reference store), and ``_lock`` can be held while a session's summary is written.
+        latest = self._latest
+        out = self._render(rgb, latest)
+        height, width = out.shape[:2]
+        if width % 2 == 0 and height % 2 == 0:
+            # Hand the encoder the pixel format it needs: streamlit-webrtc re-sends the last
+            # processed frame whenever the callback is late, and each re-send would convert it again.
+            i420 = cv2.cvtColor(out, cv2.COLOR_RGB2YUV_I420)
+            self._returning(i420, True, arrived, latest)
+            return av.VideoFrame.from_ndarray(i420, format="yuv420p")
+        self._returning(out, False, arrived, latest)
+        return av.VideoFrame.from_ndarray(out, format="rgb24")
+
+    def _returning(self, image: np.ndarray, yuv: bool, arrived: float, latest: LatestResult | None) -> None:
+        """A hook on the frame about to be returned (the live benchmark stamps it)."""
+
+    def process_rgb(self, rgb: np.ndarray, raw_t: float | None) -> np.ndarray:
+        """Judge one RGB frame (any size) and return it annotated, in the caller's thread.
+
+        The live path (`process`) does the same in two threads; this is the one-thread form
+        (tests, and any caller that wants each frame judged before it is drawn).
+        """
+        latest = self._judge_safely(CameraFrame(rgb, raw_t, time.perf_counter()))
+        assert latest is not None  # only a judge thread's frames go stale
+        self._latest = latest
+        return self._render(rgb, latest)
+
+    # ------------------------------------------------------------ judging
+    def _judge_posted(self, frame: CameraFrame, generation: int) -> bool:
+        """The judge thread's step; False when the frame's stream ended meanwhile."""
+        latest = self._judge_safely(frame, generation)
+        if latest is None:
+            return False
+        self._latest = latest
+        return True
+
+    def _judge_safely(self, frame: CameraFrame, generation: int | None = None) -> LatestResult | None:
+        try:
+            start = time.perf_counter()
+            latest = self._judge(frame, generation)
+            if latest is not None:
+                self._stats.frame_ms.append(1000.0 * (time.perf_counter() - start))
+            return latest
+        except Exception as error:  # noqa: BLE001 - the video must keep flowing
+            LOGGER.exception("live frame processing failed")
+            message = f"{type(error).__name__}: {error}"
+            with self._lock:
+                self._snap = replace(self._snap, error=message, updated_at=self._clock())
+            return LatestResult(None, frame.arrived, error=message)
+
+    def _judge(self, frame: CameraFrame, generation: int | None) -> LatestResult | None:
+        """Pose model, routine, log and snapshot for one frame (no drawing).
+
+        ``generation``: the judge thread's stream; None when the caller judges its own frame
+        (`process_rgb`). A frame whose stream ended meanwhile (Stop pressed while the model was
+        loading or running) is dropped, so it can neither mark the stream active again nor
+        start a session and a log that nothing would close.
+        """
+        wall = self._clock()
+        with self._lock:
+            if self._mailbox.stale(generation):
+                return None
+            if not self._stream_clock.started and self._session is not None and self._session.closed:
+                self._session = None  # a new stream after a finished session: start afresh
+            stream_t = self._stream_clock(frame.raw_t)
+            self._stream_active = True
+        loaded = self._model.loaded
+        model_start = time.perf_counter()
+        result = self._model.estimate(frame.rgb, stream_t)
+        if loaded:  # the first frame of a stream also loads the model: not a frame time
+            self._stats.model_ms.append(1000.0 * (time.perf_counter() - model_start))
+
+        with self._lock:
+            if self._mailbox.stale(generation):
+                return None
+            session = self._session or self._start_session(stream_t)
+            judged = session.judge(result, stream_t)
+            self.frames_total += 1
+            self._stats.judged_at(wall)
+            height, width = frame.rgb.shape[:2]
+            self._snap = snapshot_of(session, judged, self._stats, (int(width), int(height)), self._clock())
+            return LatestResult(judged, frame.arrived, count=self.frames_total)
+
+    def _start_session(self, stream_t: float) -> LiveSession:
+        self._sessions_started += 1
+        plan = None
+        if self._log_dir is not None:
+            plan = LogPlan(self._log_dir, model_display_name(self._model.model), self._log_routine_id,
+                           self._log_side, self._retention)
+        self._session = LiveSession(self._sessions_started, self._routine, self._stretches, stream_t, plan)
+        return self._session
+
+    # ------------------------------------------------------------ drawing
+    def _render(self, rgb: np.ndarray, latest: LatestResult | None) -> np.ndarray:
+        """The frame as the person sees it: mirrored if asked, with the judged result drawn."""
+        if latest is None or (latest.ok and latest.judged is None):
+            return np.ascontiguousarray(rgb[:, ::-1] if self._mirror else rgb)  # nothing judged yet
+        if latest.error is not None:
+            return self._error_frame(rgb, "Coaching stopped: " + latest.error)
+        assert latest.judged is not None
+        try:
+            return self._overlays[self._mirror].render_judged(rgb, latest.judged)
+        except Exception as error:  # noqa: BLE001 - the video must keep flowing
+            LOGGER.exception("drawing the overlay failed")
+            return self._error_frame(rgb, f"Drawing failed: {type(error).__name__}: {error}")
+
+    def _error_frame(self, rgb: np.ndarray, text: str) -> np.ndarray:
+        out = np.ascontiguousarray(rgb[:, ::-1] if self._mirror else rgb).copy()
+        unit = max(0.5, out.shape[0] / 480.0)
+        put_text(out, text[:70], (int(10 * unit), int(30 * unit)), 0.55 * unit, (255, 120, 100), 1)
+        return out
