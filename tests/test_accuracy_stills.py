@@ -17,13 +17,13 @@ import pytest
 import synthetic_cases
 
 from coach.landmarks import PoseLandmark as L
-from coach.rendered import stills as st
-from coach.rendered.accuracy import stills_summary, summarise_stills
-from coach.rendered.rig import SEGMENTS, load_body
-from coach.rendered.truth import still_truth
+from coachlab.rendered import stills as st
+from coachlab.rendered.accuracy import stills_summary, summarise_stills
+from coachlab.rendered.rig import SEGMENTS, load_body
+from coachlab.rendered.truth import still_truth
 from coach.stretches import load_library
-from coach.synthetic import variants as vt
-from coach.synthetic.body import VIEW_AZIMUTH_DEG, joint_positions
+from coachlab.synthetic import variants as vt
+from coachlab.synthetic.body import VIEW_AZIMUTH_DEG, joint_positions
 
 LIBRARY = load_library()
 

@@ -193,7 +193,7 @@ class ScriptedEstimator:
 
 def correct_figure_four(t: float) -> Any:
     synthetic = pytest.importorskip("synthetic_cases")
-    from coach.synthetic.body import BodyProportions
+    from coachlab.synthetic.body import BodyProportions
 
     body = BodyProportions.average_female()
     return synthetic.landmarks_for(synthetic.CORRECT["seated_figure_four"](body), body, "seated_figure_four",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from coach.hold import HoldSettings, HoldState, HoldTimer
-from coach.synthetic.sequences import jittered_timestamps
+from coachlab.synthetic.sequences import jittered_timestamps
 
 
 def clip_times(seed: int) -> np.ndarray:

@@ -7,8 +7,8 @@ import numpy as np
 from coach.landmarks import PoseLandmark as L
 from coach.overlay import OK_GREEN, WRONG_RED, Overlay, wrap_text
 from coach.stretches import fill_sides, load_library
-from coach.synthetic import seed_poses as sp
-from coach.synthetic.body import BodyProportions
+from coachlab.synthetic import seed_poses as sp
+from coachlab.synthetic.body import BodyProportions
 from coach.tracker import StretchTracker
 
 from synthetic_cases import landmarks_for

@@ -2,7 +2,7 @@
 
 The MakeHuman mesh is posed with the synthetic body's vocabulary; the synthetic
 skeleton, run with proportions measured on the mesh, is the source of truth (see
-`coach.rendered.rig`). These tests pin that the mesh really follows it: bone
+`coachlab.rendered.rig`). These tests pin that the mesh really follows it: bone
 lengths, requested joint angles (measured on the skinned vertices themselves),
 left/right mirror symmetry, MakeHuman's own joint markers, the camera handed to
 Blender, contacts with the floor, and the clip scripts' intended verdicts.
@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 
 from coach.landmarks import PoseLandmark as L
-from coach.rendered.assets import load_assets
-from coach.rendered.clips import FPS, clip_specs, plan_clip, seat_height
-from coach.rendered.rig import SEGMENTS, load_body
-from coach.rendered.scene import blender_camera, blender_project, to_blender
-from coach.synthetic import seed_poses as sp
-from coach.synthetic.body import SWAP_SIDES, BodyPose, Camera, joint_positions, project, rot_x, rot_y, rot_z
+from coachlab.rendered.assets import load_assets
+from coachlab.rendered.clips import FPS, clip_specs, plan_clip, seat_height
+from coachlab.rendered.rig import SEGMENTS, load_body
+from coachlab.rendered.scene import blender_camera, blender_project, to_blender
+from coachlab.synthetic import seed_poses as sp
+from coachlab.synthetic.body import SWAP_SIDES, BodyPose, Camera, joint_positions, project, rot_x, rot_y, rot_z
 
 SHAPES = ("female", "male")
 SEED_POSES = (sp.standing, sp.seated_neutral, sp.figure_four, sp.figure_four_knee_lifted, sp.piriformis_twist,
@@ -248,7 +248,7 @@ def test_blender_camera_projects_like_the_synthetic_camera(view, height, size, f
 
 def test_scene_conversion_keeps_left_on_the_left() -> None:
     """Blender is z-up; the conversion is a rotation (no mirror) and the person faces Blender's -y."""
-    from coach.rendered.scene import SYN_TO_BLENDER
+    from coachlab.rendered.scene import SYN_TO_BLENDER
 
     assert np.linalg.det(SYN_TO_BLENDER) == pytest.approx(1.0)
     np.testing.assert_allclose(to_blender(np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])), [[0, 0, 1], [0, -1, 0]])
@@ -287,7 +287,7 @@ def test_seat_is_under_the_sitting_body() -> None:
 
 def test_clip_scripts_have_the_intended_verdicts() -> None:
     """Exact landmarks: correct throughout the holds, the intended mistake (and its cue) in the mistake."""
-    from coach.rendered.truth import clip_truth
+    from coachlab.rendered.truth import clip_truth
 
     for clip_id, spec in clip_specs().items():
         truth = clip_truth(clip_id)

@@ -7,7 +7,7 @@ import pytest
 
 from coach.routine import Phase, RoutineRunner
 from coach.stretches import load_library
-from coach.synthetic.body import BodyProportions
+from coachlab.synthetic.body import BodyProportions
 from coach.tracker import TrackerSettings
 
 from synthetic_cases import CORRECT, landmarks_for

@@ -3,7 +3,7 @@ the coach, end to end on the rendered video, counts what the truth says.
 
 The clips are rendered people (MakeHuman body, Blender Cycles) whose every joint is
 known; the truth is the engine's own verdict on the exact landmarks of each frame
-(`coach.rendered.truth`). `make samples` rebuilds them; `make accuracy` measures
+(`coachlab.rendered.truth`). `make samples` rebuilds them; `make accuracy` measures
 MediaPipe on them in detail.
 """
 
@@ -17,7 +17,7 @@ import av
 import pytest
 
 from coach.analyze import analyze_video
-from coach.rendered.truth import SCHEMA, clip_truth, validate_truth
+from coachlab.rendered.truth import SCHEMA, clip_truth, validate_truth
 from coach.session_log import load_session_log
 
 ROOT = Path(__file__).resolve().parents[1]

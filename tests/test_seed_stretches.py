@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from coach.stretches import load_library
-from coach.synthetic import seed_poses as sp
-from coach.synthetic.body import BodyProportions
+from coachlab.synthetic import seed_poses as sp
+from coachlab.synthetic.body import BodyProportions
 from coach.tracker import StretchTracker
 from coach.verdicts import CheckStatus, StretchEvaluator, detect_side
 
@@ -174,7 +174,7 @@ def test_missing_and_nan_landmarks_are_not_visible_never_an_error() -> None:
 def test_occluded_landmarks_ask_to_move_into_view() -> None:
     body = BodyProportions.average_female()
     pose = CORRECT["seated_figure_four"](body)
-    from coach.synthetic.body import make_landmarks
+    from coachlab.synthetic.body import make_landmarks
     from synthetic_cases import camera_for
     camera = camera_for(pose, body, "seated_figure_four")
     lm = make_landmarks(pose, body, camera, occluded=[27, 28, 29, 30, 31, 32])  # feet hidden

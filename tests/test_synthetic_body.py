@@ -11,8 +11,8 @@ import pytest
 
 from coach.landmarks import NUM_LANDMARKS, Landmarks
 from coach.landmarks import PoseLandmark as L
-from coach.synthetic import seed_poses as sp
-from coach.synthetic.body import (
+from coachlab.synthetic import seed_poses as sp
+from coachlab.synthetic.body import (
     SWAP_SIDES,
     BodyPose,
     BodyProportions,
@@ -24,7 +24,7 @@ from coach.synthetic.body import (
     make_landmarks,
     project,
 )
-from coach.synthetic.sequences import interpolate_poses, jittered_timestamps, pose_at, render_clip
+from coachlab.synthetic.sequences import interpolate_poses, jittered_timestamps, pose_at, render_clip
 
 PRESETS = BodyProportions.presets()
 PRESET_NAMES = list(PRESETS)

@@ -10,11 +10,11 @@ Three steps, two virtual environments (``make samples`` runs the first two,
     .venv/bin/python        tools/render_samples.py accuracy  # MediaPipe vs truth -> sample_videos/accuracy*.json
     .venv/bin/python        tools/render_samples.py truth     # only the clip truth, after a change to poses/*.toml
 
-``render`` imports only ``coach.rendered`` / ``coach.synthetic`` (numpy) beside
+``render`` imports only ``coachlab.rendered`` / ``coachlab.synthetic`` (numpy) beside
 bpy, so it runs in its own environment (``tools/render_requirements.txt``); a
 render whose PNG and job description already exist is skipped, so an
 interrupted run resumes. Cycles on the CPU, 8 samples + denoising, 480x360.
-The accuracy stills (``coach.rendered.stills``: stretch x view x body x variant x
+The accuracy stills (``coachlab.rendered.stills``: stretch x view x body x variant x
 side, with small camera and light variations) are never committed; their truth
 is computed afresh from today's stretch files whenever they are measured.
 """
@@ -136,7 +136,7 @@ class Stage:
         self.scene.collection.objects.link(self.fill)
 
     def set_body(self, shape: str, colours: dict[str, tuple[float, float, float]]) -> None:
-        from coach.rendered.rig import MATERIALS, load_body
+        from coachlab.rendered.rig import MATERIALS, load_body
 
         bpy = self.bpy
         body = load_body(shape)
@@ -162,7 +162,7 @@ class Stage:
             self.material(f"body_{name}", colours[name], rough[name])
 
     def pose_body(self, pose) -> None:
-        from coach.rendered.scene import to_blender
+        from coachlab.rendered.scene import to_blender
 
         verts = to_blender(self.body.posed_vertices(pose, self.body_ids))
         mesh = self.body_obj.data
@@ -170,7 +170,7 @@ class Stage:
         mesh.update()
 
     def set_boxes(self, boxes, colours: dict[str, tuple[float, float, float]]) -> None:
-        from coach.rendered.scene import SYN_TO_BLENDER
+        from coachlab.rendered.scene import SYN_TO_BLENDER
 
         wanted = {b.name for b in boxes}
         for name, obj in self.boxes.items():
@@ -190,7 +190,7 @@ class Stage:
     def set_camera_and_light(self, camera, look: dict) -> None:
         from mathutils import Matrix
 
-        from coach.rendered.scene import SYN_TO_BLENDER, blender_camera
+        from coachlab.rendered.scene import SYN_TO_BLENDER, blender_camera
 
         bcam = blender_camera(camera)
         self.camera.matrix_world = Matrix(bcam.matrix_world.tolist())
@@ -265,7 +265,7 @@ def _wall_matrix(b: np.ndarray, point: np.ndarray, yaw: float) -> np.ndarray:
 def _render_todo(args: argparse.Namespace) -> tuple[list, Path]:
     """(job, png) pairs of the chosen set, and the folder its timings go to."""
     if args.set == "accuracy":
-        from coach.rendered.stills import STILLS_SUBDIR, plan_stills, plan_summary, still_job, still_png
+        from coachlab.rendered.stills import STILLS_SUBDIR, plan_stills, plan_summary, still_job, still_png
 
         specs = [s for s in plan_stills() if not args.only or any(o in s.still_id for o in args.only)]
         summary = plan_summary(tuple(specs))
@@ -274,7 +274,7 @@ def _render_todo(args: argparse.Namespace) -> tuple[list, Path]:
         # recommended views first (they carry the targets), then one body at a time
         specs.sort(key=lambda s: (not s.recommended, s.shape))
         return [(still_job(s), still_png(ROOT, s)) for s in specs], ROOT / STILLS_SUBDIR
-    from coach.rendered.clips import render_jobs
+    from coachlab.rendered.clips import render_jobs
 
     jobs = render_jobs(only=args.only)
     return [(job, RENDER_DIR / job.clip_id / f"{job.index:04d}.png") for job in jobs], RENDER_DIR
@@ -322,7 +322,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_assemble(args: argparse.Namespace) -> int:
-    from coach.rendered.assemble import assemble_all
+    from coachlab.rendered.assemble import assemble_all
 
     assemble_all(RENDER_DIR, OUT_DIR, DOCS_IMAGES, only=args.only)
     return 0
@@ -330,11 +330,11 @@ def cmd_assemble(args: argparse.Namespace) -> int:
 
 def cmd_truth(args: argparse.Namespace) -> int:
     if args.set in ("clips", "all"):
-        from coach.rendered.assemble import write_all_truth
+        from coachlab.rendered.assemble import write_all_truth
 
         write_all_truth(OUT_DIR, only=args.only)
     if args.set in ("accuracy", "all"):
-        from coach.rendered.truth import stills_truth
+        from coachlab.rendered.truth import stills_truth
 
         STILLS_DIR.mkdir(parents=True, exist_ok=True)
         truth = stills_truth()
@@ -345,7 +345,7 @@ def cmd_truth(args: argparse.Namespace) -> int:
 
 def cmd_accuracy(args: argparse.Namespace) -> int:
     if args.set in ("clips", "all"):
-        from coach.rendered.accuracy import measure_all
+        from coachlab.rendered.accuracy import measure_all
 
         report = measure_all(OUT_DIR, only=args.only, work_dir=ROOT / "build" / "accuracy")
         (OUT_DIR / "accuracy.json").write_text(json.dumps(report, indent=1) + "\n")
@@ -354,8 +354,8 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
         if not any(STILLS_DIR.glob("*/*.png")):
             print("no accuracy stills in build/stills/: render them with `make accuracy-renders` (~30 min)")
             return 0
-        from coach.rendered.accuracy import measure_stills, stills_table
-        from coach.rendered.truth import stills_truth
+        from coachlab.rendered.accuracy import measure_stills, stills_table
+        from coachlab.rendered.truth import stills_truth
 
         truth = stills_truth()
         (STILLS_DIR / "truth.json").write_text(json.dumps(truth) + "\n")

@@ -16,8 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from coach.rendered.clips import FPS, IMAGE_SIZE, clip_specs, doc_image_jobs, plan_clip
-from coach.rendered.truth import clip_truth, validate_truth
+from coachlab.rendered.clips import FPS, IMAGE_SIZE, clip_specs, doc_image_jobs, plan_clip
+from coachlab.rendered.truth import clip_truth, validate_truth
 from coach.video_writer import AnnotatedVideoWriter
 
 #: x264 quality of the sample videos (higher = smaller files).

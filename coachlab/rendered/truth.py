@@ -1,8 +1,8 @@
 """Ground truth of a sample clip: what the engine says about the exact pose in each frame.
 
-For every output frame the shown pose (see :mod:`coach.rendered.clips`) is turned
+For every output frame the shown pose (see :mod:`coachlab.rendered.clips`) is turned
 into exact landmarks with the clip's own camera
-(:func:`coach.synthetic.body.make_landmarks`, the body's measured proportions) and
+(:func:`coachlab.synthetic.body.make_landmarks`, the body's measured proportions) and
 judged by the engine itself: :class:`coach.verdicts.StretchEvaluator` gives the
 intended per-check verdicts, whether the pose is correct and the cue, and a
 :class:`coach.tracker.StretchTracker` with the default settings (the one
@@ -19,10 +19,10 @@ from collections import Counter
 from typing import Any
 
 from coach.landmarks import PoseLandmark
-from coach.rendered.clips import FPS, HOLD_RENDER_INTERVAL_S, IMAGE_SIZE, SAMPLES, _pose_dict, clip_specs, plan_clip
-from coach.rendered.rig import load_body
+from coachlab.rendered.clips import FPS, HOLD_RENDER_INTERVAL_S, IMAGE_SIZE, SAMPLES, _pose_dict, clip_specs, plan_clip
+from coachlab.rendered.rig import load_body
 from coach.stretches import Library, load_library
-from coach.synthetic.body import make_landmarks
+from coachlab.synthetic.body import make_landmarks
 from coach.tracker import StretchTracker
 from coach.verdicts import StretchEvaluator
 
@@ -162,10 +162,10 @@ def _judge(stretch, side, landmarks) -> dict[str, Any]:
 
 
 def still_truth(spec, library: Library | None = None) -> dict[str, Any]:
-    """Ground truth of one still of the accuracy set (:mod:`coach.rendered.stills`):
+    """Ground truth of one still of the accuracy set (:mod:`coachlab.rendered.stills`):
     the exact landmarks of the rendered pose through the still's own camera, and what
     a fresh :class:`StretchEvaluator` says about them."""
-    from coach.rendered.stills import spec_camera, spec_pose
+    from coachlab.rendered.stills import spec_camera, spec_pose
 
     library = library or load_library()
     body = load_body(spec.shape)
@@ -193,7 +193,7 @@ def still_truth(spec, library: Library | None = None) -> dict[str, Any]:
 
 def stills_truth(library: Library | None = None, specs=None) -> dict[str, Any]:
     """The truth of every planned still (JSON-ready; no pictures needed)."""
-    from coach.rendered.stills import plan_stills
+    from coachlab.rendered.stills import plan_stills
 
     library = library or load_library()
     specs = plan_stills() if specs is None else specs

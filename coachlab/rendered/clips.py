@@ -14,7 +14,7 @@ is a clean picture of the pose half-way). The ground truth of every frame is the
 pose shown in it: the render's pose, or for a cross-fade the pose interpolated
 with the same weight.
 
-The poses are the seed poses of :mod:`coach.synthetic.seed_poses` for the mesh's
+The poses are the seed poses of :mod:`coachlab.synthetic.seed_poses` for the mesh's
 own proportions (right side; the left side is the mirror image), plus lift poses
 used only on the way in (so the crossing foot passes above the other knee
 instead of through it). The downward dog keeps both hands planted where the
@@ -35,11 +35,11 @@ from functools import lru_cache
 import numpy as np
 
 from coach.landmarks import PoseLandmark as L
-from coach.rendered.rig import SEGMENTS, RenderedBody, load_body
-from coach.rendered.scene import Box, chair_boxes, mat_box
-from coach.synthetic import seed_poses as sp
-from coach.synthetic.body import BodyPose, Camera, joint_positions
-from coach.synthetic.sequences import interpolate_poses
+from coachlab.rendered.rig import SEGMENTS, RenderedBody, load_body
+from coachlab.rendered.scene import Box, chair_boxes, mat_box
+from coachlab.synthetic import seed_poses as sp
+from coachlab.synthetic.body import BodyPose, Camera, joint_positions
+from coachlab.synthetic.sequences import interpolate_poses
 
 #: Output frame rate of the sample videos.
 FPS = 12.0
@@ -385,7 +385,7 @@ def framing_camera(pts: np.ndarray, view: str, height_m: float, yaw_offset_deg: 
     """A camera at ``view`` (lens ``height_m`` above the floor, turned ``yaw_offset_deg``)
     as close as it can be while the joints ``pts`` (N, 3), plus the top of the head and
     the floor under them, span at most ``fill`` of the picture."""
-    from coach.synthetic.body import project
+    from coachlab.synthetic.body import project
 
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     top = hi[1] + 0.13  # the crown above the eyes and ears

@@ -2,9 +2,9 @@
 
 Source of truth
 ---------------
-The *synthetic skeleton* (:func:`coach.synthetic.body.segment_frames` and
-:func:`~coach.synthetic.body.joint_positions`) is the source of truth, run with
-:class:`~coach.synthetic.body.BodyProportions` measured from this mesh's own
+The *synthetic skeleton* (:func:`coachlab.synthetic.body.segment_frames` and
+:func:`~coachlab.synthetic.body.joint_positions`) is the source of truth, run with
+:class:`~coachlab.synthetic.body.BodyProportions` measured from this mesh's own
 skeleton (:attr:`RenderedBody.proportions`). The mesh is deformed so that its
 skeleton follows that chain exactly:
 
@@ -37,8 +37,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from coach.rendered.assets import MESH_UNIT_M, BodyAssets, load_assets
-from coach.synthetic.body import BodyPose, BodyProportions, segment_frames
+from coachlab.rendered.assets import MESH_UNIT_M, BodyAssets, load_assets
+from coachlab.synthetic.body import BodyPose, BodyProportions, segment_frames
 
 SIDES = (("left", "L", 1.0), ("right", "R", -1.0))
 SEGMENTS: tuple[str, ...] = ("pelvis", "trunk", "head") + tuple(

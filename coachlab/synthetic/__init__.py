@@ -5,7 +5,7 @@ the reference stretch poses (right side working; ``.mirrored()`` for the left);
 ``sequences`` timestamp, interpolation and clip helpers.
 """
 
-from coach.synthetic.body import (
+from coachlab.synthetic.body import (
     BodyPose,
     BodyProportions,
     Camera,
@@ -17,7 +17,7 @@ from coach.synthetic.body import (
     project,
     segment_frames,
 )
-from coach.synthetic.sequences import interpolate_poses, jittered_timestamps, pose_at, render_clip
+from coachlab.synthetic.sequences import interpolate_poses, jittered_timestamps, pose_at, render_clip
 
 __all__ = [
     "BodyPose",

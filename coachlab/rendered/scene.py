@@ -6,7 +6,7 @@ frame (z up) only at the end, with :data:`SYN_TO_BLENDER`: (x, y, z) -> (x, -z, 
 a proper rotation (no mirror), so left stays left. A person facing +z faces
 Blender's -y, toward Blender's "front" view.
 
-The camera is the synthetic :class:`~coach.synthetic.body.Camera` itself, so the
+The camera is the synthetic :class:`~coachlab.synthetic.body.Camera` itself, so the
 rendered picture and the ground-truth landmarks (``project``) share one pinhole;
 :func:`blender_project` re-implements Blender's camera projection so a test can
 check the conversion without Blender.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.synthetic.body import BodyProportions, Camera
+from coachlab.synthetic.body import BodyProportions, Camera
 
 #: Synthetic scene frame -> Blender world frame.
 SYN_TO_BLENDER = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])

@@ -2,7 +2,7 @@
 
 Rendered on demand (``make accuracy-renders``, into ``build/stills/``; not committed)
 and measured by ``make accuracy``. Every still is one pose of
-:func:`coach.synthetic.variants.variants` (the correct pose and each typical mistake,
+:func:`coachlab.synthetic.variants.variants` (the correct pose and each typical mistake,
 the same table the synthetic tests use), on one of the two mesh bodies, seen from one
 of five camera views, with small deterministic variations of the camera and the
 light so a result is not one lucky render:
@@ -24,7 +24,7 @@ side), as in the sample clips. So "three_quarter_right" always means 45 degrees
 towards the working side, "side_left" side-on from the other side.
 
 Placement, so nothing floats or sinks: chair poses sit on the chair
-(:func:`~coach.rendered.clips.seat_height`), and are raised if a foot would go
+(:func:`~coachlab.rendered.clips.seat_height`), and are raised if a foot would go
 through the floor; standing poses stand with the lowest point of the mesh on the
 floor; downward-dog poses have the pelvis pitch adjusted (a degree or two) until the
 lowest points of the mesh's hands and feet are level, and are then lowered onto
@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from coach.landmarks import PoseLandmark as L
-from coach.rendered.clips import (
+from coachlab.rendered.clips import (
     IMAGE_SIZE,
     SAMPLES,
     RenderJob,
@@ -50,11 +50,11 @@ from coach.rendered.clips import (
     framing_camera,
     seat_height,
 )
-from coach.rendered.rig import SEGMENTS, RenderedBody, load_body
-from coach.rendered.scene import Box, chair_boxes, mat_box
-from coach.synthetic import seed_poses as sp
-from coach.synthetic.body import BodyPose, Camera, joint_positions
-from coach.synthetic.variants import (
+from coachlab.rendered.rig import SEGMENTS, RenderedBody, load_body
+from coachlab.rendered.scene import Box, chair_boxes, mat_box
+from coachlab.synthetic import seed_poses as sp
+from coachlab.synthetic.body import BodyPose, Camera, joint_positions
+from coachlab.synthetic.variants import (
     CAMERA_HEIGHT,
     RECOMMENDED_VIEWS,
     SEATED,
@@ -65,9 +65,9 @@ from coach.synthetic.variants import (
 
 #: The seed stretches of the set, in report order.
 STRETCHES = ("seated_piriformis_twist", "seated_figure_four", "downward_dog")
-#: Camera views (names of :data:`coach.synthetic.body.VIEW_AZIMUTH_DEG`).
+#: Camera views (names of :data:`coachlab.synthetic.body.VIEW_AZIMUTH_DEG`).
 VIEWS = ("front", "three_quarter_left", "three_quarter_right", "side_left", "side_right")
-#: The two mesh bodies (:data:`coach.rendered.rig.SHAPES`).
+#: The two mesh bodies (:data:`coachlab.rendered.rig.SHAPES`).
 SHAPES = ("female", "male")
 #: Variations (camera, light, look) per combination from a recommended view / another view.
 RECOMMENDED_VARIATIONS = 3

@@ -4,7 +4,7 @@ For each committed clip (``sample_videos/<clip>.mp4`` + ``<clip>.truth.json``):
 
 * ``analyze``: ``coach.analyze.analyze_video`` end to end (the same path as
   ``coach analyze``): hold seconds counted vs the truth's, and the cue shown
-  during the mistake (after :data:`~coach.rendered.truth.MISTAKE_SETTLE_S`);
+  during the mistake (after :data:`~coachlab.rendered.truth.MISTAKE_SETTLE_S`);
 * ``landmarks_px``: raw MediaPipe landmarks (no smoothing) minus the exact
   projected joints, in pixels, for the 12 body joints (shoulders to ankles), over
   all frames and over the held poses only;
@@ -15,7 +15,7 @@ For each committed clip (``sample_videos/<clip>.mp4`` + ``<clip>.truth.json``):
 * ``correct``: frame-by-frame agreement of "correct" (raw landmarks, no
   smoothing, no timer) with the truth.
 
-For the accuracy stills (:mod:`coach.rendered.stills`, rendered on demand into
+For the accuracy stills (:mod:`coachlab.rendered.stills`, rendered on demand into
 ``build/stills/``), :func:`measure_stills` runs MediaPipe once per picture (IMAGE
 mode, one pose: no tracking history) and judges it with a fresh evaluator, like
 the truth: landmark error, each check's measurement error, verdict agreement per
@@ -291,8 +291,8 @@ def measure_stills(root: Path, library=None, only: Sequence[str] | None = None,
                    truth: dict[str, Any] | None = None) -> dict[str, Any]:
     """MediaPipe on every rendered still whose picture is current (its job description
     matches today's plan), against the truth of today's stretch files."""
-    from coach.rendered.stills import plan_stills, still_job, still_png
-    from coach.rendered.truth import stills_truth
+    from coachlab.rendered.stills import plan_stills, still_job, still_png
+    from coachlab.rendered.truth import stills_truth
 
     library = library or load_library()
     specs = [s for s in plan_stills() if not only or any(o in s.still_id for o in only)]

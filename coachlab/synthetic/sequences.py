@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from coach.landmarks import Landmarks
-from coach.synthetic.body import BodyPose, BodyProportions, Camera, make_landmarks
+from coachlab.synthetic.body import BodyPose, BodyProportions, Camera, make_landmarks
 
 
 def jittered_timestamps(

@@ -8,7 +8,7 @@ numbers, shared by every body.
 
 The angles of the crossed legs and the reaching arms were found with the small
 least-squares search at the bottom of this module (``python -m
-coach.synthetic.seed_poses`` re-runs it and prints the numbers) over all the
+coachlab.synthetic.seed_poses`` re-runs it and prints the numbers) over all the
 presets at once, then rounded to 0.5 degrees and written in here, so a pose is
 defined by its numbers and not by an optimiser. The downward dog and the tabletop
 solve their pelvis pitch and height at call time, because "hands and feet on the
@@ -27,7 +27,7 @@ from collections.abc import Callable
 import numpy as np
 
 from coach.landmarks import PoseLandmark as L
-from coach.synthetic.body import (
+from coachlab.synthetic.body import (
     BodyPose,
     BodyProportions,
     joint_positions,
@@ -443,7 +443,7 @@ SEED_POSES: dict[str, Callable[[BodyProportions], BodyPose]] = {
 
 # --------------------------------------------------------------------------- dev search
 # Used once to find the hard-coded angles above; kept so they can be re-derived
-# (``python -m coach.synthetic.seed_poses``). Not used by the poses themselves.
+# (``python -m coachlab.synthetic.seed_poses``). Not used by the poses themselves.
 
 
 def _least_squares(

@@ -8,7 +8,7 @@ the mistake *is* the view (then other measurements are unreliable and only the
 view check and its cue are pinned).
 
 The same table drives the synthetic-landmark tests (``tests/synthetic_cases.py``
-re-exports it) and the rendered accuracy set (:mod:`coach.rendered.stills`), so a
+re-exports it) and the rendered accuracy set (:mod:`coachlab.rendered.stills`), so a
 pose, each of its mistakes and each side are defined once. Poses are written for
 the RIGHT side working; the left side is ``pose.mirrored()`` seen from the mirrored
 view (:func:`mirror_view`).
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from coach.landmarks import Landmarks
 from coach.landmarks import PoseLandmark as L
-from coach.synthetic import seed_poses as sp
-from coach.synthetic.body import (
+from coachlab.synthetic import seed_poses as sp
+from coachlab.synthetic.body import (
     BodyPose,
     BodyProportions,
     Camera,
