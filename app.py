@@ -1,7 +1,8 @@
 """Stretch Coach: the Streamlit app (`make app`).
 
 Three pages: Live coach (camera), Review (a recorded video or a session log),
-Stretches (what each stretch checks and why). The pages live in `coach/ui/`.
+Stretches (what each stretch checks and why). Each page is a `render` function in
+`coach/ui/`, listed in `coach/ui/navigation.py`.
 """
 
 import logging
@@ -9,6 +10,7 @@ import logging
 import streamlit as st
 
 from coach.ui.common import HEALTH_NOTE
+from coach.ui.navigation import all_pages
 
 st.set_page_config(page_title="Stretch Coach", page_icon="🧘", layout="wide")
 # streamlit-webrtc / aiortc log nothing unless a handler exists; warnings are worth seeing.
@@ -24,12 +26,7 @@ for _name in ("streamlit_webrtc", "aiortc", "aioice"):
         _handler._stretch_coach = True  # type: ignore[attr-defined]  # added once per process
         _logger.addHandler(_handler)
 
-pages = [
-    st.Page("coach/ui/pages/live.py", title="Live coach", icon=":material/videocam:", default=True),
-    st.Page("coach/ui/pages/review.py", title="Review", icon=":material/analytics:"),
-    st.Page("coach/ui/pages/stretches.py", title="Stretches", icon=":material/self_improvement:"),
-]
-page = st.navigation(pages)
+page = st.navigation(all_pages())
 with st.sidebar:
     st.markdown("### Stretch Coach")
     st.caption("Coaches the form of your stretches from your laptop camera. No video leaves "

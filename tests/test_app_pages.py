@@ -70,10 +70,14 @@ def fake_camera(monkeypatch: pytest.MonkeyPatch) -> FakeWebRtc:
 
 
 def app(page: str | None = None) -> AppTest:
+    """The whole app, on the page with this URL path (None: the default page, Live coach)."""
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
     if page:
-        at.switch_page(page).run()
+        # Pages are callables, which AppTest.switch_page (file pages only) cannot open:
+        # select the registered page by its URL path, as a browser's address would.
+        at._page_hash = next(h for h, info in at._registered_pages.items() if info.get("url_pathname") == page)
+        at.run()
     return at
 
 
@@ -102,7 +106,7 @@ def session_log(tmp_path_factory: pytest.TempPathFactory, astronaut_video: Path)
 
 
 def test_every_page_shows_the_health_note(fake_camera: FakeWebRtc) -> None:
-    for page in (None, "coach/ui/pages/review.py", "coach/ui/pages/stretches.py"):
+    for page in (None, "review", "stretches"):
         at = app(page)
         no_exception(at)
         everything = texts(at)
@@ -578,7 +582,7 @@ def test_target_words() -> None:
 
 
 def test_stretches_page_lists_every_stretch_with_its_checks_targets_and_cues() -> None:
-    at = app("coach/ui/pages/stretches.py")
+    at = app("stretches")
     no_exception(at)
     assert [h.value for h in at.header] == [s.name for s in LIBRARY.stretches.values()]
     assert len(LIBRARY.stretches) == 3
@@ -606,7 +610,7 @@ def test_stretches_page_lists_every_stretch_with_its_checks_targets_and_cues() -
 
 def test_review_without_sample_videos_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(settings, "SAMPLE_VIDEOS_DIR", tmp_path / "none")
-    at = app("coach/ui/pages/review.py")
+    at = app("review")
     at.radio(key="review_source").set_value("Use a sample video").run()
     no_exception(at)
     assert any("no sample videos yet" in i.value for i in at.info)
@@ -620,7 +624,7 @@ def test_review_lists_the_sample_videos(monkeypatch: pytest.MonkeyPatch, tmp_pat
     (samples / "astronaut_sample.mp4").write_bytes(astronaut_video.read_bytes())
     (samples / "astronaut_sample.truth.json").write_text("{}")
     monkeypatch.setattr(settings, "SAMPLE_VIDEOS_DIR", samples)
-    at = app("coach/ui/pages/review.py")
+    at = app("review")
     at.radio(key="review_source").set_value("Use a sample video").run()
     no_exception(at)
     assert at.selectbox(key="review_sample").options == ["astronaut_sample.mp4"]
@@ -630,7 +634,7 @@ def test_review_lists_the_sample_videos(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def test_review_analyses_an_uploaded_video(astronaut_video: Path, data_dir: Path) -> None:
-    at = app("coach/ui/pages/review.py")
+    at = app("review")
     at.file_uploader(key="review_upload").upload("my stretch.mp4", astronaut_video.read_bytes(), "video/mp4")
     at.run()
     no_exception(at)
@@ -652,7 +656,7 @@ def test_review_analyses_an_uploaded_video(astronaut_video: Path, data_dir: Path
 
 
 def test_review_rejects_files_that_are_not_videos() -> None:
-    at = app("coach/ui/pages/review.py")
+    at = app("review")
     at.file_uploader(key="review_upload").upload("notes.txt", b"just some text", "text/plain")
     at.run()
     no_exception(at)
@@ -667,7 +671,7 @@ def test_review_rejects_files_that_are_not_videos() -> None:
 
 
 def test_review_opens_a_valid_session_log(session_log: Path) -> None:
-    at = app("coach/ui/pages/review.py")
+    at = app("review")
     at.file_uploader(key="log_upload").upload("patient.jsonl", session_log.read_bytes(), "application/jsonl")
     at.run(timeout=60)
     no_exception(at)
@@ -698,7 +702,7 @@ def test_review_refuses_a_tampered_or_broken_log(session_log: Path, name: str, m
     lines = session_log.read_text(encoding="utf-8").splitlines()
     mangled = "\n".join(mangle(lines)) + "\n"
     assert mangled != session_log.read_text(encoding="utf-8")
-    at = app("coach/ui/pages/review.py")
+    at = app("review")
     at.file_uploader(key="log_upload").upload(name, mangled.encode(), "application/jsonl")
     at.run()
     no_exception(at)
@@ -711,7 +715,7 @@ def test_review_refuses_a_tampered_or_broken_log(session_log: Path, name: str, m
 
 def test_review_recovers_a_crashed_session_log_when_asked(session_log: Path) -> None:
     lines = session_log.read_text(encoding="utf-8").splitlines()
-    at = app("coach/ui/pages/review.py")
+    at = app("review")
     at.checkbox(key="log_recover").check()
     at.file_uploader(key="log_upload").upload("crashed.jsonl", ("\n".join(lines[:12]) + "\n").encode())
     at.run(timeout=60)

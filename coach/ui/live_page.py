@@ -23,7 +23,7 @@ from coach.routine import HoldResult, expand_slots
 from coach.session_log import SessionLogError, load_session_log
 from coach.stretches import Library, Routine, fill_sides
 from coach import settings
-from coach.ui import common
+from coach.ui import common, navigation
 from coach.live import LiveCoach, LiveSnapshot
 from coach.live.bench import live_coach_class
 from coach.ui.speech import SpeechPlanner, speak_js
@@ -388,7 +388,7 @@ def render() -> None:
                 "- **No camera at all?** Try the coach on a recorded video: the Review page analyses your own "
                 "clip or one of the sample videos."
             )
-            st.page_link("coach/ui/pages/review.py", label="Go to the Review page", icon="🎞️")
+            st.page_link(navigation.page("review"), label="Go to the Review page", icon="🎞️")
     with panel_col:
         active = (ctx is not None and bool(ctx.state.playing or ctx.state.signalling)) or coach.snapshot().stream_active
         st.fragment(_panel, run_every=PANEL_REFRESH_S if active else None)(coach, ctx, lib, routine, voice)

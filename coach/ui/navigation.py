@@ -1,0 +1,40 @@
+"""The app's pages in one table: `app.py` registers them and pages link to each other through it.
+
+Each page is the `render` function of one module in `coach/ui/` (Streamlit accepts a
+callable in `st.Page`). Modules are imported when a page is built, so a page can link to
+another without importing it at load time.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import streamlit as st
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    url_path: str
+    title: str
+    icon: str
+    module: str  # its `render()` draws the page
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("live", "Live coach", ":material/videocam:", "coach.ui.live_page"),
+    PageSpec("review", "Review", ":material/analytics:", "coach.ui.review_page"),
+    PageSpec("stretches", "Stretches", ":material/self_improvement:", "coach.ui.stretches_page"),
+)
+
+
+def page(url_path: str) -> st.Page:
+    """The `st.Page` of a page (the first one is the default)."""
+    spec = next(p for p in PAGES if p.url_path == url_path)
+    render = importlib.import_module(spec.module).render
+    return st.Page(render, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+                   default=spec is PAGES[0])
+
+
+def all_pages() -> list[st.Page]:
+    return [page(p.url_path) for p in PAGES]
