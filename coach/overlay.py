@@ -9,6 +9,7 @@ order. Sizes scale with the frame height so the picture reads the same at
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -129,6 +130,18 @@ def _blend_rect(frame: np.ndarray, top_left: tuple[int, int], bottom_right: tupl
     cv2.convertScaleAbs(region, dst=region, alpha=1.0 - alpha, beta=PANEL[0] * alpha)
 
 
+def joint_colours(checks: Iterable[tuple[CheckStatus, tuple[int, ...]]]) -> dict[int, tuple[int, int, int]]:
+    """Each checked joint's colour: green ok, grey not seen, red wrong (wrong drawn over ok,
+    so a joint shared by a passing and a failing check shows the problem)."""
+    order = {CheckStatus.OK: 0, CheckStatus.NOT_VISIBLE: 1, CheckStatus.TOO_LOW: 2, CheckStatus.TOO_HIGH: 2}
+    colours: dict[int, tuple[int, int, int]] = {}
+    for status, joints in sorted(checks, key=lambda item: order[item[0]]):
+        colour = {CheckStatus.OK: OK_GREEN, CheckStatus.NOT_VISIBLE: UNSEEN_GREY}.get(status, WRONG_RED)
+        for joint in joints:
+            colours[joint] = colour
+    return colours
+
+
 class SkeletonAnnotator:
     """Bones in white; the joints of each check coloured by its verdict."""
 
@@ -136,40 +149,36 @@ class SkeletonAnnotator:
         self.min_confidence = min_confidence
 
     def joint_colours(self, verdict: FrameVerdict | None) -> dict[int, tuple[int, int, int]]:
-        colours: dict[int, tuple[int, int, int]] = {}
         if verdict is None:
-            return colours
-        # Draw wrong over ok so a joint shared by a passing and a failing check shows the problem.
-        order = {CheckStatus.OK: 0, CheckStatus.NOT_VISIBLE: 1, CheckStatus.TOO_LOW: 2, CheckStatus.TOO_HIGH: 2}
-        for check in sorted(verdict.checks, key=lambda c: order[c.status]):
-            colour = {CheckStatus.OK: OK_GREEN, CheckStatus.NOT_VISIBLE: UNSEEN_GREY}.get(check.status, WRONG_RED)
-            for joint in check.joints:
-                colours[joint] = colour
-        return colours
+            return {}
+        return joint_colours((c.status, c.joints) for c in verdict.checks)
 
     def annotate(self, ctx: OverlayContext) -> None:
         if ctx.landmarks is None:
             return
-        xy = ctx.to_pixels(ctx.landmarks)
-        confident = ctx.landmarks.confidence() >= self.min_confidence
-        unit = ctx.unit
-        colours = self.joint_colours(ctx.verdict)
+        self.draw(ctx.frame, ctx.to_pixels(ctx.landmarks), ctx.landmarks.confidence() >= self.min_confidence,
+                  self.joint_colours(ctx.verdict), ctx.unit)
+
+    @staticmethod
+    def draw(frame: np.ndarray, xy: np.ndarray, confident: np.ndarray,
+             colours: dict[int, tuple[int, int, int]], unit: float) -> None:
+        """Bones between confident joints; checked joints as coloured dots (also the log replay's picture)."""
         for a, b in SKELETON_EDGES:
-            if not (confident[a] and confident[b]):
+            if not (confident[a] and confident[b]) or not np.isfinite(xy[[a, b]]).all():
                 continue
             colour = colours.get(a) if colours.get(a) == colours.get(b) and a in colours else NEUTRAL
             p, q = tuple(np.round(xy[a]).astype(int)), tuple(np.round(xy[b]).astype(int))
-            cv2.line(ctx.frame, p, q, (0, 0, 0), int(5 * unit), cv2.LINE_AA)
-            cv2.line(ctx.frame, p, q, colour, int(3 * unit), cv2.LINE_AA)
+            cv2.line(frame, p, q, (0, 0, 0), int(5 * unit), cv2.LINE_AA)
+            cv2.line(frame, p, q, colour, int(3 * unit), cv2.LINE_AA)
         for index, (x, y) in enumerate(xy):
             if not np.isfinite([x, y]).all():
                 continue
             if index in colours:
                 radius = int(7 * unit)
-                cv2.circle(ctx.frame, (int(x), int(y)), radius + 2, (0, 0, 0), -1, cv2.LINE_AA)
-                cv2.circle(ctx.frame, (int(x), int(y)), radius, colours[index], -1, cv2.LINE_AA)
+                cv2.circle(frame, (int(x), int(y)), radius + 2, (0, 0, 0), -1, cv2.LINE_AA)
+                cv2.circle(frame, (int(x), int(y)), radius, colours[index], -1, cv2.LINE_AA)
             elif confident[index] and index >= 11:
-                cv2.circle(ctx.frame, (int(x), int(y)), int(3 * unit), NEUTRAL, -1, cv2.LINE_AA)
+                cv2.circle(frame, (int(x), int(y)), int(3 * unit), NEUTRAL, -1, cv2.LINE_AA)
 
 
 class AngleAnnotator:

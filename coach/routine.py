@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from coach.hold import HoldEvent, HoldSnapshot
 from coach.landmarks import Landmarks
@@ -57,6 +58,13 @@ class HoldResult:
     skipped: bool
     top_cues: tuple[tuple[str, float], ...]
     events: tuple[HoldEvent, ...]
+
+    def record(self) -> dict[str, Any]:
+        """The hold as a summary's hold record (the session log's `live.holds`, the results tables)."""
+        return {"stretch": self.stretch_id, "side": self.side, "rep": self.rep, "held_s": self.held_s,
+                "target_s": self.target_s, "completed": self.completed, "skipped": self.skipped,
+                "longest_hold_s": self.longest_run_s, "time_to_first_correct_s": self.time_to_first_correct_s,
+                "top_cues": [list(cue) for cue in self.top_cues]}
 
 
 @dataclass(frozen=True)

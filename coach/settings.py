@@ -44,6 +44,7 @@ from typing import Any, Mapping
 
 from coach.estimator_process import ProcessOptions
 from coach.retention import Retention
+from coach.sources import VIDEO_SUFFIXES
 
 DATA_DIR_ENV = "STRETCH_COACH_DATA_DIR"
 ICE_ENV = "STRETCH_COACH_ICE_SERVERS"
@@ -203,7 +204,7 @@ def sample_videos(folder: Path | None = None) -> list[Path]:
     folder = folder or SAMPLE_VIDEOS_DIR
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".mp4", ".mov", ".webm", ".m4v") and p.is_file())
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES and p.is_file())
 
 
 def stretch_image(stretch_id: str, folder: Path | None = None) -> Path | None:

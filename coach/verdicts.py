@@ -84,6 +84,13 @@ _PART_WORDS = {
 }
 
 
+def check_joints(check: Check, context: BodyContext) -> tuple[int, ...]:
+    """Landmark indices a check looks at (its measurement's points and its visibility parts),
+    resolved for this body: what the skeleton colours by the check's verdict."""
+    names = tuple(dict.fromkeys(check.measurement.landmark_names() + check.visible))
+    return tuple(sorted({int(i) for name in names for i in resolve_point(name, context)}))
+
+
 def visibility_cue(parts: tuple[str, ...]) -> str:
     """'Move so your knees and feet are in view' for the given body-part words."""
     words = list(dict.fromkeys(parts))
@@ -140,8 +147,7 @@ class StretchEvaluator:
         return BodyContext(working_side=self.side, near_side=self._near_side)
 
     def _evaluate_check(self, check: Check, landmarks: Landmarks, context: BodyContext) -> CheckVerdict:
-        names = tuple(dict.fromkeys(check.measurement.landmark_names() + check.visible))
-        joints = tuple(sorted({int(i) for name in names for i in resolve_point(name, context)}))
+        joints = check_joints(check, context)
         vertex = None
         if check.measurement.kind == "angle":
             middle = resolve_point(check.measurement.points[1], context)

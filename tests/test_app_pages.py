@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 
 import json
+import re
 import os
 import time
 from dataclasses import dataclass, replace
@@ -87,7 +88,7 @@ def texts(at: AppTest) -> str:
     for kind in ("markdown", "caption", "info", "success", "warning", "error", "title", "header", "subheader"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [e.proto.body for e in at.get("html")]  # raw HTML (the live panel's check list)
-    return "\n".join(parts)
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts))  # as shown: data is escaped for markdown
 
 
 def no_exception(at: AppTest) -> None:

@@ -127,11 +127,7 @@ class LiveSession:
                 "routine": self.runner.routine.id,
                 "frames": self.frames,
                 "stopped_early": stopped,
-                "holds": [
-                    {"stretch": r.stretch_id, "side": r.side, "rep": r.rep, "held_s": r.held_s,
-                     "target_s": r.target_s, "completed": r.completed, "skipped": r.skipped}
-                    for r in self.runner.results
-                ],
+                "holds": [r.record() for r in self.runner.results],
             }
         try:
             self.recorder.close(summary)

@@ -4,7 +4,7 @@
 * `check_chart`: one checked measurement over time, its target band shaded and
   the periods the whole pose was correct / not correct shaded behind it;
 * `hold_chart`: the hold timer accumulating over time, with the target;
-* `summary_rows`: the summary as table rows in plain words;
+* `hold_rows`: holds as table rows in plain words (Live and Review);
 * `draw_skeleton`: one frame's stored landmarks drawn on a blank canvas,
   joints coloured by the stored check statuses (landmark-only replay).
 """
@@ -16,25 +16,26 @@ from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
-import cv2
 import numpy as np
 import pandas as pd
 
-from coach.landmarks import SKELETON_EDGES
-from coach.measurements import BodyContext, nearer_side, resolve_point
-from coach.overlay import put_text
+from coach.measurements import BodyContext, nearer_side
+from coach.overlay import NEUTRAL, OK_GREEN, UNSEEN_GREY, WRONG_RED, SkeletonAnnotator, joint_colours, put_text
 from coach.session_log import landmarks_from_record
-from coach.stretches import Stretch, fill_sides
+from coach.stretches import Stretch, Target, fill_sides
+from coach.verdicts import CheckStatus, check_joints
 from coach.ui.words import target_words, unit_words
 
-OK_COLOUR = "#2ecc71"
-WRONG_COLOUR = "#eb4034"
+
+
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+# The live overlay's colours, so a chart reads like the video.
+OK_COLOUR = _hex(OK_GREEN)
+WRONG_COLOUR = _hex(WRONG_RED)
 BAND_COLOUR = "#4c78a8"
-# RGB for the skeleton picture (same colours as the live overlay).
-_OK_RGB = (46, 204, 113)
-_WRONG_RGB = (235, 64, 52)
-_UNSEEN_RGB = (150, 150, 150)
-_BONE_RGB = (235, 235, 235)
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def check_chart(frames: list[dict[str, Any]], info: dict[str, Any], side: str | 
     band = pd.DataFrame([{
         "low": lo if lo is not None else data_lo - pad,
         "high": hi if hi is not None else data_hi + pad,
-        "target": _target_text(lo, hi, unit),
+        "target": Target(lo, hi).describe(unit),
     }])
     y_title = "degrees" if unit == "°" else unit_words(unit) if unit else "value"
     y_scale = alt.Scale(domain=[data_lo - pad, data_hi + pad], zero=False, clamp=True)
@@ -161,15 +162,6 @@ def check_title(info: dict[str, Any], side: str | None) -> str:
     """"Chest turned towards the right side (target 15–75°)": the heading of a check's chart."""
     target = target_words(info.get("min"), info.get("max"), info.get("unit") or "")
     return f"{describe(info.get('description', info.get('id', '?')), side)} (target: {target})"
-
-
-def _target_text(lo: float | None, hi: float | None, unit: str) -> str:
-    sep = "" if unit in ("°", "") else " "
-    if lo is not None and hi is not None:
-        return f"{lo:g}–{hi:g}{sep}{unit}"
-    if lo is not None:
-        return f"≥ {lo:g}{sep}{unit}"
-    return f"≤ {hi:g}{sep}{unit}"
 
 
 def hold_chart(frames: list[dict[str, Any]], height: int = 180) -> alt.Chart:
@@ -191,38 +183,24 @@ def hold_chart(frames: list[dict[str, Any]], height: int = 180) -> alt.Chart:
     return alt.layer(_periods_layer(correct_periods(frames)), line, rule).properties(height=height)
 
 
-def summary_rows(summary: dict[str, Any], header: dict[str, Any]) -> list[dict[str, Any]]:
-    """The summary's holds as table rows in plain words."""
+def hold_rows(holds: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Holds (a summary's hold records, or `HoldResult.record()`) as table rows in plain words."""
     rows = []
-    for hold in summary.get("holds", []):
-        name = header.get("stretches", {}).get(hold["stretch"], {}).get("name", hold["stretch"])
+    for hold in holds:
         first = hold.get("time_to_first_correct_s")
+        outcome = "completed" if hold.get("completed") else "ended early" if hold.get("skipped") else "not finished"
         rows.append({
-            "Stretch": name,
+            "Stretch": names.get(hold["stretch"], hold["stretch"]),
             "Side": hold.get("side") or "—",
             "Set": hold.get("rep", 1),
             "Held correctly (s)": round(float(hold["held_s"]), 1),
             "Target (s)": round(float(hold["target_s"]), 1),
-            "Completed": "yes" if hold.get("completed") else "no",
+            "Result": outcome,
             "Longest unbroken hold (s)": round(float(hold.get("longest_hold_s", 0.0)), 1),
             "First correct after (s)": "never" if first is None else round(float(first), 1),
             "Most frequent cues": "; ".join(f"{cue} ({sec:g} s)" for cue, sec in hold.get("top_cues", [])) or "—",
         })
     return rows
-
-
-def check_joints(stretch: Stretch, side: str | None, landmarks: Any) -> dict[str, tuple[int, ...]]:
-    """Landmark indices each check looks at, resolved like the engine does."""
-    near = nearer_side(landmarks) or "left"
-    context = BodyContext(working_side=side if stretch.has_sides else None, near_side=near)  # type: ignore[arg-type]
-    joints: dict[str, tuple[int, ...]] = {}
-    for check in stretch.checks:
-        names = tuple(dict.fromkeys(check.measurement.landmark_names() + check.visible))
-        try:
-            joints[check.id] = tuple(sorted({int(i) for n in names for i in resolve_point(n, context)}))
-        except ValueError:
-            joints[check.id] = ()
-    return joints
 
 
 def draw_skeleton(
@@ -231,51 +209,37 @@ def draw_skeleton(
     width: int = 640,
     mirror: bool = False,
 ) -> np.ndarray:
-    """One frame record's landmarks on a dark canvas (RGB); joints coloured by stored status."""
+    """One frame record's landmarks on a dark canvas (RGB), drawn as the live overlay draws
+    them; joints coloured by the stored check statuses."""
     size = (record.get("landmarks") or {}).get("size") or [640, 480]
     aspect = float(size[1]) / float(size[0]) if size[0] else 0.75
     height = max(1, int(round(width * aspect)))
     canvas = np.full((height, width, 3), 28, np.uint8)
     unit = max(0.5, height / 480.0)
     if not record.get("landmarks"):
-        _text(canvas, "nobody in view", (int(20 * unit), height // 2), 0.9 * unit, _UNSEEN_RGB)
+        put_text(canvas, "nobody in view", (int(20 * unit), height // 2), 0.9 * unit, UNSEEN_GREY)
         return canvas
     landmarks = landmarks_from_record(record["landmarks"], float(record.get("t", 0.0)))
     xy = landmarks.image[:, :2] * np.array([width, height])
     if mirror:
         xy[:, 0] = width - xy[:, 0]
-    confident = landmarks.confidence() >= 0.3
     colours: dict[int, tuple[int, int, int]] = {}
     if stretch is not None:
+        context = BodyContext(working_side=record.get("side") if stretch.has_sides else None,
+                              near_side=nearer_side(landmarks) or "left")
         statuses = {k: v.get("status") for k, v in record.get("checks", {}).items()}
-        joints = check_joints(stretch, record.get("side"), landmarks)
-        order = {"ok": 0, "not_visible": 1, "too_low": 2, "too_high": 2}
-        for check_id in sorted(statuses, key=lambda c: order.get(statuses[c] or "", 1)):
-            status = statuses[check_id]
-            colour = _OK_RGB if status == "ok" else _UNSEEN_RGB if status == "not_visible" else _WRONG_RGB
-            for joint in joints.get(check_id, ()):
-                colours[joint] = colour
-    for a, b in SKELETON_EDGES:
-        if not (confident[a] and confident[b]) or not np.isfinite(xy[[a, b]]).all():
-            continue
-        same = colours.get(a) is not None and colours.get(a) == colours.get(b)
-        colour = colours[a] if same else _BONE_RGB
-        p, q = tuple(np.round(xy[a]).astype(int)), tuple(np.round(xy[b]).astype(int))
-        cv2.line(canvas, p, q, colour, max(2, int(3 * unit)), cv2.LINE_AA)
-    for index, (x, y) in enumerate(xy):
-        if not np.isfinite([x, y]).all() or (index not in colours and (not confident[index] or index < 11)):
-            continue
-        radius = int((7 if index in colours else 3) * unit)
-        cv2.circle(canvas, (int(x), int(y)), radius, colours.get(index, _BONE_RGB), -1, cv2.LINE_AA)
+        colours = joint_colours(
+            (CheckStatus(statuses[c.id]), check_joints(c, context))
+            for c in stretch.checks if statuses.get(c.id) in _STATUSES
+        )
+    SkeletonAnnotator.draw(canvas, xy, landmarks.confidence() >= 0.3, colours, unit)
     verdict = "correct" if record.get("correct") else (record.get("cue") or "not correct")
     hold = record.get("hold", {})
-    _text(canvas, f"t = {float(record.get('t', 0.0)):.1f} s   held {float(hold.get('held', 0.0)):.1f} / "
-                  f"{float(hold.get('target') or 0.0):g} s", (int(12 * unit), int(26 * unit)), 0.6 * unit, _BONE_RGB)
-    _text(canvas, verdict[:60], (int(12 * unit), height - int(16 * unit)), 0.65 * unit,
-          _OK_RGB if record.get("correct") else (255, 210, 80))
+    put_text(canvas, f"t = {float(record.get('t', 0.0)):.1f} s   held {float(hold.get('held', 0.0)):.1f} / "
+                     f"{float(hold.get('target') or 0.0):g} s", (int(12 * unit), int(26 * unit)), 0.6 * unit, NEUTRAL)
+    put_text(canvas, verdict[:60], (int(12 * unit), height - int(16 * unit)), 0.65 * unit,
+             OK_GREEN if record.get("correct") else (255, 210, 80))
     return canvas
 
 
-def _text(canvas: np.ndarray, text: str, origin: tuple[int, int], scale: float, colour: tuple[int, int, int]) -> None:
-    """Outlined text, as on the live overlay."""
-    put_text(canvas, text, origin, scale, colour, 1)
+_STATUSES = {s.value for s in CheckStatus}

@@ -14,16 +14,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from coach.estimator import MODEL_ENV_VAR
-from coach.routine import HoldResult, expand_slots
+from coach.routine import expand_slots
 from coach.session_log import SessionLogError, load_session_log
 from coach.stretches import Library, Routine, fill_sides
 from coach import settings
-from coach.ui import common, navigation
+from coach.ui import common, navigation, session_report
 from coach.live import LiveCoach, LiveSnapshot
 from coach.live.bench import live_coach_class
 from coach.ui.speech import SpeechPlanner, speak_js
@@ -265,25 +264,6 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
 # ---------------------------------------------------------------- summary
 
 
-def _results_table(results: tuple[HoldResult, ...], lib: Library) -> pd.DataFrame:
-    rows = []
-    for r in results:
-        stretch = lib.stretches.get(r.stretch_id)
-        outcome = "completed" if r.completed else "ended early" if r.skipped else "not finished"
-        rows.append({
-            "Stretch": stretch.name if stretch else r.stretch_id,
-            "Side": r.side or "—",
-            "Held correctly (s)": round(r.held_s, 1),
-            "Target (s)": round(r.target_s, 1),
-            "Result": outcome,
-            "Longest unbroken hold (s)": round(r.longest_run_s, 1),
-            "First correct after (s)": "never" if r.time_to_first_correct_s is None
-            else round(r.time_to_first_correct_s, 1),
-            "Most frequent cues": "; ".join(f"{c} ({s:g} s)" for c, s in r.top_cues) or "—",
-        })
-    return pd.DataFrame(rows)
-
-
 def _summary(lib: Library) -> None:
     snap: LiveSnapshot | None = st.session_state.get("live_last_done")
     if snap is None:
@@ -291,7 +271,8 @@ def _summary(lib: Library) -> None:
     st.divider()
     st.subheader("Your last session")
     if snap.results:
-        st.dataframe(_results_table(snap.results, lib), hide_index=True, width="stretch")
+        names = {k: v.name for k, v in lib.stretches.items()}
+        st.dataframe(session_report.live_results_table(snap.results, names), hide_index=True, width="stretch")
     else:
         st.info("No hold was started in that session.")
     if snap.log_path and Path(snap.log_path).is_file():
@@ -306,9 +287,7 @@ def _summary(lib: Library) -> None:
             except SessionLogError as error:
                 st.warning(f"The session log could not be read back: {error}")
                 return
-            from coach.ui.review_page import render_log_report
-
-            render_log_report(log, key="live_report", replay=False)
+            session_report.render_log_report(log, key="live_report", replay=False)
 
 
 # ---------------------------------------------------------------- page

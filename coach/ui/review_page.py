@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import bisect
 import logging
 import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from coach.analyze import AnalysisResult, analyze_video
-from coach.session_log import SessionLog, SessionLogError, load_session_log
+from coach.session_log import SessionLogError, load_session_log
 from coach.sources import VIDEO_SUFFIXES, VideoError, VideoFileSource
-from coach.summary import summarize
 from coach import settings
-from coach.ui import charts, common
-from coach.ui.words import STATUS_ICON
+from coach.ui import common, session_report
 
 LOGGER = logging.getLogger(__name__)
 SUFFIX_LIST = ", ".join(s.lstrip(".") for s in VIDEO_SUFFIXES)
@@ -79,101 +75,6 @@ def check_video_upload(uploaded: Any) -> tuple[Path | None, str | None]:
     except VideoError as error:
         return None, f"“{name}” cannot be used: {_plain_message(error, path).removeprefix(path.name + ': ')}"
     return path, None
-
-
-# ---------------------------------------------------------------- report (shared)
-
-
-def render_log_report(log: SessionLog, key: str, replay: bool) -> None:
-    """Summary table, timelines per hold and (optionally) the landmark-only replay."""
-    header = log.header
-    frames = log.frames
-    summary = summarize(frames) if frames else (log.summary or {"holds": []})
-    rows = charts.summary_rows(summary, header)
-    st.subheader("Summary")
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    else:
-        st.info("No hold was started in this session (only the countdown or nothing at all was recorded).")
-    groups = charts.hold_groups(frames)
-    if not groups:
-        return
-    st.subheader("Timelines")
-    labels = [g.label(header) for g in groups]
-    index = 0
-    if len(groups) > 1:
-        index = st.selectbox("Hold", range(len(groups)), format_func=lambda i: labels[i], key=f"{key}_hold")
-    group = groups[index]
-    st.caption(
-        "Shading behind each line: green while the whole pose was correct, red while it was not, "
-        "grey during the countdown. The blue band is the target range of that measurement."
-    )
-    infos = charts.check_infos(header, group.stretch_id)
-    target = group.frames[-1]["hold"].get("target") or 0
-    charts_to_draw = [(f"Hold timer: seconds held correctly (target {target:g} s)", charts.hold_chart(group.frames))]
-    charts_to_draw += [(charts.check_title(info, group.side), charts.check_chart(group.frames, info, group.side))
-                       for info in infos]
-    for start in range(0, len(charts_to_draw), 2):
-        columns = st.columns(2)
-        for column, (title, chart) in zip(columns, charts_to_draw[start:start + 2]):
-            with column:
-                st.markdown(f"**{title}**")
-                st.altair_chart(chart, width="stretch")
-    if replay:
-        _replay(group, header, key)
-
-
-def _replay(group: charts.HoldGroup, header: dict[str, Any], key: str) -> None:
-    st.subheader("Skeleton replay")
-    st.caption(
-        "Drawn from the stored landmarks only (the log never contains video). Joints are coloured by "
-        "what was judged at that moment: green ok, red needs correcting, grey not seen."
-    )
-    frames = group.frames
-    times = [float(f["t"]) for f in frames]
-    if len(times) < 2:
-        chosen = 0
-    else:
-        t = st.slider("Time (s)", min_value=times[0], max_value=times[-1], value=times[0],
-                      step=0.1, format="%.1f", key=f"{key}_replay_t_{group.stretch_id}_{group.side}_{group.rep}")
-        chosen = min(bisect.bisect_left(times, t), len(times) - 1)
-        if chosen > 0 and abs(times[chosen - 1] - t) < abs(times[chosen] - t):
-            chosen -= 1
-    mirror = st.toggle("Mirror (as the person saw themselves)", value=header.get("source") == "live",
-                       key=f"{key}_replay_mirror")
-    stretch = common.library().stretches.get(group.stretch_id)
-    picture = charts.draw_skeleton(frames[chosen], stretch, width=640, mirror=mirror)
-    left, right = st.columns([3, 2])
-    with left:
-        st.image(picture, caption=f"{group.label(header)} at {times[chosen]:.1f} s", width="stretch")
-    with right:
-        record = frames[chosen]
-        st.markdown(f"**Pose:** {'correct' if record.get('correct') else 'not correct'}")
-        if record.get("cue"):
-            st.markdown(f"**Cue shown:** {record['cue']}")
-        infos = {i["id"]: i for i in charts.check_infos(header, group.stretch_id)}
-        checks = record.get("checks", {})
-        order = [c for c in infos if c in checks] + [c for c in checks if c not in infos]  # the file's order
-        for check_id in order:
-            check = checks[check_id]
-            info = infos.get(check_id, {"description": check_id, "unit": ""})
-            mark = STATUS_ICON.get(check.get("status"), "•")
-            st.markdown(f"{mark} {charts.describe(info.get('description', check_id), group.side)}: "
-                        f"{common.value_words(check.get('value'), info.get('unit') or '')}")
-        if stretch is None:
-            st.caption("This stretch is not in this app's library, so the joints are not coloured.")
-
-
-def _header_caption(log: SessionLog) -> None:
-    header = log.header
-    source = header.get("source", "?")
-    what = "live session" if source == "live" else f"analysis of {source.removeprefix('video:')}"
-    routine = header.get("routine")
-    names = ", ".join(s.get("name", k) for k, s in header.get("stretches", {}).items())
-    st.markdown(
-        f"**{what.capitalize()}**, started {header.get('started', '?')} · "
-        f"{'routine ' + routine if routine else names} · {len(log.frames)} frames · model {header.get('model', '?')}"
-    )
 
 
 # ---------------------------------------------------------------- video tab
@@ -289,7 +190,7 @@ def _show_analysis(result: AnalysisResult) -> None:
         _download(outputs.video, "Annotated video (.mp4)", "video/mp4", "dl_video")
         st.caption("The session log holds landmarks, measurements and hold times, never video: "
                    "it is the file to send to a therapist.")
-    render_log_report(log, key="analysis", replay=False)
+    session_report.render_log_report(log, key="analysis", replay=False)
 
 
 def _download(path: Path, label: str, mime: str, key: str) -> None:
@@ -327,8 +228,8 @@ def _log_tab() -> None:
         return
     if not log.complete:
         st.warning(f"Incomplete log: {log.problem}. Everything up to that point is shown.")
-    _header_caption(log)
-    render_log_report(log, key="log", replay=True)
+    session_report.header_caption(log)
+    session_report.render_log_report(log, key="log", replay=True)
 
 
 # ---------------------------------------------------------------- page

@@ -1,0 +1,139 @@
+"""A session's report, the same on the Live and Review pages: results, timelines, replay.
+
+Everything shown here comes from a session log, which anyone can edit: its text (names,
+cues, descriptions) is shown as text, never as markdown or HTML (`as_text`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from coach.routine import HoldResult
+from coach.session_log import SessionLog
+from coach.summary import summarize
+from coach.ui import charts, common
+from coach.ui.words import STATUS_ICON
+
+#: Characters that make markdown, HTML, links, images, icons or colours in `st.markdown`.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!#|~$:])")
+
+
+def as_text(text: object) -> str:
+    """Data for `st.markdown`, shown literally: markdown and HTML characters escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def results_table(holds: list[dict[str, Any]], names: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(charts.hold_rows(holds, names))
+
+
+def live_results_table(results: tuple[HoldResult, ...], names: dict[str, str]) -> pd.DataFrame:
+    """The holds of a live session, as the runner decided them."""
+    return results_table([r.record() for r in results], names)
+
+
+def header_names(header: dict[str, Any]) -> dict[str, str]:
+    """Stretch names by id, from the log's own header (it travels with the log)."""
+    return {k: str(v.get("name", k)) for k, v in header.get("stretches", {}).items()}
+
+
+def render_log_report(log: SessionLog, key: str, replay: bool) -> None:
+    """Summary table, timelines per hold and (optionally) the landmark-only replay."""
+    header = log.header
+    frames = log.frames
+    summary = summarize(frames) if frames else (log.summary or {"holds": []})
+    holds = summary.get("holds", [])
+    st.subheader("Summary")
+    if holds:
+        st.dataframe(results_table(holds, header_names(header)), hide_index=True, width="stretch")
+    else:
+        st.info("No hold was started in this session (only the countdown or nothing at all was recorded).")
+    groups = charts.hold_groups(frames)
+    if not groups:
+        return
+    st.subheader("Timelines")
+    labels = [g.label(header) for g in groups]
+    index = 0
+    if len(groups) > 1:
+        index = st.selectbox("Hold", range(len(groups)), format_func=lambda i: labels[i], key=f"{key}_hold")
+    group = groups[index]
+    st.caption(
+        "Shading behind each line: green while the whole pose was correct, red while it was not, "
+        "grey during the countdown. The blue band is the target range of that measurement."
+    )
+    infos = charts.check_infos(header, group.stretch_id)
+    target = group.frames[-1]["hold"].get("target") or 0
+    charts_to_draw = [(f"Hold timer: seconds held correctly (target {target:g} s)", charts.hold_chart(group.frames))]
+    charts_to_draw += [(charts.check_title(info, group.side), charts.check_chart(group.frames, info, group.side))
+                       for info in infos]
+    for start in range(0, len(charts_to_draw), 2):
+        columns = st.columns(2)
+        for column, (title, chart) in zip(columns, charts_to_draw[start:start + 2]):
+            with column:
+                st.markdown(f"**{as_text(title)}**")
+                st.altair_chart(chart, width="stretch")
+    if replay:
+        _replay(group, header, key)
+
+
+def _replay(group: charts.HoldGroup, header: dict[str, Any], key: str) -> None:
+    st.subheader("Skeleton replay")
+    st.caption(
+        "Drawn from the stored landmarks only (the log never contains video). Joints are coloured by "
+        "what was judged at that moment: green ok, red needs correcting, grey not seen."
+    )
+    frames = group.frames
+    times = [float(f["t"]) for f in frames]
+    if len(times) < 2:
+        chosen = 0
+    else:
+        t = st.slider("Time (s)", min_value=times[0], max_value=times[-1], value=times[0],
+                      step=0.1, format="%.1f", key=f"{key}_replay_t_{group.stretch_id}_{group.side}_{group.rep}")
+        chosen = min(bisect.bisect_left(times, t), len(times) - 1)
+        if chosen > 0 and abs(times[chosen - 1] - t) < abs(times[chosen] - t):
+            chosen -= 1
+    mirror = st.toggle("Mirror (as the person saw themselves)", value=header.get("source") == "live",
+                       key=f"{key}_replay_mirror")
+    stretch = common.library().stretches.get(group.stretch_id)
+    picture = charts.draw_skeleton(frames[chosen], stretch, width=640, mirror=mirror)
+    left, right = st.columns([3, 2])
+    with left:
+        st.image(picture, caption=f"{group.label(header)} at {times[chosen]:.1f} s", width="stretch")
+    with right:
+        record = frames[chosen]
+        st.markdown(f"**Pose:** {'correct' if record.get('correct') else 'not correct'}")
+        if record.get("cue"):
+            st.markdown(f"**Cue shown:** {as_text(record['cue'])}")
+        infos = {i["id"]: i for i in charts.check_infos(header, group.stretch_id)}
+        checks = record.get("checks", {})
+        order = [c for c in infos if c in checks] + [c for c in checks if c not in infos]  # the file's order
+        for check_id in order:
+            check = checks[check_id]
+            info = infos.get(check_id, {"description": check_id, "unit": ""})
+            mark = STATUS_ICON.get(check.get("status"), "•")
+            words = f"{charts.describe(info.get('description', check_id), group.side)}: " \
+                    f"{common.value_words(check.get('value'), info.get('unit') or '')}"
+            st.markdown(f"{mark} {as_text(words)}")
+        if stretch is None:
+            st.caption("This stretch is not in this app's library, so the joints are not coloured.")
+
+
+def header_caption(log: SessionLog) -> None:
+    """What the log is: live or a video, when, which stretches, how many frames, which model."""
+    header = log.header
+    source = header.get("source", "?")
+    what = "live session" if source == "live" else f"analysis of {source.removeprefix('video:')}"
+    routine = header.get("routine")
+    names = ", ".join(s.get("name", k) for k, s in header.get("stretches", {}).items())
+    st.markdown(
+        f"**{as_text(what.capitalize())}**, " + as_text(
+            f"started {header.get('started', '?')} · {'routine ' + routine if routine else names} · "
+            f"{len(log.frames)} frames · model {header.get('model', '?')}")
+    )
+
+
