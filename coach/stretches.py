@@ -226,16 +226,19 @@ def _read_toml(path: Path) -> dict[str, Any]:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise PoseFileError(path, f"cannot be read: {error.strerror or error}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise PoseFileError(path, "is not a regular file")
         if info.st_size > MAX_FILE_BYTES:
             raise PoseFileError(path, f"is too large ({info.st_size} bytes; at most {MAX_FILE_BYTES})")
-        try:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as error:
-            raise PoseFileError(path, f"cannot be read: {error.strerror or error}") from None
+        raw = b""
+        while len(raw) <= MAX_FILE_BYTES and (chunk := os.read(fd, MAX_FILE_BYTES + 1 - len(raw))):
+            raw += chunk
+    except OSError as error:
+        raise PoseFileError(path, f"cannot be read: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
     if len(raw) > MAX_FILE_BYTES:
         raise PoseFileError(path, f"is too large (more than {MAX_FILE_BYTES} bytes)")
     try:
