@@ -22,6 +22,11 @@ resolves those names for a given side and computes the geometry:
                    positive towards the working side (world landmarks; for a
                    body whose hips are kept square to the camera).
 
+Each kind is one class below (`Angle`, `Offset`, ...): the fields of its
+``measure = { kind = ... }`` table and their validation, its value range, unit and
+function together. `measure` dispatches through their registry, and the stretch
+loader validates against their union, so a new kind is one class.
+
 Any missing or NaN input gives NaN, never an exception: the verdict stage turns
 that into "not visible".
 """
