@@ -12,8 +12,9 @@ from coach.stretches import DEFAULT_POSES_DIR, validate_folder
 def _check_poses(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
     library, errors = validate_folder(directory)
-    for error in errors:
-        print(f"error: {error}", file=sys.stderr)
+    for error in errors:  # every problem of every file, one line each
+        for line in error.lines():
+            print(f"error: {line}", file=sys.stderr)
     for stretch in library.stretches.values():
         sides = "both sides" if stretch.has_sides else "no sides"
         print(f"ok  {stretch.id}: {stretch.name} ({len(stretch.checks)} checks, {stretch.view} view, {sides})")

@@ -22,6 +22,11 @@ resolves those names for a given side and computes the geometry:
                    positive towards the working side (world landmarks; for a
                    body whose hips are kept square to the camera).
 
+Each kind is one class below (`Angle`, `Offset`, ...): the fields of its
+``measure = { kind = ... }`` table and their validation, its value range, unit and
+function together. `measure` dispatches through their registry, and the stretch
+loader validates against their union, so a new kind is one class.
+
 Any missing or NaN input gives NaN, never an exception: the verdict stage turns
 that into "not visible".
 """
@@ -31,24 +36,30 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, ClassVar, Literal, get_args
 
 import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from coach.landmarks import SIDED_PARTS, Landmarks, PoseLandmark
 
 Side = Literal["left", "right"]
 Space = Literal["image", "world"]
+OffsetAxis = Literal["up", "toward_other_side", "toward_working_side", "person_left", "person_right"]
+DistanceAxis = Literal["any", "horizontal", "vertical"]
+Scale = Literal["torso", "hip_width", "shoulder_width", "working_thigh", "other_thigh", "none"]
 
 SIDES: tuple[Side, Side] = ("left", "right")
-KINDS = ("angle", "inclination", "offset", "distance", "twist", "turn")
-#: Kinds that need MediaPipe's 3D estimate (``space = "world"``).
-WORLD_ONLY_KINDS = ("twist", "turn")
-#: How many points each kind takes.
-POINT_COUNTS = {"angle": 3, "inclination": 2, "offset": 2, "distance": 2, "twist": 0, "turn": 0}
-OFFSET_AXES = ("up", "toward_other_side", "toward_working_side", "person_left", "person_right")
-DISTANCE_AXES = ("any", "horizontal", "vertical")
-SCALES = ("torso", "hip_width", "shoulder_width", "working_thigh", "other_thigh", "none")
+OFFSET_AXES: tuple[str, ...] = get_args(OffsetAxis)
+DISTANCE_AXES: tuple[str, ...] = get_args(DistanceAxis)
+SCALES: tuple[str, ...] = get_args(Scale)
 QUALIFIERS = ("working", "other", "left", "right", "mid", "near", "far")
 UNSIDED_PARTS = ("nose", "mouth_left", "mouth_right")
 
@@ -238,49 +249,258 @@ class MeasurementSpec:
     scale: str = "none"
 
     @property
+    def definition(self) -> type[MeasurementKind]:
+        """The kind's class (fields, range, unit, function); ValueError for an unknown kind."""
+        try:
+            return KIND_REGISTRY[self.kind]
+        except KeyError:
+            raise ValueError(f"unknown measurement kind {self.kind!r}") from None
+
+    @property
     def unit(self) -> str:
-        if self.kind in ("angle", "inclination", "twist", "turn"):
-            return "°"
-        return "" if self.scale == "none" else f"× {self.scale.replace('_', ' ')}"
+        return self.definition.unit(self)
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        """The values this measurement can take (a target must lie inside)."""
+        return self.definition.value_range
 
     def landmark_names(self) -> tuple[str, ...]:
         """Point names whose visibility the measurement depends on."""
-        if self.kind == "twist":
-            return ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
-        if self.kind == "turn":
-            return ("left_shoulder", "right_shoulder")
-        return self.points
+        return self.definition.landmark_names(self)
+
+
+# ----------------------------------------------------------- measurement kinds
+#
+# Each kind is one class: the fields of its `measure = { kind = ... }` table and
+# their validation (pydantic; the stretch-file loader validates against the
+# union of all of them, discriminated on `kind`), the values it can give, its
+# unit and its function. Adding a kind is one class here plus its name in
+# `MeasureTable` at the end of this section.
+
+PointName = Annotated[str, StringConstraints(max_length=40)]
+
+
+def _sided(info: ValidationInfo) -> bool | None:
+    """Whether the stretch being read has sides (None: unknown, do not judge)."""
+    context = info.context if isinstance(info.context, dict) else {}
+    value = context.get("has_sides")
+    return value if isinstance(value, bool) else None
+
+
+def _needs_working_side(what: str, info: ValidationInfo) -> None:
+    if _sided(info) is False:
+        raise ValueError(f"{what} needs a working side, but the stretch has sides = false")
+
+
+class MeasurementKind(BaseModel):
+    """A measurement kind: its file fields and their checks, value range, unit and function."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    #: How many points the kind takes.
+    point_count: ClassVar[int] = 0
+    #: The values it can give; a target must lie inside.
+    value_range: ClassVar[tuple[float, float]] = (0.0, 180.0)
+
+    kind: str
+    points: list[PointName] = Field(default_factory=list, validate_default=True)
+    space: Space = "image"
+
+    @field_validator("points")
+    @classmethod
+    def _known_points(cls, points: list[str], info: ValidationInfo) -> list[str]:
+        kind = kind_name(cls)
+        if len(points) != cls.point_count:
+            raise ValueError(f"must name {cls.point_count} points for kind '{kind}', got {len(points)}")
+        for name in points:
+            qualifier, _ = parse_point(name)  # its ValueError names the point
+            if qualifier in ("working", "other"):
+                _needs_working_side(repr(name), info)
+        return points
+
+    def spec(self) -> MeasurementSpec:
+        """The runtime description `measure` evaluates."""
+        return MeasurementSpec(kind=self.kind, points=tuple(self.points), space=self.space)
+
+    @classmethod
+    def unit(cls, spec: MeasurementSpec) -> str:
+        return "°"
+
+    @classmethod
+    def landmark_names(cls, spec: MeasurementSpec) -> tuple[str, ...]:
+        return spec.points
+
+    @classmethod
+    def evaluate(cls, spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -> float:
+        raise NotImplementedError
+
+
+def _finite_points(spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -> list[np.ndarray] | None:
+    """The spec's points in its space, or None when any is unknown."""
+    pts = [point(landmarks, name, context, spec.space) for name in spec.points]
+    return pts if all(np.isfinite(p).all() for p in pts) else None
+
+
+class Angle(MeasurementKind):
+    """Joint angle at the middle of three points, degrees (180 = straight)."""
+
+    point_count = 3
+    value_range = (0.0, 180.0)
+    kind: Literal["angle"]
+
+    @classmethod
+    def evaluate(cls, spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -> float:
+        pts = _finite_points(spec, landmarks, context)
+        return math.nan if pts is None else joint_angle(*pts)
+
+
+class Inclination(MeasurementKind):
+    """Direction of first → second point from straight up, degrees (0 up, 90 level, 180 down)."""
+
+    point_count = 2
+    value_range = (0.0, 180.0)
+    kind: Literal["inclination"]
+
+    @classmethod
+    def evaluate(cls, spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -> float:
+        pts = _finite_points(spec, landmarks, context)
+        return math.nan if pts is None else inclination_from_vertical(pts[0], pts[1], spec.space)
+
+
+class _Scaled(MeasurementKind):
+    """Two points, a result divided by a body length (so camera distance does not matter)."""
+
+    point_count = 2
+    axis: str
+    scale: Scale
+
+    @field_validator("scale")
+    @classmethod
+    def _scale_side(cls, scale: str, info: ValidationInfo) -> str:
+        if scale.startswith(("working_", "other_")):
+            _needs_working_side(repr(scale), info)
+        return scale
+
+    def spec(self) -> MeasurementSpec:
+        return MeasurementSpec(self.kind, tuple(self.points), self.space, self.axis, self.scale)
+
+    @classmethod
+    def unit(cls, spec: MeasurementSpec) -> str:
+        return "" if spec.scale == "none" else f"× {spec.scale.replace('_', ' ')}"
+
+
+class Offset(_Scaled):
+    """(first − second) along a body axis, divided by the scale length."""
+
+    value_range = (-10.0, 10.0)
+    kind: Literal["offset"]
+    axis: OffsetAxis
+
+    @field_validator("axis")
+    @classmethod
+    def _axis_side(cls, axis: str, info: ValidationInfo) -> str:
+        if axis in ("toward_other_side", "toward_working_side"):
+            _needs_working_side(repr(axis), info)
+        return axis
+
+    @classmethod
+    def evaluate(cls, spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -> float:
+        pts = _finite_points(spec, landmarks, context)
+        if pts is None:
+            return math.nan
+        scale = body_scale(landmarks, spec.scale, context, spec.space)
+        axis = _axis_vector(spec.axis, landmarks, context, spec.space)
+        return float(np.dot(pts[0] - pts[1], axis)) / scale
+
+
+class Distance(_Scaled):
+    """Distance between two points (all of it, or its horizontal or vertical part) over the scale length."""
+
+    value_range = (0.0, 10.0)
+    kind: Literal["distance"]
+    axis: DistanceAxis = "any"
+
+    @classmethod
+    def evaluate(cls, spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -> float:
+        pts = _finite_points(spec, landmarks, context)
+        if pts is None:
+            return math.nan
+        scale = body_scale(landmarks, spec.scale, context, spec.space)
+        delta = pts[0] - pts[1]
+        if spec.axis == "horizontal":
+            delta = np.delete(delta, 1)  # drop the vertical (y) component
+        elif spec.axis == "vertical":
+            delta = delta[1:2]
+        return float(np.linalg.norm(delta)) / scale
+
+
+class _Rotation(MeasurementKind):
+    """A rotation about the vertical: needs MediaPipe's depth estimate (world space)."""
+
+    value_range = (-180.0, 180.0)
+    space: Space = Field("image", validate_default=True)
+
+    @field_validator("space")
+    @classmethod
+    def _world_only(cls, space: str) -> str:
+        if space != "world":
+            raise ValueError(f"must be 'world' for kind '{kind_name(cls)}' (rotation needs depth)")
+        return space
+
+
+class Twist(_Rotation):
+    """Shoulder line against hip line about the vertical, degrees, positive towards the working side."""
+
+    kind: Literal["twist"]
+
+    @classmethod
+    def landmark_names(cls, spec: MeasurementSpec) -> tuple[str, ...]:
+        return ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+
+    @classmethod
+    def evaluate(cls, spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -> float:
+        return shoulder_hip_twist(landmarks, context.working_side or "right")
+
+
+class Turn(_Rotation):
+    """Shoulder line against the picture plane about the vertical, degrees, positive towards the working side."""
+
+    kind: Literal["turn"]
+
+    @classmethod
+    def landmark_names(cls, spec: MeasurementSpec) -> tuple[str, ...]:
+        return ("left_shoulder", "right_shoulder")
+
+    @classmethod
+    def evaluate(cls, spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -> float:
+        return shoulder_turn(landmarks, context.working_side or "right")
+
+
+#: A stretch file's `measure` table: one of the kinds, chosen by its `kind` field.
+MeasureTable = Annotated[Angle | Inclination | Offset | Distance | Twist | Turn, Field(discriminator="kind")]
+
+
+def kind_name(cls: type[MeasurementKind]) -> str:
+    """The `kind` value a kind class is written as ("" for the abstract bases)."""
+    names = get_args(cls.model_fields["kind"].annotation)
+    return str(names[0]) if len(names) == 1 else ""
+
+
+#: Every kind by name, from `MeasureTable`: `measure` dispatches through it.
+KIND_REGISTRY: dict[str, type[MeasurementKind]] = {
+    kind_name(cls): cls for cls in get_args(get_args(MeasureTable)[0])
+}
+KINDS: tuple[str, ...] = tuple(KIND_REGISTRY)
 
 
 def measure(spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -> float:
     """Evaluate one measurement; NaN when the landmarks do not allow it."""
+    definition = spec.definition
     try:
-        if spec.kind == "twist":
-            toward = context.working_side or "right"
-            return shoulder_hip_twist(landmarks, toward)
-        if spec.kind == "turn":
-            return shoulder_turn(landmarks, context.working_side or "right")
-        pts = [point(landmarks, name, context, spec.space) for name in spec.points]
-        if not all(np.isfinite(p).all() for p in pts):
-            return math.nan
-        if spec.kind == "angle":
-            return joint_angle(*pts)
-        if spec.kind == "inclination":
-            return inclination_from_vertical(pts[0], pts[1], spec.space)
-        scale = body_scale(landmarks, spec.scale, context, spec.space)
-        delta = pts[0] - pts[1]
-        if spec.kind == "offset":
-            axis = _axis_vector(spec.axis, landmarks, context, spec.space)
-            return float(np.dot(delta, axis)) / scale
-        if spec.kind == "distance":
-            if spec.axis == "horizontal":
-                delta = np.delete(delta, 1)  # drop the vertical (y) component
-            elif spec.axis == "vertical":
-                delta = delta[1:2]
-            return float(np.linalg.norm(delta)) / scale
+        return definition.evaluate(spec, landmarks, context)
     except (FloatingPointError, ZeroDivisionError):
         return math.nan
-    raise ValueError(f"unknown measurement kind {spec.kind!r}")
 
 
 def nearer_side(landmarks: Landmarks) -> Side | None:

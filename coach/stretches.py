@@ -1,58 +1,106 @@
 """Stretch and routine definitions: plain dataclasses loaded from `poses/*.toml`.
 
 New stretches are data, not code: a TOML file per stretch in `poses/`, a TOML
-file per routine in `poses/routines/`. Loading validates everything and every
+file per routine in `poses/routines/`. Loading validates everything (pydantic
+models of the files, then the frozen dataclasses the coach uses) and every
 mistake is reported with the file, the check and the field, e.g.::
 
     poses/downward_dog.toml: check 2 'knees_straight': target.max must be > target.min
 
+Everything read from a file is bounded (file size, nesting, counts, numbers,
+text length) and texts carry no markup, control characters or format specs,
+because they end up in web pages, speech and `str.format`.
 `docs/pose-format.md` describes the format for authors.
 """
 
 from __future__ import annotations
 
-import math
+import os
+import re
+import stat
 import string
 import tomllib
+import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from coach.measurements import (
-    DISTANCE_AXES,
-    KINDS,
-    OFFSET_AXES,
-    POINT_COUNTS,
-    SCALES,
-    WORLD_ONLY_KINDS,
+    KIND_REGISTRY,
     MeasurementSpec,
+    MeasureTable,
     Side,
     parse_point,
 )
 
 View = Literal["front", "side", "either"]
 VIEWS: tuple[str, ...] = ("front", "side", "either")
-#: Valid ranges of each measurement kind (targets must lie inside them).
-KIND_LIMITS: dict[str, tuple[float, float]] = {
-    "angle": (0.0, 180.0),
-    "inclination": (0.0, 180.0),
-    "twist": (-180.0, 180.0),
-    "turn": (-180.0, 180.0),
-    "offset": (-10.0, 10.0),
-    "distance": (0.0, 10.0),
-}
 DEFAULT_POSES_DIR = Path(__file__).resolve().parent.parent / "poses"
+
+#: Bounds on what a file may hold (issue 12: nothing from a file is unbounded).
+MAX_FILE_BYTES = 256 * 1024
+MAX_NESTING = 8
+MAX_CHECKS = 20
+MAX_LIST_ITEMS = 20
+MAX_STEPS = 50
+MAX_REPS = 20
+MAX_SECONDS = 600.0
+MAX_PRIORITY = 100
+SHORT_TEXT = 500
+LONG_TEXT = 2000
+IDENTIFIER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+PLACEHOLDERS = ("working", "other")
+#: Markup rejected in texts: they are shown in HTML and markdown and spoken from a script.
+MARKUP = ("<", ">", "![", "](")
 
 
 class PoseFileError(ValueError):
-    """A stretch or routine file is wrong. The message names file, check and field."""
+    """A stretch or routine file is wrong. The message names file, check and field.
+
+    One error may hold several problems of the same file (``problems``: pairs
+    of where and what); its text is one line per problem.
+    """
 
     def __init__(self, path: Path | str, message: str, where: str = "") -> None:
         self.path = str(path)
-        self.where = where
-        self.detail = message
-        prefix = f"{self.path}: {where}: " if where else f"{self.path}: "
-        super().__init__(prefix + message)
+        self.problems: tuple[tuple[str, str], ...] = ((where, message),)
+        super().__init__(self._line(where, message))
+
+    @classmethod
+    def of(cls, path: Path | str, problems: Iterable[tuple[str, str]]) -> PoseFileError:
+        """One error for every problem found in a file (at least one)."""
+        listed = tuple(problems) or (("", "is not valid"),)
+        error = cls(path, listed[0][1], listed[0][0])
+        error.problems = listed
+        error.args = ("\n".join(error._line(where, what) for where, what in listed),)
+        return error
+
+    @property
+    def where(self) -> str:
+        return self.problems[0][0]
+
+    @property
+    def detail(self) -> str:
+        return self.problems[0][1]
+
+    def lines(self) -> list[str]:
+        """One line per problem, each naming the file."""
+        return [self._line(where, what) for where, what in self.problems]
+
+    def _line(self, where: str, message: str) -> str:
+        return f"{self.path}: {where}: {message}" if where else f"{self.path}: {message}"
 
 
 @dataclass(frozen=True)
@@ -161,139 +209,6 @@ class Library:
     routines: dict[str, Routine] = field(default_factory=dict)
 
 
-# ---------------------------------------------------------------- field readers
-
-
-class _Fields:
-    """Reads typed fields from a TOML table and names the field in any error."""
-
-    def __init__(self, table: Any, path: Path | str, where: str = "") -> None:
-        if not isinstance(table, dict):
-            raise PoseFileError(path, "must be a table", where)
-        self.table = table
-        self.path = path
-        self.where = where
-        self.used: set[str] = set()
-
-    def error(self, message: str) -> PoseFileError:
-        return PoseFileError(self.path, message, self.where)
-
-    def _get(self, key: str, default: Any, required: bool) -> Any:
-        self.used.add(key)
-        if key not in self.table:
-            if required:
-                raise self.error(f"missing field '{key}'")
-            return default
-        return self.table[key]
-
-    def text(self, key: str, default: str | None = None, *, allow_empty: bool = False) -> str:
-        value = self._get(key, default, default is None)
-        if not isinstance(value, str) or (not allow_empty and not value.strip()):
-            raise self.error(f"'{key}' must be a non-empty string")
-        return value.strip()
-
-    def number(
-        self,
-        key: str,
-        default: float | None = None,
-        *,
-        minimum: float | None = None,
-        exclusive_minimum: float | None = None,
-    ) -> float:
-        value = self._get(key, default, default is None)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise self.error(f"'{key}' must be a number")
-        if minimum is not None and value < minimum:
-            raise self.error(f"'{key}' must be >= {minimum:g}, got {value:g}")
-        if exclusive_minimum is not None and value <= exclusive_minimum:
-            raise self.error(f"'{key}' must be > {exclusive_minimum:g}, got {value:g}")
-        return float(value)
-
-    def integer(self, key: str, default: int | None = None, *, minimum: int = 0) -> int:
-        value = self._get(key, default, default is None)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"'{key}' must be a whole number")
-        if value < minimum:
-            raise self.error(f"'{key}' must be >= {minimum}, got {value}")
-        return value
-
-    def boolean(self, key: str, default: bool | None = None) -> bool:
-        value = self._get(key, default, default is None)
-        if not isinstance(value, bool):
-            raise self.error(f"'{key}' must be true or false")
-        return value
-
-    def text_list(self, key: str, default: tuple[str, ...] | None = None) -> tuple[str, ...]:
-        value = self._get(key, default, default is None)
-        if isinstance(value, tuple):
-            return value
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.error(f"'{key}' must be a list of non-empty strings")
-        return tuple(v.strip() for v in value)
-
-    def choice(self, key: str, options: tuple[str, ...], default: str | None = None) -> str:
-        value = self.text(key, default)
-        if value not in options:
-            raise self.error(f"'{key}' must be one of {', '.join(options)}, got {value!r}")
-        return value
-
-    def reject_unknown(self) -> None:
-        unknown = sorted(set(self.table) - self.used)
-        if unknown:
-            raise self.error(f"unknown field '{unknown[0]}' (check the spelling)")
-
-
-# ------------------------------------------------------------------- stretches
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise PoseFileError(path, f"not valid TOML: {error}") from None
-    except UnicodeDecodeError:
-        raise PoseFileError(path, "not valid TOML: the file is not UTF-8 text") from None
-    except OSError as error:
-        raise PoseFileError(path, f"cannot be read: {error.strerror or error}") from None
-
-
-def _parse_measurement(fields: _Fields, has_sides: bool) -> MeasurementSpec:
-    sub = _Fields(fields._get("measure", None, True), fields.path, fields.where)
-    sub.where = f"{fields.where}: measure" if fields.where else "measure"
-    kind = sub.choice("kind", KINDS)
-    points = sub.text_list("points", ())
-    expected = POINT_COUNTS[kind]
-    if len(points) != expected:
-        raise sub.error(f"'points' must name {expected} points for kind '{kind}', got {len(points)}")
-    for name in points:
-        try:
-            qualifier, _ = parse_point(name)
-        except ValueError as error:
-            raise sub.error(f"'points': {error}") from None
-        if qualifier in ("working", "other") and not has_sides:
-            raise sub.error(
-                f"'points': {name!r} needs a working side, but the stretch has sides = false"
-            )
-    space = sub.choice("space", ("image", "world"), "image")
-    if kind in WORLD_ONLY_KINDS and space != "world":
-        raise sub.error(f"'space' must be 'world' for kind '{kind}' (rotation needs depth)")
-    axis = "any"
-    scale = "none"
-    if kind == "offset":
-        axis = sub.choice("axis", OFFSET_AXES)
-        if axis in ("toward_other_side", "toward_working_side") and not has_sides:
-            raise sub.error(f"'axis': {axis!r} needs a working side, but the stretch has sides = false")
-    if kind == "distance":
-        axis = sub.choice("axis", DISTANCE_AXES, "any")
-    if kind in ("offset", "distance"):
-        scale = sub.choice("scale", SCALES)
-        if scale.startswith(("working_", "other_")) and not has_sides:
-            raise sub.error(f"'scale': {scale!r} needs a working side, but the stretch has sides = false")
-    sub.reject_unknown()
-    return MeasurementSpec(kind=kind, points=points, space=space, axis=axis, scale=scale)  # type: ignore[arg-type]
-
-
 def fill_sides(text: str, side: Side | None) -> str:
     """Put the side names into a text written with {working} / {other} placeholders."""
     if side is None:
@@ -301,132 +216,474 @@ def fill_sides(text: str, side: Side | None) -> str:
     return text.format(working=side, other="left" if side == "right" else "right")
 
 
-def _check_placeholders(fields: _Fields, key: str, text: str, has_sides: bool) -> None:
-    """Cues may say "{working}" / "{other}" (the side names); nothing else is allowed."""
-    allowed = {"working", "other"} if has_sides else set()
+# ---------------------------------------------------------------- reading files
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, bounded: a regular file, at most MAX_FILE_BYTES, MAX_NESTING deep."""
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        # O_NONBLOCK: opening a FIFO named *.toml must not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        raise PoseFileError(path, f"cannot be read: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise PoseFileError(path, "is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise PoseFileError(path, f"is too large ({info.st_size} bytes; at most {MAX_FILE_BYTES})")
+        raw = b""
+        while len(raw) <= MAX_FILE_BYTES and (chunk := os.read(fd, MAX_FILE_BYTES + 1 - len(raw))):
+            raw += chunk
+    except OSError as error:
+        raise PoseFileError(path, f"cannot be read: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:
+        raise PoseFileError(path, f"is too large (more than {MAX_FILE_BYTES} bytes)")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PoseFileError(path, "not valid TOML: the file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise PoseFileError(path, f"not valid TOML: {error}") from None
+    except RecursionError:
+        raise PoseFileError(path, f"nested too deeply (at most {MAX_NESTING} levels of tables and lists)") from None
+    except ValueError:  # tomllib's int() of more than 4300 digits
+        raise PoseFileError(path, "not valid TOML: a number has too many digits") from None
+    if _depth(data) > MAX_NESTING:
+        raise PoseFileError(path, f"nested too deeply (at most {MAX_NESTING} levels of tables and lists)")
+    return data
+
+
+def _depth(value: Any) -> int:
+    """How deeply tables and lists nest in a parsed file (without recursion)."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > MAX_NESTING:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+# -------------------------------------------------------------- text and names
+
+
+class _Verbatim(ValueError):
+    """A validation message that already names its field (shown as it is)."""
+
+
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    return info.context if isinstance(info.context, dict) else {}
+
+
+def check_text(text: str, placeholders: Iterable[str] = (), no_placeholder_hint: str = "this stretch has no sides") -> None:
+    """Reject what must not come from a file's text: control characters, markup, format specs.
+
+    `{working}` / `{other}` (when ``placeholders`` allow them) are the only
+    replacement fields, without a format spec or conversion, so `str.format`
+    can neither fail nor build a huge string from them. Raises ValueError.
+    """
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Co", "Zl", "Zp") or (category == "Cf" and char not in "\u200d"):
+            raise ValueError(f"contains a control character {char!r} (not allowed in texts)")
+    for markup in MARKUP:
+        if markup in text:
+            raise ValueError(f"contains {markup!r}: markup is not allowed in texts")
+    allowed = set(placeholders)
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None]
     except ValueError as error:
-        raise fields.error(f"'{key}': {error} (write {{{{ and }}}} for literal braces)") from None
-    unknown = sorted(names - allowed)
-    if unknown:
-        hint = "use {working} or {other}" if has_sides else "this stretch has no sides"
-        raise fields.error(f"'{key}': unknown placeholder {{{unknown[0]}}} ({hint})")
+        raise ValueError(f"{error} (write {{{{ and }}}} for literal braces)") from None
+    for name, spec, conversion in fields:
+        if name not in allowed:
+            hint = "use {working} or {other}" if allowed else no_placeholder_hint
+            raise ValueError(f"unknown placeholder {{{name}}} ({hint})")
+        if spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} may not have a format spec or conversion; write {{{name}}}")
 
 
-def _parse_check(table: Any, path: Path, number: int, has_sides: bool) -> Check:
-    label = table.get("id") if isinstance(table, dict) else None
-    where = f"check {number} '{label}'" if isinstance(label, str) else f"check {number}"
-    fields = _Fields(table, path, where)
-    check_id = fields.text("id")
-    description = fields.text("description")
-    _check_placeholders(fields, "description", description, has_sides)
-    measurement = _parse_measurement(fields, has_sides)
+def _text_rule(max_length: int, *, required: bool) -> AfterValidator:
+    def validate(value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if required and not value:
+            raise ValueError("must be a non-empty string")
+        if len(value) > max_length:
+            raise ValueError(f"must be at most {max_length} characters, got {len(value)}")
+        context = _context(info)
+        has_sides = context.get("has_sides")
+        hint = "routine texts take none" if "stretches" in context else "this stretch has no sides"
+        check_text(value, PLACEHOLDERS if has_sides in (True, None) else (), hint)
+        return value
 
-    target_fields = _Fields(fields._get("target", None, True), path, where)
-    target_fields.where = where
-    lo_hi = [target_fields.table.get(k) for k in ("min", "max")]
-    for key in ("min", "max"):
-        if key in target_fields.table:
-            value = target_fields.table[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise fields.error(f"target.{key} must be a number")
-    target_fields.used.update({"min", "max"})
-    unknown = sorted(set(target_fields.table) - {"min", "max"})
-    if unknown:
-        raise fields.error(f"target: unknown field '{unknown[0]}' (use min and/or max)")
-    low, high = (None if v is None else float(v) for v in lo_hi)
-    if low is None and high is None:
-        raise fields.error("target needs min, max or both")
-    if low is not None and high is not None and not high > low:
-        raise fields.error("target.max must be > target.min")
-    limit_lo, limit_hi = KIND_LIMITS[measurement.kind]
-    for key, value in (("min", low), ("max", high)):
-        if value is not None and not limit_lo <= value <= limit_hi:
-            raise fields.error(
-                f"target.{key} = {value:g} is outside the possible range "
-                f"{limit_lo:g}..{limit_hi:g} of a '{measurement.kind}' measurement"
-            )
+    return AfterValidator(validate)
 
-    hysteresis = fields.number("hysteresis", 0.0, minimum=0.0)
-    cue_low = fields.text("cue_low", "" if low is None else None, allow_empty=low is None)
-    cue_high = fields.text("cue_high", "" if high is None else None, allow_empty=high is None)
-    for key, cue in (("cue_low", cue_low), ("cue_high", cue_high)):
-        _check_placeholders(fields, key, cue, has_sides)
-    priority = fields.integer("priority", minimum=1)
-    default_visible = measurement.landmark_names()
-    visible = fields.text_list("visible", default_visible)
-    for name in visible:
-        try:
-            qualifier, _ = parse_point(name)
-        except ValueError as error:
-            raise fields.error(f"'visible': {error}") from None
-        if qualifier in ("working", "other") and not has_sides:
-            raise fields.error(f"'visible': {name!r} needs a working side, but the stretch has sides = false")
-    required = fields.boolean("required", True)
-    why = fields.text("why", "", allow_empty=True)
-    falloff = fields.number("score_falloff", 0.0, minimum=0.0)
-    fields.reject_unknown()
-    return Check(
-        id=check_id,
-        description=description,
-        measurement=measurement,
-        target=Target(low, high),
-        hysteresis=hysteresis,
-        cue_low=cue_low,
-        cue_high=cue_high,
-        priority=priority,
-        visible=visible,
-        required=required,
-        why=why,
-        score_falloff=falloff,
-    )
+
+def _identifier(value: str) -> str:
+    if not IDENTIFIER.fullmatch(value):
+        raise ValueError("must be 1-64 letters, digits, '_' or '-'")
+    return value
+
+
+def _matches_file_name(value: str, info: ValidationInfo) -> str:
+    stem = _context(info).get("stem")
+    if stem is not None and value != stem:
+        raise _Verbatim(f"'id' must match the file name ({stem!r}), got {value!r}")
+    return value
+
+
+def _point_name(value: str, info: ValidationInfo) -> str:
+    qualifier, _ = parse_point(value)
+    if qualifier in ("working", "other") and _context(info).get("has_sides") is False:
+        raise ValueError(f"{value!r} needs a working side, but the stretch has sides = false")
+    return value
+
+
+#: A required text of at most SHORT_TEXT / LONG_TEXT characters; the Optional ones may be empty.
+ShortText = Annotated[str, _text_rule(SHORT_TEXT, required=True)]
+LongText = Annotated[str, _text_rule(LONG_TEXT, required=True)]
+OptionalShortText = Annotated[str, _text_rule(SHORT_TEXT, required=False)]
+OptionalLongText = Annotated[str, _text_rule(LONG_TEXT, required=False)]
+Identifier = Annotated[str, AfterValidator(_identifier)]
+FileId = Annotated[str, AfterValidator(_identifier), AfterValidator(_matches_file_name)]
+PointName = Annotated[str, Field(max_length=40), AfterValidator(_point_name)]
+Seconds = Annotated[float, Field(ge=0.0, le=MAX_SECONDS)]
+HoldSeconds = Annotated[float, Field(gt=0.0, le=MAX_SECONDS)]
+Reps = Annotated[int, Field(ge=1, le=MAX_REPS)]
+
+
+# ------------------------------------------------------------ file models
+
+
+class _FileModel(BaseModel):
+    """Strict (no "30" for 30), closed (unknown fields are mistakes), finite numbers only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+class _TargetTable(_FileModel):
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _TargetTable:
+        if self.min is None and self.max is None:
+            raise _Verbatim("target needs min, max or both")
+        if self.min is not None and self.max is not None and not self.max > self.min:
+            raise _Verbatim("target.max must be > target.min")
+        return self
+
+
+class _CheckTable(_FileModel):
+    id: Identifier
+    description: ShortText
+    measure: MeasureTable
+    target: _TargetTable
+    hysteresis: float = Field(0.0, ge=0.0)
+    cue_low: OptionalShortText = ""
+    cue_high: OptionalShortText = ""
+    priority: int = Field(ge=1, le=MAX_PRIORITY)
+    visible: list[PointName] | None = Field(None, max_length=33)
+    required: bool = True
+    why: OptionalLongText = ""
+    score_falloff: float = Field(0.0, ge=0.0)
+
+    @model_validator(mode="after")
+    def _fits_the_kind(self) -> _CheckTable:
+        kind = self.measure.kind
+        low, high = type(self.measure).value_range
+        for key, value in (("min", self.target.min), ("max", self.target.max)):
+            if value is not None and not low <= value <= high:
+                raise _Verbatim(f"target.{key} = {value:g} is outside the possible range "
+                                f"{low:g}..{high:g} of a '{kind}' measurement")
+        for key, amount in (("hysteresis", self.hysteresis), ("score_falloff", self.score_falloff)):
+            if amount > high - low:
+                raise _Verbatim(f"'{key}' = {amount:g} is more than the whole range "
+                                f"{low:g}..{high:g} of a '{kind}' measurement")
+        for key, bound, cue in (("cue_low", self.target.min, self.cue_low), ("cue_high", self.target.max, self.cue_high)):
+            if bound is not None and not cue:
+                side = "below target.min" if key == "cue_low" else "above target.max"
+                raise _Verbatim(f"missing field '{key}' (what to say when the value is {side})")
+        return self
+
+    def to_check(self) -> Check:
+        spec = self.measure.spec()
+        return Check(
+            id=self.id,
+            description=self.description,
+            measurement=spec,
+            target=Target(self.target.min, self.target.max),
+            hysteresis=self.hysteresis,
+            cue_low=self.cue_low,
+            cue_high=self.cue_high,
+            priority=self.priority,
+            visible=spec.landmark_names() if self.visible is None else tuple(self.visible),
+            required=self.required,
+            why=self.why,
+            score_falloff=self.score_falloff,
+        )
+
+
+class _StretchFile(_FileModel):
+    id: FileId
+    name: ShortText
+    summary: ShortText
+    instructions: list[LongText] = Field(min_length=1, max_length=MAX_LIST_ITEMS)
+    view: View
+    view_advice: LongText
+    sides: bool
+    side_note: OptionalLongText = ""
+    hold_seconds: HoldSeconds
+    reps: Reps = 1
+    rest_seconds: Seconds = 0.0
+    visibility_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    cautions: list[LongText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    source: OptionalLongText = ""
+    checks: list[_CheckTable] = Field(min_length=1, max_length=MAX_CHECKS)
+
+    def to_stretch(self, path: Path) -> Stretch:
+        return Stretch(
+            id=self.id,
+            name=self.name,
+            summary=self.summary,
+            instructions=tuple(self.instructions),
+            view=self.view,
+            view_advice=self.view_advice,
+            has_sides=self.sides,
+            hold_seconds=self.hold_seconds,
+            reps=self.reps,
+            rest_seconds=self.rest_seconds,
+            checks=tuple(check.to_check() for check in self.checks),
+            visibility_threshold=self.visibility_threshold,
+            cautions=tuple(self.cautions),
+            side_note=self.side_note,
+            source=self.source,
+            path=str(path),
+        )
+
+
+class _StepTable(_FileModel):
+    stretch: Identifier
+    sides: list[str] | None = None
+    reps: Reps | None = None
+    hold_seconds: HoldSeconds | None = None
+    rest_seconds: Seconds | None = None
+
+    @field_validator("stretch")
+    @classmethod
+    def _known(cls, value: str, info: ValidationInfo) -> str:
+        stretches = _context(info).get("stretches", {})
+        if value not in stretches:
+            known = ", ".join(sorted(stretches)) or "none"
+            raise _Verbatim(f"'stretch' names an unknown stretch {value!r} (known: {known})")
+        return value
+
+    @field_validator("sides")
+    @classmethod
+    def _left_right(cls, sides: list[str]) -> list[str]:
+        if not sides or len(sides) > 2 or len(set(sides)) != len(sides) or not set(sides) <= {"left", "right"}:
+            raise _Verbatim("'sides' must list 'left' and/or 'right'")
+        return sides
+
+    @model_validator(mode="after")
+    def _sides_fit_the_stretch(self, info: ValidationInfo) -> _StepTable:
+        stretch = _context(info).get("stretches", {}).get(self.stretch)
+        if self.sides is not None and stretch is not None and not stretch.has_sides:
+            raise _Verbatim(f"'sides' given, but stretch {self.stretch!r} has no sides")
+        return self
+
+    def to_step(self, stretch: Stretch) -> RoutineStep:
+        sides: tuple[Side | None, ...] = stretch.sides() if self.sides is None else tuple(self.sides)  # type: ignore[arg-type]
+        return RoutineStep(
+            stretch_id=self.stretch,
+            sides=sides,
+            reps=stretch.reps if self.reps is None else self.reps,
+            hold_seconds=stretch.hold_seconds if self.hold_seconds is None else self.hold_seconds,
+            rest_seconds=stretch.rest_seconds if self.rest_seconds is None else self.rest_seconds,
+        )
+
+
+class _RoutineFile(_FileModel):
+    id: FileId
+    name: ShortText
+    description: OptionalLongText = ""
+    countdown_seconds: Seconds = 5.0
+    steps: list[_StepTable] = Field(min_length=1, max_length=MAX_STEPS)
+
+    def to_routine(self, path: Path, stretches: dict[str, Stretch]) -> Routine:
+        steps = tuple(step.to_step(stretches[step.stretch]) for step in self.steps)
+        return Routine(self.id, self.name, self.description, self.countdown_seconds, steps, path=str(path))
+
+
+# ------------------------------------------------------------- error messages
+#
+# pydantic reports each problem with a location such as ("checks", 3, "measure",
+# "angle", "points"); authors read "check 4 'knees_straight': measure: 'points'".
+
+_LABELS = {"checks": ("check", "id"), "steps": ("step", "stretch")}
+
+
+def _problems(error: ValidationError, data: dict[str, Any]) -> list[tuple[str, str]]:
+    return [_problem(detail, data) for detail in error.errors(include_url=False)]
+
+
+def _problem(detail: Any, data: dict[str, Any]) -> tuple[str, str]:
+    where: list[str] = []
+    names: list[str | int] = []
+    loc = list(detail["loc"])
+    i = 0
+    while i < len(loc):
+        part = loc[i]
+        if not names and part in _LABELS and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            where.append(_label(data, str(part), loc[i + 1]))
+            i += 2
+        elif not names and where and part == "measure" and detail["type"] != "missing":
+            where.append("measure")
+            i += 2 if i + 1 < len(loc) and loc[i + 1] in KIND_REGISTRY else 1
+        else:
+            names.append(part)
+            i += 1
+    return ": ".join(where), _describe(detail, names)
+
+
+def _label(data: dict[str, Any], key: str, index: int) -> str:
+    """ "check 4 'knees_straight'": the entry's number and, if it is a clean name, its id."""
+    noun, id_key = _LABELS[key]
+    entries = data.get(key)
+    entry = entries[index] if isinstance(entries, list) and 0 <= index < len(entries) else None
+    name = entry.get(id_key) if isinstance(entry, dict) else None
+    if isinstance(name, str) and IDENTIFIER.fullmatch(name):
+        return f"{noun} {index + 1} '{name}'"
+    return f"{noun} {index + 1}"
+
+
+def _field(names: list[str | int]) -> str:
+    """'hysteresis', target.min, 'instructions' item 2."""
+    keys = [str(name) for name in names if isinstance(name, str)]
+    text = "" if not keys else f"'{keys[0]}'" if len(keys) == 1 else ".".join(keys)
+    for name in names:
+        if isinstance(name, int):
+            text += f" item {name + 1}"
+    return text
+
+
+def _show(value: Any) -> str:
+    """A value from the file, short and safe to print."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**15 else "a very large number"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return repr(value[:40] + ("…" if len(value) > 40 else ""))
+    return "a table" if isinstance(value, dict) else "a list" if isinstance(value, list) else type(value).__name__
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+def _describe(detail: Any, names: list[str | int]) -> str:
+    kind: str = detail["type"]
+    ctx: dict[str, Any] = detail.get("ctx") or {}
+    value = detail.get("input")
+    field = _field(names)
+
+    def must(text: str) -> str:
+        return f"{field} {text}" if field else text
+
+    if kind == "value_error":
+        cause = ctx.get("error")
+        message = str(cause)
+        if isinstance(cause, _Verbatim) or not field:
+            return message
+        return must(message) if message.startswith("must ") else f"{field}: {message}"
+    if kind == "missing":
+        return f"missing field {field}"
+    if kind == "union_tag_not_found":
+        return "missing field 'kind'"
+    if kind == "extra_forbidden":
+        parent, key = ".".join(str(name) for name in names[:-1]), names[-1] if names else "?"
+        text = f"unknown field '{key}' (check the spelling)"
+        return f"{parent}: {text}" if parent else text
+    if kind in ("literal_error", "union_tag_invalid"):
+        expected = re.findall(r"'([^']*)'", str(ctx.get("expected") or ctx.get("expected_tags") or ""))
+        got = _show(ctx["tag"]) if kind == "union_tag_invalid" else _show(value)
+        return (f"{field} " if field else "'kind' ") + f"must be one of {', '.join(expected)}, got {got}"
+    simple = {
+        "string_type": "must be a string",
+        "finite_number": "must be a finite number",
+        "int_type": "must be a whole number",
+        "int_from_float": "must be a whole number",
+        "bool_type": "must be true or false",
+        "list_type": "must be a list",
+        "model_type": "must be a table",
+        "model_attributes_type": "must be a table",
+        "dict_type": "must be a table",
+    }
+    if kind in simple:
+        return must(simple[kind])
+    if kind in ("float_type", "float_parsing"):
+        too_large = isinstance(value, int) and not isinstance(value, bool)
+        return must("is too large a number" if too_large else "must be a number")
+    bounds = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
+    if kind in bounds:
+        limit = next(iter(ctx.values()), "?")
+        return must(f"must be {bounds[kind]} {_number(limit)}, got {_show(value)}")
+    if kind == "too_short":
+        least = ctx.get("min_length", 1)
+        return must("must be a non-empty list" if least == 1 else f"must have at least {least} items")
+    if kind == "too_long":
+        return must(f"must have at most {ctx.get('max_length')} items, got {ctx.get('actual_length')}")
+    if kind == "string_too_long":
+        return must(f"must be at most {ctx.get('max_length')} characters")
+    return f"{field}: {detail['msg']}" if field else str(detail["msg"])
+
+
+# ------------------------------------------------------------------- loading
 
 
 def parse_stretch(data: dict[str, Any], path: Path | str) -> Stretch:
-    """Build a `Stretch` from parsed TOML, validating every field."""
+    """Build a `Stretch` from parsed TOML, validating every field; all problems in one error."""
     path = Path(path)
-    fields = _Fields(data, path)
-    stretch_id = fields.text("id")
-    if stretch_id != path.stem:
-        raise fields.error(f"'id' must match the file name ({path.stem!r}), got {stretch_id!r}")
-    has_sides = fields.boolean("sides")
-    raw_checks = fields._get("checks", None, True)
-    if not isinstance(raw_checks, list) or not raw_checks:
-        raise fields.error("'checks' must be a non-empty list of [[checks]] tables")
-    checks = tuple(_parse_check(t, path, i, has_sides) for i, t in enumerate(raw_checks, start=1))
+    if not isinstance(data, dict):
+        raise PoseFileError(path, "must be a table")
+    sides = data.get("sides")
+    context = {"stem": path.stem, "has_sides": sides if isinstance(sides, bool) else None}
+    problems: list[tuple[str, str]] = []
+    try:
+        model = _StretchFile.model_validate(data, context=context)
+    except ValidationError as error:
+        problems = _problems(error, data)
+    problems += _duplicate_checks(data)
+    if problems:
+        raise PoseFileError.of(path, problems)
+    return model.to_stretch(path)
+
+
+def _duplicate_checks(data: dict[str, Any]) -> list[tuple[str, str]]:
+    checks = data.get("checks")
     seen: set[str] = set()
-    for i, check in enumerate(checks, start=1):
-        if check.id in seen:
-            raise PoseFileError(path, f"'id' {check.id!r} is used by two checks", f"check {i} '{check.id}'")
-        seen.add(check.id)
-    stretch = Stretch(
-        id=stretch_id,
-        name=fields.text("name"),
-        summary=fields.text("summary"),
-        instructions=fields.text_list("instructions"),
-        view=fields.choice("view", VIEWS),  # type: ignore[arg-type]
-        view_advice=fields.text("view_advice"),
-        has_sides=has_sides,
-        hold_seconds=fields.number("hold_seconds", exclusive_minimum=0.0),
-        reps=fields.integer("reps", 1, minimum=1),
-        rest_seconds=fields.number("rest_seconds", 0.0, minimum=0.0),
-        checks=checks,
-        visibility_threshold=fields.number("visibility_threshold", 0.5, minimum=0.0),
-        cautions=fields.text_list("cautions", ()),
-        side_note=fields.text("side_note", "", allow_empty=True),
-        source=fields.text("source", "", allow_empty=True),
-        path=str(path),
-    )
-    if stretch.visibility_threshold > 1.0:
-        raise fields.error("'visibility_threshold' must be <= 1")
-    if not stretch.instructions:
-        raise fields.error("'instructions' must list at least one step")
-    for key, texts in (("instructions", stretch.instructions), ("summary", (stretch.summary,))):
-        for text in texts:
-            _check_placeholders(fields, key, text, has_sides)
-    fields.reject_unknown()
-    return stretch
+    problems = []
+    for number, table in enumerate(checks if isinstance(checks, list) else [], start=1):
+        check_id = table.get("id") if isinstance(table, dict) else None
+        if isinstance(check_id, str) and IDENTIFIER.fullmatch(check_id):
+            if check_id in seen:
+                problems.append((f"check {number} '{check_id}'", f"'id' {check_id!r} is used by two checks"))
+            seen.add(check_id)
+    return problems
 
 
 def load_stretch(path: Path | str) -> Stretch:
@@ -434,57 +691,17 @@ def load_stretch(path: Path | str) -> Stretch:
     return parse_stretch(_read_toml(path), path)
 
 
-# -------------------------------------------------------------------- routines
-
-
-def _parse_step(table: Any, path: Path, number: int, stretches: dict[str, Stretch]) -> RoutineStep:
-    label = table.get("stretch") if isinstance(table, dict) else None
-    where = f"step {number} '{label}'" if isinstance(label, str) else f"step {number}"
-    fields = _Fields(table, path, where)
-    stretch_id = fields.text("stretch")
-    stretch = stretches.get(stretch_id)
-    if stretch is None:
-        known = ", ".join(sorted(stretches)) or "none"
-        raise fields.error(f"'stretch' names an unknown stretch {stretch_id!r} (known: {known})")
-    if stretch.has_sides:
-        names = fields.text_list("sides", ("right", "left"))
-        if not names or any(n not in ("left", "right") for n in names):
-            raise fields.error("'sides' must list 'left' and/or 'right'")
-        sides: tuple[Side | None, ...] = tuple(names)  # type: ignore[assignment]
-    else:
-        if "sides" in fields.table:
-            raise fields.error(f"'sides' given, but stretch {stretch_id!r} has no sides")
-        sides = (None,)
-    step = RoutineStep(
-        stretch_id=stretch_id,
-        sides=sides,
-        reps=fields.integer("reps", stretch.reps, minimum=1),
-        hold_seconds=fields.number("hold_seconds", stretch.hold_seconds, exclusive_minimum=0.0),
-        rest_seconds=fields.number("rest_seconds", stretch.rest_seconds, minimum=0.0),
-    )
-    fields.reject_unknown()
-    return step
-
-
 def parse_routine(data: dict[str, Any], path: Path | str, stretches: dict[str, Stretch]) -> Routine:
+    """Build a `Routine` from parsed TOML; its steps must name stretches of ``stretches``."""
     path = Path(path)
-    fields = _Fields(data, path)
-    routine_id = fields.text("id")
-    if routine_id != path.stem:
-        raise fields.error(f"'id' must match the file name ({path.stem!r}), got {routine_id!r}")
-    raw_steps = fields._get("steps", None, True)
-    if not isinstance(raw_steps, list) or not raw_steps:
-        raise fields.error("'steps' must be a non-empty list of [[steps]] tables")
-    routine = Routine(
-        id=routine_id,
-        name=fields.text("name"),
-        description=fields.text("description", "", allow_empty=True),
-        countdown_seconds=fields.number("countdown_seconds", 5.0, minimum=0.0),
-        steps=tuple(_parse_step(t, path, i, stretches) for i, t in enumerate(raw_steps, start=1)),
-        path=str(path),
-    )
-    fields.reject_unknown()
-    return routine
+    if not isinstance(data, dict):
+        raise PoseFileError(path, "must be a table")
+    context = {"stem": path.stem, "has_sides": False, "stretches": stretches}
+    try:
+        model = _RoutineFile.model_validate(data, context=context)
+    except ValidationError as error:
+        raise PoseFileError.of(path, _problems(error, data)) from None
+    return model.to_routine(path, stretches)
 
 
 def load_routine(path: Path | str, stretches: dict[str, Stretch]) -> Routine:
@@ -492,36 +709,51 @@ def load_routine(path: Path | str, stretches: dict[str, Stretch]) -> Routine:
     return parse_routine(_read_toml(path), path, stretches)
 
 
-def single_stretch_routine(stretch: Stretch, countdown_seconds: float = 5.0) -> Routine:
-    """A routine of just one stretch (both sides if it has them)."""
-    step = RoutineStep(stretch.id, stretch.sides(), stretch.reps, stretch.hold_seconds, stretch.rest_seconds)
-    return Routine(stretch.id, stretch.name, stretch.summary, countdown_seconds, (step,))
-
-
 # ---------------------------------------------------------------------- folders
 
 
+def _toml_files(directory: Path) -> Iterator[Path]:
+    try:
+        yield from sorted(directory.glob("*.toml"))
+    except OSError as error:
+        raise PoseFileError(directory, f"cannot be listed: {error.strerror or error}") from None
+
+
+def _unexpected(path: Path, error: Exception) -> PoseFileError:
+    """A loader bug must still name the file, and never hide the other files' errors."""
+    text = str(error)[:200]
+    return PoseFileError(path, f"could not be checked ({type(error).__name__}: {text})")
+
+
 def validate_folder(directory: Path | str) -> tuple[Library, list[PoseFileError]]:
-    """Load every stretch and routine of a folder; collect all errors, not just the first."""
+    """Load every stretch and routine of a folder; collect all errors, not just the first.
+
+    Each file is loaded on its own: whatever goes wrong with one becomes a
+    `PoseFileError` naming it, and the others are still checked.
+    """
     directory = Path(directory)
     library = Library()
     errors: list[PoseFileError] = []
     if not directory.is_dir():
         return library, [PoseFileError(directory, "is not a folder")]
-    for path in sorted(directory.glob("*.toml")):
+    for folder, is_routine in ((directory, False), (directory / "routines", True)):
         try:
-            stretch = load_stretch(path)
+            paths = list(_toml_files(folder)) if folder.is_dir() else []
         except PoseFileError as error:
             errors.append(error)
             continue
-        library.stretches[stretch.id] = stretch
-    for path in sorted((directory / "routines").glob("*.toml")):
-        try:
-            routine = load_routine(path, library.stretches)
-        except PoseFileError as error:
-            errors.append(error)
-            continue
-        library.routines[routine.id] = routine
+        for path in paths:
+            try:
+                if is_routine:
+                    routine = load_routine(path, library.stretches)
+                    library.routines[routine.id] = routine
+                else:
+                    stretch = load_stretch(path)
+                    library.stretches[stretch.id] = stretch
+            except PoseFileError as error:
+                errors.append(error)
+            except Exception as error:  # noqa: BLE001 - see the docstring
+                errors.append(_unexpected(path, error))
     return library, errors
 
 
