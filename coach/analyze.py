@@ -6,8 +6,10 @@ others. With ``side="auto"`` the side is decided from the whole video, so both
 sides are judged and drawn as the frames go by (the model runs once) and the
 side the pose shows is kept; the other reading is deleted.
 
-Outputs (in the chosen folder, never overwriting earlier results; written under
-temporary names and renamed only when complete):
+Outputs (in the chosen folder, never overwriting earlier results; written in a private
+hidden folder of the run, ``.partial-<pid>-<token>``, and renamed into place only when
+complete, under names reserved atomically so concurrent runs never clash; readable by the
+owner only). A run first removes the partial folders of runs that were killed:
     <name>_annotated.mp4     the video with skeleton, cue and hold progress
     <name>_session.jsonl     the session log (see `coach.session_log`)
     <name>_summary.json      the summary
@@ -17,7 +19,13 @@ temporary names and renamed only when complete):
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
+import secrets
+import shutil
+import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,6 +50,12 @@ ProgressCallback = Callable[[str, int, int], None]
 
 #: How many frames, spread over the video, vote on the side it shows (``side="auto"``).
 SIDE_VOTE_SAMPLES = 60
+
+#: Hidden per-run folder holding the files being written.
+PARTIAL_PREFIX = ".partial-"
+#: A partial folder this old is removed even if its process id is in use (ids are reused);
+#: a running analysis touches its files many times a second.
+STALE_PARTIAL_S = 86400.0
 
 
 class NoPersonError(VideoError):
@@ -68,6 +82,8 @@ class AnalysisResult:
     frames_with_person: int
     video_codec: str
     duration_s: float
+    #: What the person should know about a result that is not the whole story (a video that ended early).
+    warnings: tuple[str, ...] = ()
 
 
 def _outputs_named(out_dir: Path, name: str) -> AnalysisOutputs:
@@ -80,12 +96,74 @@ def _outputs_named(out_dir: Path, name: str) -> AnalysisOutputs:
 
 
 def _unique_outputs(out_dir: Path, stem: str) -> AnalysisOutputs:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Free final names, reserved by creating them (empty, 0600) with O_EXCL: another run
+    choosing names at the same moment gets the next free ones."""
     for attempt in range(1, 1000):
         outputs = _outputs_named(out_dir, stem if attempt == 1 else f"{stem}-{attempt}")
-        if not any(p.exists() for p in outputs.paths()):
+        reserved: list[Path] = []
+        try:
+            for path in outputs.paths():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                reserved.append(path)
             return outputs
-    raise OSError(f"{out_dir}: too many earlier results named {stem}")
+        except FileExistsError:
+            for path in reserved:
+                path.unlink(missing_ok=True)
+    raise FileExistsError(errno.EEXIST, f"too many earlier results named {stem}", str(out_dir))
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` and its missing parents readable by the owner only (0700); an existing
+    folder is left as it is. Raises NotADirectoryError if it is a file."""
+    missing = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    if not path.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(path))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_stale_partials(out_dir: Path, started: float) -> list[Path]:
+    """Delete what killed runs left in ``out_dir``: ``.partial-<pid>-*`` entries older than
+    ``started`` whose process is gone (or older than a day), and entries without a pid
+    (older versions) older than a day. Returns what was removed."""
+    removed = []
+    for path in out_dir.glob(PARTIAL_PREFIX + "*"):
+        try:
+            mtime = path.lstat().st_mtime
+        except OSError:
+            continue
+        if mtime >= started:
+            continue
+        pid_text = path.name[len(PARTIAL_PREFIX):].split("-", 1)[0]
+        dead = pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text))
+        if not (dead or started - mtime > STALE_PARTIAL_S):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _check_model(path: Path) -> None:
+    """MediaPipe's own error for a wrong file ("Unable to open zip archive.") names nothing."""
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path}: not a pose model file (a MediaPipe .task bundle)")
 
 
 class SideVote:
@@ -131,7 +209,12 @@ def _estimated_frames(source: VideoFileSource, options: EstimatorOptions) -> Ite
     """Decoding in one thread, the pose model in another, both ahead of the caller."""
 
     def estimate() -> Iterator[tuple[Frame, PoseResult]]:
-        with PoseEstimator(options) as estimator:
+        try:
+            estimator = PoseEstimator(options)
+        except RuntimeError as error:  # MediaPipe's message for a bundle that is not a pose model
+            raise ValueError(f"{resolve_model_path(options.model)}: the pose model cannot be loaded ({error})") \
+                from None
+        with estimator:
             for frame in in_background(source, ahead=4, name="decode"):
                 yield frame, estimator.process(frame.rgb, frame.timestamp_s)
 
@@ -150,9 +233,7 @@ class _Reading:
                  tracker: StretchTracker | None = None, runner: RoutineRunner | None = None,
                  side: Side | None = None) -> None:
         self.tracker, self.runner, self.side = tracker, runner, side
-        self.partial = _outputs_named(out_dir, f".partial-{tag}")
-        for path in self.partial.paths():
-            path.unlink(missing_ok=True)
+        self.partial = _outputs_named(out_dir, tag)
         self.check_ids = list(dict.fromkeys(c.id for s in stretches for c in s.checks))
         self.records: list[dict[str, Any]] = []
         self.overlay = Overlay(mirror=mirror)
@@ -215,8 +296,17 @@ class _Reading:
         self.log.close()
 
     def keep(self, outputs: AnalysisOutputs) -> None:
-        for partial, final in zip(self.partial.paths(), outputs.paths()):
-            partial.replace(final)
+        """Move the finished files onto their reserved names (owner-only); on failure the
+        reservations go too."""
+        try:
+            for partial, final in zip(self.partial.paths(), outputs.paths()):
+                partial.chmod(0o600)
+                partial.replace(final)
+        except BaseException:
+            for partial, final in zip(self.partial.paths(), outputs.paths()):
+                if partial.exists():
+                    final.unlink(missing_ok=True)
+            raise
 
     def discard(self) -> None:
         try:
@@ -254,19 +344,25 @@ def analyze_video(
     if side not in ("auto", "left", "right"):
         raise ValueError(f"side must be auto, left or right, got {side!r}")
 
+    started = time.time()
     source = VideoFileSource(video)
     info = source.info
     options = estimator_options or EstimatorOptions()
-    model_name = resolve_model_path(options.model).name
+    model_path = resolve_model_path(options.model)
+    _check_model(model_path)
+    model_name = model_path.name
     out_path = Path(out_dir)
-    out_path.mkdir(parents=True, exist_ok=True)
+    make_private_dir(out_path)
+    remove_stale_partials(out_path, started)
+    work = out_path / f"{PARTIAL_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    work.mkdir(mode=0o700)
     stem = source.path.stem
     size = (info.width, info.height)
     source_name = f"video:{source.path.name}"
 
     def reading(tag: str, stretches: list[Stretch], chosen: Side | None, **engine: Any) -> _Reading:
         header = header_record(stretches, source=source_name, model=model_name, routine_id=routine_id, side=chosen)
-        return _Reading(out_path, f"{stem}-{tag}", stretches, header, info.fps, size, mirror, side=chosen, **engine)
+        return _Reading(work, f"{stem}-{tag}", stretches, header, info.fps, size, mirror, side=chosen, **engine)
 
     readings: list[_Reading] = []
     vote: SideVote | None = None
@@ -308,15 +404,20 @@ def analyze_video(
         if vote is not None:
             picked = vote.side or "right"
             chosen = next(r for r in readings if r.side == picked)
+        warning = source.early_end_warning()
+        warnings = (warning,) if warning else ()
         facts = {"file": source.path.name, "frames": frames_seen, "frames_with_person": with_person,
-                 "fps": info.fps, "side": chosen.side, "routine": routine_id}
+                 "fps": info.fps, "side": chosen.side, "routine": routine_id, "warnings": list(warnings)}
         summary = chosen.finish(facts)
         codec = chosen.video.codec
         outputs = _unique_outputs(out_path, stem)
         chosen.keep(outputs)
         readings.remove(chosen)
     finally:
-        for other in readings:
-            other.discard()
+        try:
+            for other in readings:
+                other.discard()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     duration = chosen.records[-1]["t"] if chosen.records else 0.0
-    return AnalysisResult(outputs, summary, chosen.side, frames_seen, with_person, codec, float(duration))
+    return AnalysisResult(outputs, summary, chosen.side, frames_seen, with_person, codec, float(duration), warnings)
