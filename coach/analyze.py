@@ -309,8 +309,11 @@ class _Reading:
             raise
 
     def discard(self) -> None:
+        """Delete the files; errors closing them (a full disk) do not hide the error that got here."""
         try:
             self._close_files()
+        except (OSError, ValueError):
+            pass
         finally:
             for path in self.partial.paths():
                 path.unlink(missing_ok=True)

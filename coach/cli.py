@@ -27,8 +27,11 @@ def _check_poses(args: argparse.Namespace) -> int:
 
 
 def describe_os_error(error: OSError, fallback: str | None = None) -> str:
-    """One line naming the file or folder an operating-system error is about."""
+    """One line naming the file or folder an operating-system error is about (``fallback``:
+    the output folder, named when the error has no file name or names a hidden working file)."""
     where = error.filename if error.filename is not None else fallback
+    if where is not None and fallback is not None and "/.partial-" in str(where):
+        where = fallback  # a file of the run's hidden working folder: name the folder the person chose
     if error.errno == errno.ENOSPC:
         return f"no space left on device: {where}" if where else "no space left on device"
     reason = {
@@ -37,8 +40,6 @@ def describe_os_error(error: OSError, fallback: str | None = None) -> str:
         errno.EISDIR: "is a folder, not a file", errno.EDQUOT: "disk quota exceeded",
     }.get(error.errno or 0, error.strerror or str(error))
     if error.errno == errno.ENOTDIR and where:
-        from pathlib import Path
-
         reason = "exists and is not a folder" if Path(where).exists() else "part of this path is a file, not a folder"
     return f"{where}: {reason}" if where else str(reason)
 
@@ -63,6 +64,10 @@ def _analyze(args: argparse.Namespace) -> int:
         bar.total = max(bar.total or 0, done)
         bar.update(done - bar.n)
 
+    def close_bars() -> None:  # before any message, so it is not drawn over
+        for bar in bars.values():
+            bar.close()
+
     try:
         library = load_library(args.poses)
         result = analyze_video(
@@ -76,17 +81,15 @@ def _analyze(args: argparse.Namespace) -> int:
             progress=progress,
         )
     except (VideoError, ValueError, PoseFileError, ModelNotFoundError) as error:
-        for bar in bars.values():
-            bar.close()
+        close_bars()
         print(f"error: {error}", file=sys.stderr)
         return 2
     except OSError as error:  # writing the results: a file in the way, no permission, a full disk
-        for bar in bars.values():
-            bar.close()
+        close_bars()
         print(f"error: {describe_os_error(error, fallback=args.out)}", file=sys.stderr)
         return 2
-    for bar in bars.values():
-        bar.close()
+    finally:
+        close_bars()
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"frames: {result.frames} ({result.frames_with_person} with a person)")

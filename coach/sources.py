@@ -18,8 +18,8 @@ from pathlib import Path
 # when it first opens a file, so it is set before OpenCV is imported.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
 #: File name endings offered for upload; anything OpenCV can decode is accepted.
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg")
