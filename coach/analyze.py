@@ -6,14 +6,16 @@ others. With ``side="auto"`` the side is decided from the whole video, so both
 sides are judged and drawn as the frames go by (the model runs once) and the
 side the pose shows is kept; the other reading is deleted.
 
-Outputs (in the chosen folder, never overwriting earlier results; written in a private
-hidden folder of the run, ``.partial-<pid>-<token>``, and renamed into place only when
-complete, under names reserved atomically so concurrent runs never clash; readable by the
-owner only). A run first removes the partial folders of runs that were killed:
+Outputs, in the chosen folder, never overwriting earlier results:
     <name>_annotated.mp4     the video with skeleton, cue and hold progress
     <name>_session.jsonl     the session log (see `coach.session_log`)
     <name>_summary.json      the summary
     <name>_measurements.csv  one row per frame: measurements, verdicts, timer
+
+They are written in a private hidden folder of the run, ``.partial-<pid>-<token>``, and
+moved into place only when complete, onto names reserved atomically (O_EXCL), so two runs
+on same-named videos into one folder never clash; files are 0600, created folders 0700.
+A run first removes the partial folders that killed runs left behind.
 """
 
 from __future__ import annotations
@@ -211,7 +213,7 @@ def _estimated_frames(source: VideoFileSource, options: EstimatorOptions) -> Ite
     def estimate() -> Iterator[tuple[Frame, PoseResult]]:
         try:
             estimator = PoseEstimator(options)
-        except RuntimeError as error:  # MediaPipe's message for a bundle that is not a pose model
+        except (RuntimeError, OSError) as error:  # MediaPipe's messages for a bundle that is not a pose model
             raise ValueError(f"{resolve_model_path(options.model)}: the pose model cannot be loaded ({error})") \
                 from None
         with estimator:
@@ -336,6 +338,8 @@ def analyze_video(
     Give either ``stretch_id`` (with ``side`` "auto", "left" or "right") or
     ``routine_id`` (the routine's own order of stretches and sides).
     ``progress(stage, frames_done, frames_total)`` is called after every frame.
+    A video that ends before its stated length (truncated, damaged) is analysed as far as
+    it plays and the result carries a warning. Output problems raise OSError naming the path.
     """
     library = library or load_library()
     if (stretch_id is None) == (routine_id is None):

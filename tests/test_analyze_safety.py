@@ -15,6 +15,7 @@ import stat
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -208,11 +209,15 @@ def test_the_video_writer_reports_a_full_disk() -> None:
 @pytest.mark.parametrize(("model", "message"), [
     ("/etc/passwd", "error: /etc/passwd: not a pose model file (a MediaPipe .task bundle)"),
     ("/no/such/model.task", "error: pose model '/no/such/model.task' not found"),
+    ("{tmp}/other.task", "error: {tmp}/other.task: the pose model cannot be loaded (No file with name: "),
 ])
 def test_a_wrong_model_is_named(model: str, message: str, tiny_video: Path, tmp_path: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _analyze(capsys, tiny_video, tmp_path / "out", "--model", model)
-    assert code == 2 and _one_error_line(err).startswith(message)
+    with zipfile.ZipFile(tmp_path / "other.task", "w") as bundle:  # a zip, but no pose model in it
+        bundle.writestr("notes.txt", "hello")
+    code, _, err = _analyze(capsys, tiny_video, tmp_path / "out", "--model", model.format(tmp=tmp_path))
+    assert code == 2 and _one_error_line(err).startswith(message.format(tmp=tmp_path))
+    assert not list((tmp_path / "out").glob(".partial-*"))
 
 
 # ---------------------------------------------------------------- concurrent, killed and interrupted runs
