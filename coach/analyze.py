@@ -6,24 +6,35 @@ others. With ``side="auto"`` the side is decided from the whole video, so both
 sides are judged and drawn as the frames go by (the model runs once) and the
 side the pose shows is kept; the other reading is deleted.
 
-Outputs (in the chosen folder, never overwriting earlier results; written under
-temporary names and renamed only when complete):
+Outputs, in the chosen folder, never overwriting earlier results:
     <name>_annotated.mp4     the video with skeleton, cue and hold progress
     <name>_session.jsonl     the session log (see `coach.session_log`)
     <name>_summary.json      the summary
     <name>_measurements.csv  one row per frame: measurements, verdicts, timer
+
+They are written in a private hidden folder of the run, ``.partial-<pid>-<token>``, and
+moved into place only when complete, onto names reserved atomically (O_EXCL), so two runs
+on same-named videos into one folder never clash; files are 0600, created folders 0700.
+A run first removes the partial folders that killed runs left behind.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
+import secrets
+import shutil
+import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from coach import retention
 from coach.background import in_background, short_gil_turns
 from coach.estimator import EstimatorOptions, PoseEstimator, PoseResult, resolve_model_path
 from coach.landmarks import Landmarks
@@ -44,6 +55,12 @@ ProgressCallback = Callable[[str, int, int], None]
 
 #: How many frames, spread over the video, vote on the side it shows (``side="auto"``).
 SIDE_VOTE_SAMPLES = 60
+
+#: Hidden per-run folder holding the files being written.
+PARTIAL_PREFIX = ".partial-"
+#: A partial folder this old is removed even if its process id is in use (ids are reused);
+#: a running analysis touches its files many times a second.
+STALE_PARTIAL_S = 86400.0
 
 
 class NoPersonError(VideoError):
@@ -70,6 +87,8 @@ class AnalysisResult:
     frames_with_person: int
     video_codec: str
     duration_s: float
+    #: What the person should know about a result that is not the whole story (a video that ended early).
+    warnings: tuple[str, ...] = ()
 
 
 def _outputs_named(out_dir: Path, name: str) -> AnalysisOutputs:
@@ -82,12 +101,47 @@ def _outputs_named(out_dir: Path, name: str) -> AnalysisOutputs:
 
 
 def _unique_outputs(out_dir: Path, stem: str) -> AnalysisOutputs:
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Free final names, reserved by creating them (empty, 0600) with O_EXCL: another run
+    choosing names at the same moment gets the next free ones."""
     for name in numbered(stem):
         outputs = _outputs_named(out_dir, name)
-        if not any(p.exists() for p in outputs.paths()):
+        reserved: list[Path] = []
+        try:
+            for path in outputs.paths():
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                reserved.append(path)
             return outputs
-    raise OSError(f"{out_dir}: too many earlier results named {stem}")
+        except FileExistsError:
+            for path in reserved:
+                path.unlink(missing_ok=True)
+    raise FileExistsError(errno.EEXIST, f"too many earlier results named {stem}", str(out_dir))
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` and its missing parents readable by the owner only (0700); an existing
+    folder is left as it is. Raises NotADirectoryError if it is a file."""
+    missing = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    if not path.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(path))
+
+
+def remove_stale_partials(out_dir: Path, started: float) -> list[Path]:
+    """Delete what killed runs left in ``out_dir``: ``.partial-<pid>-*`` entries older than
+    ``started`` whose process is gone (or older than a day)."""
+    return retention.remove_orphans(out_dir, PARTIAL_PREFIX, started, max_age_s=STALE_PARTIAL_S,
+                                    untouched_since=started)
+
+
+def _check_model(path: Path) -> None:
+    """MediaPipe's own error for a wrong file ("Unable to open zip archive.") names nothing."""
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path}: not a pose model file (a MediaPipe .task bundle)")
 
 
 class SideVote:
@@ -133,7 +187,12 @@ def _estimated_frames(source: VideoFileSource, options: EstimatorOptions) -> Ite
     """Decoding in one thread, the pose model in another, both ahead of the caller."""
 
     def estimate() -> Iterator[tuple[Frame, PoseResult]]:
-        with PoseEstimator(options) as estimator:
+        try:
+            estimator = PoseEstimator(options)
+        except (RuntimeError, OSError) as error:  # MediaPipe's messages for a bundle that is not a pose model
+            raise ValueError(f"{resolve_model_path(options.model)}: the pose model cannot be loaded ({error})") \
+                from None
+        with estimator:
             for frame in in_background(source, ahead=4, name="decode"):
                 yield frame, estimator.process(frame.rgb, frame.timestamp_s)
 
@@ -152,9 +211,7 @@ class _Reading:
                  fps: float, size: tuple[int, int], mirror: bool, runner: RoutineRunner,
                  side: Side | None = None) -> None:
         self.runner, self.side = runner, side
-        self.partial = _outputs_named(out_dir, f".partial-{tag}")
-        for path in self.partial.paths():
-            path.unlink(missing_ok=True)
+        self.partial = _outputs_named(out_dir, tag)
         self.check_ids = list(dict.fromkeys(c.id for s in stretches for c in s.checks))
         self.overlay = Overlay(mirror=mirror)
         self.recorder = SessionRecorder(SessionLogWriter(self.partial.session_log, header))
@@ -193,12 +250,24 @@ class _Reading:
         self.recorder.close(None)
 
     def keep(self, outputs: AnalysisOutputs) -> None:
-        for partial, final in zip(self.partial.paths(), outputs.paths()):
-            partial.replace(final)
+        """Move the finished files onto their reserved names (owner-only); on failure the
+        reservations go too."""
+        try:
+            for partial, final in zip(self.partial.paths(), outputs.paths()):
+                partial.chmod(0o600)
+                partial.replace(final)
+        except BaseException:
+            for partial, final in zip(self.partial.paths(), outputs.paths()):
+                if partial.exists():
+                    final.unlink(missing_ok=True)
+            raise
 
     def discard(self) -> None:
+        """Delete the files; errors closing them (a full disk) do not hide the error that got here."""
         try:
             self._close_files()
+        except (OSError, ValueError):
+            pass
         finally:
             for path in self.partial.paths():
                 path.unlink(missing_ok=True)
@@ -221,6 +290,8 @@ def analyze_video(
     Give either ``stretch_id`` (with ``side`` "auto", "left" or "right") or
     ``routine_id`` (the routine's own order of stretches and sides).
     ``progress(stage, frames_done, frames_total)`` is called after every frame.
+    A video that ends before its stated length (truncated, damaged) is analysed as far as
+    it plays and the result carries a warning. Output problems raise OSError naming the path.
     """
     library = library or load_library()
     if (stretch_id is None) == (routine_id is None):
@@ -232,12 +303,18 @@ def analyze_video(
     if side not in ("auto", "left", "right"):
         raise ValueError(f"side must be auto, left or right, got {side!r}")
 
+    started = time.time()
     source = VideoFileSource(video)
     info = source.info
     options = estimator_options or EstimatorOptions()
-    model_name = resolve_model_path(options.model).name
+    model_path = resolve_model_path(options.model)
+    _check_model(model_path)
+    model_name = model_path.name
     out_path = Path(out_dir)
-    out_path.mkdir(parents=True, exist_ok=True)
+    make_private_dir(out_path)
+    remove_stale_partials(out_path, started)
+    work = out_path / f"{PARTIAL_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    work.mkdir(mode=0o700)
     stem = source.path.stem
     size = (info.width, info.height)
     source_name = f"video:{source.path.name}"
@@ -246,7 +323,7 @@ def analyze_video(
         stretches = list(dict.fromkeys(library.stretches[s.stretch_id] for s in routine.steps))
         header = header_record(stretches, source=source_name, model=model_name, routine_id=routine_id, side=chosen)
         runner = RoutineRunner(routine, library.stretches, tracker_settings or TrackerSettings())
-        return _Reading(out_path, f"{stem}-{tag}", stretches, header, info.fps, size, mirror, runner, side=chosen)
+        return _Reading(work, f"{stem}-{tag}", stretches, header, info.fps, size, mirror, runner, side=chosen)
 
     readings: list[_Reading] = []
     vote: SideVote | None = None
@@ -286,15 +363,20 @@ def analyze_video(
         if vote is not None:
             picked = vote.side or "right"
             chosen = next(r for r in readings if r.side == picked)
+        warning = source.early_end_warning()
+        warnings = (warning,) if warning else ()
         facts = {"file": source.path.name, "frames": frames_seen, "frames_with_person": with_person,
-                 "fps": info.fps, "side": chosen.side, "routine": routine_id}
+                 "fps": info.fps, "side": chosen.side, "routine": routine_id, "warnings": list(warnings)}
         summary = chosen.finish(facts)
         codec = chosen.video.codec
         outputs = _unique_outputs(out_path, stem)
         chosen.keep(outputs)
         readings.remove(chosen)
     finally:
-        for other in readings:
-            other.discard()
+        try:
+            for other in readings:
+                other.discard()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     duration = chosen.records[-1]["t"] if chosen.records else 0.0
-    return AnalysisResult(outputs, summary, chosen.side, frames_seen, with_person, codec, float(duration))
+    return AnalysisResult(outputs, summary, chosen.side, frames_seen, with_person, codec, float(duration), warnings)

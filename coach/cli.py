@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
@@ -26,6 +27,24 @@ def _check_poses(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def describe_os_error(error: OSError, fallback: str | None = None) -> str:
+    """One line naming the file or folder an operating-system error is about (``fallback``:
+    the output folder, named when the error has no file name or names a hidden working file)."""
+    where = error.filename if error.filename is not None else fallback
+    if where is not None and fallback is not None and "/.partial-" in str(where):
+        where = fallback  # a file of the run's hidden working folder: name the folder the person chose
+    if error.errno == errno.ENOSPC:
+        return f"no space left on device: {where}" if where else "no space left on device"
+    reason = {
+        errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+        errno.EROFS: "read-only file system, cannot write here", errno.ENOTDIR: "not a folder",
+        errno.EISDIR: "is a folder, not a file", errno.EDQUOT: "disk quota exceeded",
+    }.get(error.errno or 0, error.strerror or str(error))
+    if error.errno == errno.ENOTDIR and where:
+        reason = "exists and is not a folder" if Path(where).exists() else "part of this path is a file, not a folder"
+    return f"{where}: {reason}" if where else str(reason)
+
+
 def _analyze(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -46,6 +65,10 @@ def _analyze(args: argparse.Namespace) -> int:
         bar.total = max(bar.total or 0, done)
         bar.update(done - bar.n)
 
+    def close_bars() -> None:  # before any message, so it is not drawn over
+        for bar in bars.values():
+            bar.close()
+
     try:
         library = load_library(args.poses)
         result = analyze_video(
@@ -59,12 +82,17 @@ def _analyze(args: argparse.Namespace) -> int:
             progress=progress,
         )
     except (VideoError, ValueError, PoseFileError, ModelNotFoundError) as error:
-        for bar in bars.values():
-            bar.close()
+        close_bars()
         print(f"error: {error}", file=sys.stderr)
         return 2
-    for bar in bars.values():
-        bar.close()
+    except OSError as error:  # writing the results: a file in the way, no permission, a full disk
+        close_bars()
+        print(f"error: {describe_os_error(error, fallback=args.out)}", file=sys.stderr)
+        return 2
+    finally:
+        close_bars()
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"frames: {result.frames} ({result.frames_with_person} with a person)")
     if result.side:
         print(f"side: {result.side}")
@@ -101,8 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes: 0 done, 1 `check-poses` found errors, 2 unusable input or output, 130 interrupted."""
     args = build_parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except OSError as error:
+        print(f"error: {describe_os_error(error)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

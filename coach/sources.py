@@ -7,16 +7,29 @@ clock, so analysing a video gives the same result however fast the machine is.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+# FFmpeg's own complaints about a damaged file ("moov atom not found", "Invalid NAL unit
+# size") would reach the person's terminal beside our one-line error: OpenCV reads this
+# when it first opens a file, so it is set before OpenCV is imported.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 import cv2
 import numpy as np
 
 #: File name endings offered for upload; anything OpenCV can decode is accepted.
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg")
+
+#: Smallest picture side accepted: below this nobody can be found, and H.264 cannot encode it.
+MIN_SIDE_PX = 32
+#: Decoding may stop this many frames (and this share of them) short of the stated count
+#: before the video counts as ended early: stated counts are estimates in some containers.
+EARLY_END_FRAMES = 3
+EARLY_END_SHARE = 0.05
 
 
 class VideoError(ValueError):
@@ -84,6 +97,9 @@ class VideoFileSource:
             height, width = first.shape[:2]
         finally:
             capture.release()
+        if min(width, height) < MIN_SIDE_PX:
+            raise VideoError(f"{self.path}: the picture is {width}x{height} pixels, too small to find a person in "
+                             f"(at least {MIN_SIDE_PX}x{MIN_SIDE_PX} needed)")
         if not (math.isfinite(fps) and 1.0 <= fps <= 1000.0):
             fps = 30.0  # unknown rate: timestamps then come from the stream's positions
         self.info = VideoInfo(self.path, width, height, fps, max(count, 1))
@@ -108,9 +124,19 @@ class VideoFileSource:
                 yield Frame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), t, index)
                 index += 1
             self.frames_decoded = index
-            self.stopped_early = index < self.info.frame_count - 1
+            missing = self.info.frame_count - index
+            self.stopped_early = missing >= max(EARLY_END_FRAMES, EARLY_END_SHARE * self.info.frame_count)
         finally:
             capture.release()
+
+    def early_end_warning(self) -> str | None:
+        """After reading: why the video ended before its stated length (truncated or damaged), if it did."""
+        if not self.stopped_early:
+            return None
+        fps = self.info.fps
+        return (f"{self.path.name}: the video ended early: {self.frames_decoded} of its {self.info.frame_count} "
+                f"frames could be decoded ({self.frames_decoded / fps:.1f} s of {self.info.duration_s:.1f} s); "
+                "the file is probably truncated or damaged, so only the start was analysed")
 
 
 class CameraSource:

@@ -9,6 +9,7 @@ not in every browser; the writer reports which codec it used.
 
 from __future__ import annotations
 
+import contextlib
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -30,15 +31,23 @@ class AnnotatedVideoWriter:
         self._container: Any = None
         self._stream: Any = None
         self._cv_writer: Any = None
+        #: A write failed (a full disk): the encoder must not be flushed into the muxer again,
+        #: FFmpeg crashes the process doing that.
+        self._broken = False
         try:
             self._open_av(crf)
-        except Exception:  # noqa: BLE001 - any failure of the optional encoder means: fall back
+        except OSError as error:
+            if error.errno is not None:  # the file cannot be written (no permission, no space): say so
+                self._close_av()
+                raise
+            self._open_opencv()
+        except Exception:  # noqa: BLE001 - any other failure of the optional encoder means: fall back
             self._open_opencv()
 
     def _open_av(self, crf: int) -> None:
         import av
 
-        self._container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})
+        self._container = av.open(str(self.path), mode="w", format="mp4", options={"movflags": "+faststart"})
         rate = Fraction(self.fps).limit_denominator(1001)
         self._stream = self._container.add_stream("libx264", rate=rate)
         self._stream.width, self._stream.height = self.size
@@ -47,12 +56,15 @@ class AnnotatedVideoWriter:
         # pose model needs both cores, and analysis should run at the model's pace.
         self._stream.options = {"crf": str(crf), "preset": "superfast"}
 
-    def _open_opencv(self) -> None:
-        import cv2
-
+    def _close_av(self) -> None:
         if self._container is not None:
             self._container.close()
             self._container = None
+
+    def _open_opencv(self) -> None:
+        import cv2
+
+        self._close_av()
         self.codec = "mpeg4"
         self._cv_writer = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), self.fps, self.size)
         if not self._cv_writer.isOpened():
@@ -71,8 +83,12 @@ class AnnotatedVideoWriter:
             import av
 
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-            for packet in self._stream.encode(frame):
-                self._container.mux(packet)
+            try:
+                for packet in self._stream.encode(frame):
+                    self._container.mux(packet)
+            except BaseException:
+                self._broken = True
+                raise
         self.frames_written += 1
 
     def close(self) -> None:
@@ -80,10 +96,16 @@ class AnnotatedVideoWriter:
             self._cv_writer.release()
             self._cv_writer = None
         if self._container is not None:
-            for packet in self._stream.encode():
-                self._container.mux(packet)
-            self._container.close()
-            self._container = None
+            container, self._container = self._container, None
+            if self._broken:  # the error was raised by `write`; just let go of the file
+                with contextlib.suppress(Exception):
+                    container.close()
+                return
+            try:
+                for packet in self._stream.encode():
+                    container.mux(packet)
+            finally:
+                container.close()
 
     def __enter__(self) -> "AnnotatedVideoWriter":
         return self

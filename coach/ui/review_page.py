@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import streamlit as st
 from coach.analyze import AnalysisResult, analyze_video
 from coach.session_log import SessionLogError, load_session_log
 from coach.sources import VIDEO_SUFFIXES, VideoError, VideoFileSource
-from coach import settings
+from coach import retention, settings
 from coach.ui import common, session_report
 
 LOGGER = logging.getLogger(__name__)
@@ -24,12 +23,13 @@ SUFFIX_LIST = ", ".join(s.lstrip(".") for s in VIDEO_SUFFIXES)
 
 
 def _upload_dir() -> Path:
-    """A private temporary folder for this browser session's uploads."""
-    folder = st.session_state.get("_review_upload_dir")
-    if folder is None or not Path(folder).is_dir():
-        folder = tempfile.mkdtemp(prefix="stretch-coach-upload-")
+    """A private temporary folder for this browser session's uploads, deleted with the session."""
+    folder: retention.UploadFolder | None = st.session_state.get("_review_upload_dir")
+    if folder is None or not folder.path.is_dir():
+        retention.prune_upload_folders()
+        folder = retention.UploadFolder()
         st.session_state["_review_upload_dir"] = folder
-    return Path(folder)
+    return folder.path
 
 
 def _safe_name(name: str, default: str) -> str:
@@ -40,9 +40,10 @@ def _safe_name(name: str, default: str) -> str:
 def _save_upload(uploaded: Any, default_name: str) -> Path:
     """Write an uploaded file to disk once (the same upload is not written again on reruns)."""
     folder = _upload_dir() / str(getattr(uploaded, "file_id", "upload"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
     path = folder / _safe_name(uploaded.name, default_name)
     if not path.exists():
+        path.touch(mode=0o600)
         path.write_bytes(uploaded.getvalue())
     return path
 
@@ -152,7 +153,7 @@ def _video_tab() -> None:
             bar.empty()
             st.session_state.pop("review_result", None)
             st.error(f"The video could not be analysed: {_plain_message(error, path)}")
-        except Exception as error:  # noqa: BLE001 - never a traceback on the page
+        except Exception as error:
             LOGGER.exception("analysis failed")
             bar.empty()
             st.session_state.pop("review_result", None)
@@ -160,6 +161,11 @@ def _video_tab() -> None:
         else:
             bar.empty()
             st.session_state["review_result"] = (str(path), result)
+            try:
+                retention.prune_analyses(settings.analyses_dir(), settings.session_retention(),
+                                         protect=result.outputs.paths())
+            except (settings.SettingsError, OSError) as error:
+                LOGGER.warning("old analyses not pruned: %s", error)
     stored: tuple[str, AnalysisResult] | None = st.session_state.get("review_result")
     if stored is not None and path is not None and stored[0] == str(path):
         _show_analysis(stored[1])
