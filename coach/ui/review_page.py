@@ -87,7 +87,7 @@ def render_log_report(log: SessionLog, key: str, replay: bool) -> None:
     """Summary table, timelines per hold and (optionally) the landmark-only replay."""
     header = log.header
     frames = log.frames
-    summary = summarize(frames) if frames else (log.summary or {"holds": []})
+    summary = summarize(frames, log.events) if frames else (log.summary or {"holds": []})
     rows = charts.summary_rows(summary, header)
     st.subheader("Summary")
     if rows:
