@@ -10,7 +10,10 @@ line is one JSON object with
   The header's "previous chain" is the empty string.
 
 A truncated file (a crash) lacks the "end" line; a file edited after the fact
-breaks the chain. The loader rejects both with a message naming the line;
+breaks the chain. Each record is then validated against its type (the TypedDicts
+below) within bounds on sizes and numbers, so a chain-valid file with wrong types
+is refused too. The loader rejects all of these with a message naming the line
+(and field), streaming the file and keeping landmarks as float32 arrays;
 ``allow_incomplete=True`` recovers what a crashed session wrote (everything up
 to the last complete line). The writer flushes at least once per second of
 session time and on every event, so a crash loses at most about a second.
@@ -230,6 +233,18 @@ class MeasurementSummary(TypedDict):
     ok_fraction: Annotated[float, Field(ge=0, le=1)]
 
 
+_CUE_SECONDS = TypeAdapter(Annotated[tuple[_Text, _Num], Field(strict=False)], config=_STRICT)
+
+
+def _cue_seconds(value: Any) -> list[Any]:
+    """[cue, seconds shown], kept a list as in the file (a summary compares equal to its JSON)."""
+    return list(_CUE_SECONDS.validate_python(value))
+
+
+#: [cue text, seconds shown].
+CueSeconds = Annotated[list[Union[str, float]], PlainValidator(_cue_seconds)]
+
+
 class HoldSummary(TypedDict):
     """One hold in the summary record (as `coach.summary.summarize` computes it)."""
 
@@ -245,7 +260,7 @@ class HoldSummary(TypedDict):
     duration_s: _Num
     frames: _Count
     frames_with_person: _Count
-    top_cues: Annotated[list[Annotated[tuple[_Text, _Num], Field(strict=False)]], Field(max_length=10)]
+    top_cues: Annotated[list[CueSeconds], Field(max_length=10)]
     measurements: Annotated[dict[_Id, MeasurementSummary], Field(max_length=MAX_CHECKS)]
 
 
@@ -718,7 +733,7 @@ def _load(stream: BinaryIO, path: Path, allow_incomplete: bool) -> SessionLog:
             raise SessionLogError(f"{path}: line {number}: checksum does not match (the file was edited after it was written)")
         chain = verified
         kind = record.get("type")
-        if kind not in _ADAPTERS or (kind == "header") != (number == 1):
+        if not isinstance(kind, str) or kind not in _ADAPTERS or (kind == "header") != (number == 1):
             shown = repr(kind) if isinstance(kind, str) and len(kind) < 30 else "?"
             raise SessionLogError(f"{path}: line {number}: unexpected record type {shown}")
         try:
