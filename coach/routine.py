@@ -69,7 +69,12 @@ class HoldResult:
 
 @dataclass(frozen=True)
 class RoutineStatus:
-    """What the person should do now, for the UI."""
+    """What the person should do now, for the UI.
+
+    `phase`, `slot` and `update` describe the frame just judged: the frame that
+    completes a hold reports that hold (phase hold, the timer "complete"), so a log
+    records the completion under it; `instruction` already says what comes next.
+    """
 
     phase: Phase
     slot_index: int
@@ -258,6 +263,8 @@ class RoutineRunner:
             if remaining <= 0:
                 self.phase, self._phase_start, self._hold_start = Phase.HOLD, t, t
                 remaining = 0.0
+        finished: Slot | None = None
+        finished_index = self.index
         if self.phase is Phase.HOLD:
             assert self.tracker is not None and self.slot is not None
             if self._hold_start is None:
@@ -265,6 +272,7 @@ class RoutineRunner:
             update = self.tracker.update(landmarks, t, count_time=True)
             remaining = update.hold.remaining_s
             if self.tracker.complete:
+                finished = self.slot
                 self._record(skipped=False)
                 if self.slot.rest_seconds > 0 and self.index + 1 < len(self.slots):
                     self.phase, self._phase_start = Phase.REST, t
@@ -279,13 +287,18 @@ class RoutineRunner:
                 self._next_slot()
                 self._phase_start = t
                 remaining = self.routine.countdown_seconds
-        status = RoutineStatus(
+        instruction = self._instruction(update, remaining)
+        if finished is not None:
+            # The frame that completed a hold belongs to that hold: its record must carry the
+            # timer's "complete" under that hold (not the rest, nor the next slot's countdown).
+            return RoutineStatus(Phase.HOLD, finished_index, len(self.slots), finished,
+                                 instruction, max(0.0, remaining), update)
+        return RoutineStatus(
             phase=self.phase,
             slot_index=min(self.index, len(self.slots)),
             slot_count=len(self.slots),
             slot=self.slot,
-            instruction=self._instruction(update, remaining),
+            instruction=instruction,
             phase_remaining_s=max(0.0, remaining),
             update=update,
         )
-        return status

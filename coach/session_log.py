@@ -10,7 +10,10 @@ line is one JSON object with
   The header's "previous chain" is the empty string.
 
 A truncated file (a crash) lacks the "end" line; a file edited after the fact
-breaks the chain. The loader rejects both with a message naming the line;
+breaks the chain. Each record is then validated against its type (the TypedDicts
+below) within bounds on sizes and numbers, so a chain-valid file with wrong types
+is refused too. The loader rejects all of these with a message naming the line
+(and field), streaming the file and keeping landmarks as float32 arrays;
 ``allow_incomplete=True`` recovers what a crashed session wrote (everything up
 to the last complete line). The writer flushes at least once per second of
 session time and on every event, so a crash loses at most about a second.
@@ -24,23 +27,294 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, BinaryIO, Literal, Optional, Union
 
 import numpy as np
+from pydantic import AfterValidator, ConfigDict, Field, PlainValidator, TypeAdapter, ValidationError
+from typing_extensions import NotRequired, TypedDict
 
 from coach import __version__
 from coach.hold import HoldEvent
-from coach.landmarks import Landmarks
+from coach.landmarks import NUM_LANDMARKS, Landmarks
 from coach.stretches import Stretch
 from coach.tracker import TrackerUpdate
 
 FORMAT = "stretch-coach-session"
 VERSION = 1
 RECORD_TYPES = ("header", "frame", "event", "summary", "end")
+
+
+# ---------------------------------------------------------------- bounds
+
+#: Limits on what a log may hold; anything beyond is refused with a clear error
+#: before it can cost much memory or time (issue 12).
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_LINE_BYTES = 1024 * 1024
+MAX_RECORDS = 2_000_000
+MAX_INTEGER = 2**53  # integers beyond this are not exact in JSON readers anyway
+MAX_NUMBER = 1e9  # any float in a log (seconds, degrees, metres, ...) lies within +-1e9
+MAX_TEXT = 10_000  # characters in one text field (names, cues, descriptions)
+MAX_ID = 200  # characters in an id (stretch, check)
+MAX_STRETCHES = 200
+MAX_CHECKS = 100
+MAX_HOLDS = 100_000
+MAX_IMAGE_SIDE = 16_384  # pixels
+MAX_ASPECT = 4  # a picture's long side at most 4x its short side
+NUM_POINTS = NUM_LANDMARKS  # the model's landmark count (33)
+
+
+# ---------------------------------------------------------------- typed records (what the loader returns)
+
+_STRICT = ConfigDict(strict=True, allow_inf_nan=False, extra="forbid")
+_Int = Annotated[int, Field(ge=-MAX_INTEGER, le=MAX_INTEGER)]
+_Count = Annotated[int, Field(ge=0, le=MAX_INTEGER)]
+_Num = Annotated[float, Field(ge=-MAX_NUMBER, le=MAX_NUMBER)]
+_Text = Annotated[str, Field(max_length=MAX_TEXT)]
+_Id = Annotated[str, Field(max_length=MAX_ID)]
+_Pixels = Annotated[int, Field(ge=16, le=MAX_IMAGE_SIDE)]
+_Row = Annotated[list[Optional[_Num]], Field(min_length=3, max_length=3)]
+_Points = TypeAdapter(Annotated[list[_Row], Field(min_length=NUM_POINTS, max_length=NUM_POINTS)], config=_STRICT)
+_Values = TypeAdapter(Annotated[list[Optional[_Num]], Field(min_length=NUM_POINTS, max_length=NUM_POINTS)],
+                      config=_STRICT)
+
+
+def _float32(values: list[Any]) -> np.ndarray:
+    """Validated JSON numbers as a compact float32 array (null becomes NaN)."""
+    try:
+        return np.array(values, dtype=np.float32)
+    except TypeError:  # nulls: landmarks the model did not place
+        if isinstance(values[0], list):
+            return np.array([[np.nan if v is None else v for v in row] for row in values], dtype=np.float32)
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float32)
+
+
+def _points(value: Any) -> np.ndarray:
+    """33 x [x, y, z], checked for shape and finite numbers before any array is made."""
+    return _float32(_Points.validate_python(value))
+
+
+def _values(value: Any) -> np.ndarray:
+    return _float32(_Values.validate_python(value))
+
+
+def _picture_size(size: list[int]) -> list[int]:
+    """A picture's [width, height]: drawing a replay scales to it, so no absurd shapes."""
+    if max(size) > MAX_ASPECT * min(size):
+        raise ValueError(f"{size[0]} x {size[1]} px is not a camera picture (sides over {MAX_ASPECT}:1)")
+    return size
+
+
+#: (33, 3) float32; NaN where the model placed no landmark.
+PointArray = Annotated[np.ndarray, PlainValidator(_points)]
+#: (33,) float32.
+ValueArray = Annotated[np.ndarray, PlainValidator(_values)]
+
+
+class LandmarksData(TypedDict):
+    """A frame's landmarks as loaded: compact float32 arrays (see `landmarks_from_record`)."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    image: PointArray
+    world: PointArray
+    visibility: ValueArray
+    presence: ValueArray
+    size: Annotated[list[_Pixels], Field(min_length=2, max_length=2), AfterValidator(_picture_size)]
+
+
+class HoldFields(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    state: Literal["waiting", "settling", "holding", "paused", "complete"]
+    held: _Num
+    run: _Num
+    longest: _Num
+    target: _Num
+
+
+class CheckFields(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    value: Optional[_Num]
+    status: Literal["ok", "too_low", "too_high", "not_visible"]
+
+
+class FrameRecord(TypedDict):
+    """One processed frame (docs/session-log.md, `frame`)."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    type: Literal["frame"]
+    seq: _Count
+    t: _Num
+    stretch: _Id
+    side: Optional[_Id]
+    rep: Annotated[int, Field(ge=1, le=MAX_HOLDS)]
+    phase: Literal["countdown", "hold", "rest", "done"]
+    person: bool
+    people: Optional[Annotated[int, Field(ge=0, le=1000)]]
+    correct: bool
+    score: Annotated[float, Field(ge=0, le=100)]
+    cue: Optional[_Text]
+    hold: HoldFields
+    checks: Annotated[dict[_Id, CheckFields], Field(max_length=MAX_CHECKS)]
+    landmarks: Optional[LandmarksData]
+
+
+class EventRecord(TypedDict):
+    """A hold-timer transition (docs/session-log.md, `event`)."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    type: Literal["event"]
+    seq: _Count
+    t: _Num
+    stretch: _Id
+    side: Optional[_Id]
+    rep: Annotated[int, Field(ge=1, le=MAX_HOLDS)]
+    state: Literal["waiting", "settling", "holding", "paused", "complete"]
+    held: _Num
+    reason: _Text
+
+
+class CheckInfo(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    id: _Id
+    description: _Text
+    kind: _Id
+    unit: _Id
+    min: Optional[_Num]
+    max: Optional[_Num]
+    hysteresis: _Num
+    required: bool
+
+
+class StretchInfo(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    name: _Text
+    view: _Id
+    has_sides: bool
+    hold_seconds: _Num
+    checks: Annotated[list[CheckInfo], Field(max_length=MAX_CHECKS)]
+
+
+class HeaderRecord(TypedDict):
+    """Line 1 (docs/session-log.md, `header`)."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    type: Literal["header"]
+    seq: Literal[0]
+    format: Literal["stretch-coach-session"]
+    version: Literal[1]
+    app_version: _Id
+    started: _Id
+    source: _Text
+    model: _Text
+    routine: Optional[_Id]
+    side: Optional[_Id]
+    stretches: Annotated[dict[_Id, StretchInfo], Field(max_length=MAX_STRETCHES)]
+
+
+class Stats(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    n: _Count
+    mean: _Num
+    median: _Num
+    min: _Num
+    max: _Num
+    p10: _Num
+    p90: _Num
+
+
+class MeasurementSummary(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    all: Optional[Stats]
+    while_correct: Optional[Stats]
+    ok_fraction: Annotated[float, Field(ge=0, le=1)]
+
+
+_CUE_SECONDS = TypeAdapter(Annotated[tuple[_Text, _Num], Field(strict=False)], config=_STRICT)
+
+
+def _cue_seconds(value: Any) -> list[Any]:
+    """[cue, seconds shown], kept a list as in the file (a summary compares equal to its JSON)."""
+    return list(_CUE_SECONDS.validate_python(value))
+
+
+#: [cue text, seconds shown].
+CueSeconds = Annotated[list[Union[str, float]], PlainValidator(_cue_seconds)]
+
+
+class HoldSummary(TypedDict):
+    """One hold in the summary record (as `coach.summary.summarize` computes it)."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    stretch: _Id
+    side: Optional[_Id]
+    rep: Annotated[int, Field(ge=1, le=MAX_HOLDS)]
+    target_s: _Num
+    held_s: _Num
+    completed: bool
+    longest_hold_s: _Num
+    time_to_first_correct_s: Optional[_Num]
+    duration_s: _Num
+    frames: _Count
+    frames_with_person: _Count
+    top_cues: Annotated[list[CueSeconds], Field(max_length=10)]
+    measurements: Annotated[dict[_Id, MeasurementSummary], Field(max_length=MAX_CHECKS)]
+
+
+class LiveHold(TypedDict):
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    stretch: _Id
+    side: Optional[_Id]
+    rep: Annotated[int, Field(ge=1, le=MAX_HOLDS)]
+    held_s: _Num
+    target_s: _Num
+    completed: bool
+    skipped: bool
+
+
+class LiveFacts(TypedDict):
+    """What the live runner decided (only in live sessions' summaries)."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    routine: _Id
+    frames: _Count
+    stopped_early: bool
+    holds: Annotated[list[LiveHold], Field(max_length=MAX_HOLDS)]
+
+
+_Scalar = Union[bool, _Int, _Num, _Text, None]
+
+
+class SummaryRecord(TypedDict):
+    """Before the end (docs/session-log.md, `summary`); `live` or `video` facts by source."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    type: Literal["summary"]
+    seq: _Count
+    holds: Annotated[list[HoldSummary], Field(max_length=MAX_HOLDS)]
+    live: NotRequired[LiveFacts]
+    video: NotRequired[Annotated[dict[_Id, _Scalar], Field(max_length=100)]]
+
+
+class EndRecord(TypedDict):
+    """Last line: `records` counts the lines, this one included."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    type: Literal["end"]
+    seq: _Count
+    records: _Count
+
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    "header": TypeAdapter(HeaderRecord),
+    "frame": TypeAdapter(FrameRecord),
+    "event": TypeAdapter(EventRecord),
+    "summary": TypeAdapter(SummaryRecord),
+    "end": TypeAdapter(EndRecord),
+}
 
 
 class SessionLogError(ValueError):
@@ -75,16 +349,19 @@ def landmarks_record(landmarks: Landmarks) -> dict[str, Any]:
     }
 
 
-def landmarks_from_record(record: dict[str, Any], timestamp_s: float) -> Landmarks:
-    """Rebuild `Landmarks` from a frame record (for replays and re-analysis)."""
+def landmarks_from_record(record: Mapping[str, Any], timestamp_s: float) -> Landmarks:
+    """Rebuild `Landmarks` from a frame's landmarks: loaded (`LandmarksData`) or as written (lists)."""
     def array(key: str) -> np.ndarray:
-        return np.array([[np.nan if v is None else v for v in row] for row in record[key]], dtype=float)
+        values = record[key]
+        if isinstance(values, np.ndarray):
+            return values.astype(float)
+        if values and isinstance(values[0], list):
+            return np.array([[np.nan if v is None else v for v in row] for row in values], dtype=float)
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
 
-    def vector(key: str) -> np.ndarray:
-        return np.array([np.nan if v is None else v for v in record[key]], dtype=float)
-
-    return Landmarks(array("image"), array("world"), vector("visibility"), vector("presence"),
-                     timestamp_s, tuple(record["size"]))
+    size = record["size"]
+    return Landmarks(array("image"), array("world"), array("visibility"), array("presence"),
+                     timestamp_s, (int(size[0]), int(size[1])))
 
 
 def _number(value: float, digits: int = 3) -> float | None:
@@ -184,6 +461,20 @@ def header_record(
     }
 
 
+def _private_folder(folder: Path) -> None:
+    """Create `folder` (and any missing parents) as 0700; an existing folder is left as it is."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    for candidate in reversed(missing):
+        try:
+            candidate.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by someone else
+            pass
+
+
 class SessionLogWriter:
     """Appends records to a session log, chaining and flushing as it goes."""
 
@@ -191,8 +482,10 @@ class SessionLogWriter:
         if header.get("type") != "header":
             raise ValueError("the first record of a session log must be its header")
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("x", encoding="utf-8")  # never overwrite a log
+        # Private: a log is health data. Folders this creates are 0700, the file 0600.
+        _private_folder(self.path.parent)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never overwrite a log
+        self._file = os.fdopen(descriptor, "w", encoding="utf-8")
         self._seq = 0
         self._chain = ""
         self._flush_every_s = flush_every_s
@@ -242,41 +535,142 @@ class SessionLogWriter:
 
 @dataclass
 class SessionLog:
-    """A loaded, verified session log."""
+    """A loaded, verified session log: every record checked against its type."""
 
-    header: dict[str, Any]
-    frames: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    header: HeaderRecord
+    frames: list[FrameRecord] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
+    #: The summary record without `type` and `seq` (holds, and live or video facts).
     summary: dict[str, Any] | None = None
     complete: bool = True
     problem: str = ""
 
 
-def load_session_log(path: str | Path, allow_incomplete: bool = False) -> SessionLog:
-    """Read and verify a session log; raise `SessionLogError` naming the problem.
+class _BadLine(Exception):
+    """A line that breaks a bound or the schema; the message says which field and why."""
 
-    allow_incomplete: accept a log that stops early (a crashed session), keeping
-    every complete, verified line; tampering is never accepted.
+
+def _no_constants(name: str) -> float:
+    raise _BadLine(f"{name} is not a number (JSON has no NaN or Infinity)")
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > 16:  # 2**53 has 16 digits: never parse a 5000-digit integer
+        raise _BadLine(f"an integer with {len(text.lstrip('-'))} digits is out of range")
+    return int(text)
+
+
+# Python refuses integers over 4300 digits itself (ValueError, caught); the schema bounds the
+# rest. Only where that limit is switched off is every integer checked (slower).
+_DECODER = json.JSONDecoder(parse_constant=_no_constants,
+                            parse_int=_bounded_int if sys.get_int_max_str_digits() == 0 else None)
+
+
+def _parse(line: str) -> Any:
+    try:
+        return _DECODER.decode(line)
+    except RecursionError:
+        raise _BadLine("nested too deeply") from None
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "record"
+
+
+def _schema_error(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors(include_url=False, include_input=False)[:3]:
+        loc = tuple(p for p in item["loc"] if p not in ("function-plain[_points()]", "function-plain[_values()]"))
+        problems.append(f"field {_field_name(loc)}: {item['msg'][:200]}")
+    more = error.error_count() - len(problems)
+    return "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _verify_chain(line: str, record: dict[str, Any], previous: str) -> str | None:
+    """The line's chain if it matches `previous` and the line's content, else None.
+
+    Fast path: a line as the writer wrote it is its canonical JSON, so the hashed text is
+    the line without its chain field. Otherwise the record is re-serialised canonically.
+    """
+    stated = record.pop("chain", None)
+    if not isinstance(stated, str) or len(stated) != 16:
+        return None
+    if "\\u" not in line:  # escapes: canonical only (lone surrogates must not be accepted)
+        for piece in (f',"chain":"{stated}"', f'"chain":"{stated}",'):
+            if piece in line:
+                text = line.replace(piece, "", 1)
+                if hashlib.sha256((previous + text).encode("utf-8")).hexdigest()[:16] == stated:
+                    return stated
+                break
+    try:
+        computed = _chain(previous, record)
+    except ValueError:  # a number out of range (1e999) that no writer produces
+        raise _BadLine("a number is out of range") from None
+    except UnicodeEncodeError:
+        raise _BadLine("text that is not valid Unicode") from None
+    return computed if computed == stated else None
+
+
+_SHARED_TEXT = ("stretch", "side", "phase", "cue")
+
+
+def _compact(frame: dict[str, Any]) -> FrameRecord:
+    """One copy of each repeated string (ids, states, cues) across frames: a long log stays small."""
+    for key in _SHARED_TEXT:
+        if frame[key] is not None:
+            frame[key] = sys.intern(frame[key])
+    frame["hold"]["state"] = sys.intern(frame["hold"]["state"])
+    frame["checks"] = {sys.intern(k): {"value": v["value"], "status": sys.intern(v["status"])}
+                       for k, v in frame["checks"].items()}
+    return frame  # type: ignore[return-value]
+
+
+def _lines(stream: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
+    """Numbered raw lines, each at most MAX_LINE_BYTES (never a whole file in memory)."""
+    number = 0
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 2)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE_BYTES + 1 or (len(raw) == MAX_LINE_BYTES + 1 and not raw.endswith(b"\n")):
+            raise SessionLogError(f"{path}: line {number}: longer than {MAX_LINE_BYTES // (1024 * 1024)} MB "
+                                  "(not a session log line)")
+        if number > MAX_RECORDS + 1:
+            raise SessionLogError(f"{path}: more than {MAX_RECORDS:,} records (not a session log this app writes)")
+        yield number, raw
+
+
+def load_session_log(path: str | Path, allow_incomplete: bool = False) -> SessionLog:
+    """Read and verify a session log line by line; raise `SessionLogError` naming the problem.
+
+    Every line is checked for its chain and against its record type (docs/session-log.md)
+    before it is used, within the bounds above; landmarks are kept as float32 arrays.
+    allow_incomplete: accept a log that stops early (a crashed session), keeping every
+    complete, verified line; tampering and malformed records are never accepted.
+    Blank lines after the end record are ignored.
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise SessionLogError(f"{path}: {size / 1e6:.0f} MB is larger than a session log can be "
+                                      f"({MAX_FILE_BYTES // (1024 * 1024)} MB)")
+            return _load(stream, path, allow_incomplete)
     except OSError as error:
         raise SessionLogError(f"{path}: cannot be read ({error.strerror or error})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SessionLogError(f"{path}: not a session log (not UTF-8 text)") from None
-    lines = text.split("\n")
-    truncated_tail = lines[-1] != ""
-    if not truncated_tail:
-        lines = lines[:-1]
-    if not lines or not lines[0].strip():
-        raise SessionLogError(f"{path}: the file is empty")
 
+
+def _load(stream: BinaryIO, path: Path, allow_incomplete: bool) -> SessionLog:
     log: SessionLog | None = None
     chain = ""
     ended = False
+    blank_at: int | None = None
+    number = 0
 
     def incomplete(message: str) -> SessionLog:
         if not allow_incomplete or log is None:
@@ -284,52 +678,86 @@ def load_session_log(path: str | Path, allow_incomplete: bool = False) -> Sessio
         log.complete, log.problem = False, message
         return log
 
-    for number, line in enumerate(lines, start=1):
-        is_last = number == len(lines)
+    for number, raw in _lines(stream, path):
+        complete_line = raw.endswith(b"\n")
         try:
-            record = json.loads(line)
+            line = raw.decode("utf-8").rstrip("\n")
+        except UnicodeDecodeError:
+            if not complete_line and log is not None:
+                return incomplete(f"line {number}: truncated (the session did not finish writing)")
+            if number == 1:
+                raise SessionLogError(f"{path}: not a session log (not UTF-8 text)") from None
+            raise SessionLogError(f"{path}: line {number}: not UTF-8 text (the file was damaged)") from None
+        if not line.strip():
+            if number == 1:
+                raise SessionLogError(f"{path}: the file is empty")
+            blank_at = blank_at or number  # only trailing blank lines are harmless
+            continue
+        if blank_at is not None:
+            raise SessionLogError(f"{path}: line {blank_at}: empty line inside the log (the file was damaged or edited)")
+        try:
+            record = _parse(line)
         except json.JSONDecodeError:
-            if is_last and truncated_tail:
+            if not complete_line and log is not None:
                 return incomplete(f"line {number}: truncated (the session did not finish writing)")
             if number == 1:
                 raise SessionLogError(f"{path}: not a session log (line 1 is not JSON)") from None
             raise SessionLogError(f"{path}: line {number}: not valid JSON (the file was damaged or edited)") from None
+        except _BadLine as problem:
+            raise SessionLogError(f"{path}: line {number}: {problem}") from None
+        except ValueError as problem:  # Python's own limit on integer digits, and the like
+            raise SessionLogError(f"{path}: line {number}: a number is out of range ({problem})") from None
         if not isinstance(record, dict):
+            if number == 1:
+                raise SessionLogError(f"{path}: not a {FORMAT} file (line 1 is not its header)")
             raise SessionLogError(f"{path}: line {number}: not a JSON object")
         if number == 1:
             if record.get("type") != "header" or record.get("format") != FORMAT:
                 raise SessionLogError(f"{path}: not a {FORMAT} file (line 1 is not its header)")
             if record.get("version") != VERSION:
-                raise SessionLogError(
-                    f"{path}: format version {record.get('version')!r} is not supported (this app reads {VERSION})"
-                )
+                version = record.get("version")
+                shown = repr(version) if isinstance(version, (int, float, str)) and len(repr(version)) < 30 else "?"
+                raise SessionLogError(f"{path}: format version {shown} is not supported (this app reads {VERSION})")
         if ended:
             raise SessionLogError(f"{path}: line {number}: data after the end record (the file was edited)")
-        if record.get("seq") != number - 1:
-            raise SessionLogError(f"{path}: line {number}: record number {record.get('seq')!r}, expected {number - 1} (lines missing or reordered)")
-        stated = record.pop("chain", None)
-        chain = _chain(chain, record)
-        if stated != chain:
+        seq = record.get("seq")
+        if type(seq) is not int or seq != number - 1:
+            shown = repr(seq) if type(seq) is int else "missing or not a number"
+            raise SessionLogError(f"{path}: line {number}: record number {shown}, expected {number - 1} "
+                                  "(lines missing or reordered)")
+        try:
+            verified = _verify_chain(line, record, chain)
+        except _BadLine as problem:
+            raise SessionLogError(f"{path}: line {number}: {problem}") from None
+        if verified is None:
             raise SessionLogError(f"{path}: line {number}: checksum does not match (the file was edited after it was written)")
+        chain = verified
         kind = record.get("type")
-        if kind not in RECORD_TYPES or (kind == "header") != (number == 1):
-            raise SessionLogError(f"{path}: line {number}: unexpected record type {kind!r}")
+        if not isinstance(kind, str) or kind not in _ADAPTERS or (kind == "header") != (number == 1):
+            shown = repr(kind) if isinstance(kind, str) and len(kind) < 30 else "?"
+            raise SessionLogError(f"{path}: line {number}: unexpected record type {shown}")
+        try:
+            typed = _ADAPTERS[kind].validate_python(record)
+        except ValidationError as error:
+            raise SessionLogError(f"{path}: line {number} ({kind}): {_schema_error(error)}") from None
         if kind == "header":
-            log = SessionLog(header=record)
+            log = SessionLog(header=typed)
         elif kind == "frame":
             assert log is not None
-            log.frames.append(record)
+            log.frames.append(_compact(typed))
         elif kind == "event":
             assert log is not None
-            log.events.append(record)
+            log.events.append(typed)
         elif kind == "summary":
             assert log is not None
-            log.summary = {k: v for k, v in record.items() if k not in ("type", "seq")}
+            log.summary = {k: v for k, v in typed.items() if k not in ("type", "seq")}
         elif kind == "end":
-            if record.get("records") != number:
-                raise SessionLogError(f"{path}: line {number}: end record counts {record.get('records')!r} lines, file has {number}")
+            if typed["records"] != number:
+                raise SessionLogError(f"{path}: line {number}: end record counts {typed['records']} lines, "
+                                      f"file has {number}")
             ended = True
-    assert log is not None
+    if log is None:
+        raise SessionLogError(f"{path}: the file is empty")
     if not ended:
         return incomplete("no end record: the file is truncated (the session did not finish writing)")
     return log

@@ -22,6 +22,7 @@ class SessionRecorder:
         self.log = log
         #: Frame records without their landmarks (the summary never reads them; memory stays flat).
         self.frames: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []  # hold events: the summary takes completion from them
         self.closed = False
 
     def add(self, judged: JudgedFrame) -> dict[str, Any] | None:
@@ -36,12 +37,13 @@ class SessionRecorder:
         return kept
 
     def add_events(self, events: Iterable[dict[str, Any]]) -> None:
-        if self.log is not None:
-            for event in events:
+        for event in events:
+            self.events.append(event)
+            if self.log is not None:
                 self.log.event(event)
 
     def summary(self) -> dict[str, Any]:
-        return summarize(self.frames)
+        return summarize(self.frames, self.events)
 
     def close(self, summary: dict[str, Any] | None) -> None:
         """Close the log with its summary record (once)."""

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
+
+from coach.hold import HoldState
 
 #: Frames further apart than this are a gap (dropped stream), not time on a cue.
 MAX_CUE_INTERVAL_S = 1.0
@@ -35,7 +37,7 @@ def _stats(values: list[float]) -> dict[str, float] | None:
     }
 
 
-def _held_total(frames: list[dict[str, Any]]) -> float:
+def _held_total(frames: list[Mapping[str, Any]]) -> float:
     """Sum of the peaks of each hold (the counter restarts after a long absence)."""
     total, peak, previous = 0.0, 0.0, 0.0
     for frame in frames:
@@ -48,12 +50,19 @@ def _held_total(frames: list[dict[str, Any]]) -> float:
     return total + peak
 
 
-def summarize(frames: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Summary of frame records, grouped by stretch, side and rep, in order of appearance."""
-    groups: dict[tuple[str, str | None, int], list[dict[str, Any]]] = defaultdict(list)
+def summarize(frames: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """Summary of frame records, grouped by stretch, side and rep, in order of appearance.
+
+    A hold is completed when its hold timer said so (a frame whose timer state is
+    "complete", or a "complete" event in `events`): the same decision the live
+    screen showed, never a re-summed float compared with the target.
+    """
+    groups: dict[tuple[str, str | None, int], list[Mapping[str, Any]]] = defaultdict(list)
     for frame in frames:
         if frame.get("phase", "hold") == "hold":
             groups[(frame["stretch"], frame.get("side"), int(frame.get("rep", 1)))].append(frame)
+    completed_by_event = {(e["stretch"], e.get("side"), int(e.get("rep", 1)))
+                          for e in events if e.get("state") == HoldState.COMPLETE.value}
 
     holds = []
     for (stretch_id, side, rep), items in groups.items():
@@ -83,7 +92,8 @@ def summarize(frames: Iterable[dict[str, Any]]) -> dict[str, Any]:
             "rep": rep,
             "target_s": target,
             "held_s": round(held, 2),
-            "completed": bool(math.isfinite(target) and held >= target - 1e-6),
+            "completed": (stretch_id, side, rep) in completed_by_event
+                         or any(f["hold"]["state"] == HoldState.COMPLETE.value for f in items),
             "longest_hold_s": round(max(float(f["hold"].get("longest", 0.0)) for f in items), 2),
             "time_to_first_correct_s": None if first_correct is None else round(first_correct - start, 2),
             "duration_s": round(items[-1]["t"] - start, 2),

@@ -95,7 +95,7 @@ class LiveSession:
         judged = judge_frame(self.runner, result, stream_t - self.t0)
         if not self.closed:
             self.recorder.add(judged)
-            if judged.done:
+            if self.done:  # the runner's own phase: the frame completing the last hold reports "hold"
                 self.finish(stopped=False)
         self.frames += 1
         return judged

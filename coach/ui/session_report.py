@@ -46,7 +46,7 @@ def render_log_report(log: SessionLog, key: str, replay: bool) -> None:
     """Summary table, timelines per hold and (optionally) the landmark-only replay."""
     header = log.header
     frames = log.frames
-    summary = summarize(frames) if frames else (log.summary or {"holds": []})
+    summary = summarize(frames, log.events) if frames else (log.summary or {"holds": []})
     holds = summary.get("holds", [])
     st.subheader("Summary")
     if holds:
