@@ -273,6 +273,9 @@ class LiveHold(TypedDict):
     target_s: _Num
     completed: bool
     skipped: bool
+    longest_hold_s: NotRequired[_Num]
+    time_to_first_correct_s: NotRequired[Optional[_Num]]
+    top_cues: NotRequired[Annotated[list[CueSeconds], Field(max_length=10)]]
 
 
 class LiveFacts(TypedDict):
@@ -296,7 +299,8 @@ class SummaryRecord(TypedDict):
     seq: _Count
     holds: Annotated[list[HoldSummary], Field(max_length=MAX_HOLDS)]
     live: NotRequired[LiveFacts]
-    video: NotRequired[Annotated[dict[_Id, _Scalar], Field(max_length=100)]]
+    video: NotRequired[Annotated[dict[_Id, Union[_Scalar, Annotated[list[_Text], Field(max_length=20)]]],
+                                 Field(max_length=100)]]
 
 
 class EndRecord(TypedDict):

@@ -23,6 +23,8 @@ import av
 import numpy as np
 import pytest
 
+from coach.session_log import load_session_log
+
 from coach.analyze import analyze_video
 from coach.cli import main as coach_main
 from coach.video_writer import AnnotatedVideoWriter
@@ -127,6 +129,8 @@ def test_a_video_that_ends_early_is_analysed_with_a_warning(name: str, damage: o
     assert "probably truncated or damaged" in warning
     summary = next((tmp_path / "out").glob("*_summary.json")).read_text()
     assert "the video ended early" in summary  # the stored result carries it too
+    log = load_session_log(next((tmp_path / "out").glob("*_session.jsonl")))  # and its log still opens
+    assert log.summary is not None and "the video ended early" in log.summary["video"]["warnings"][0]
 
 
 # ---------------------------------------------------------------- bad output places and models

@@ -19,7 +19,7 @@ from coach.routine import Phase, RoutineRunner
 from coach.session_log import SessionLogWriter, event_record, frame_record, header_record, load_session_log
 from coach.stretches import Routine, RoutineStep, load_library
 from coach.summary import summarize
-from coach.synthetic.body import BodyProportions
+from coachlab.synthetic.body import BodyProportions
 
 from synthetic_cases import CORRECT, landmarks_for
 

@@ -24,7 +24,7 @@ from coach.session_log import (
 )
 from coach.stretches import load_library
 from coach.summary import summarize
-from coach.synthetic.body import BodyProportions
+from coachlab.synthetic.body import BodyProportions
 from coach.tracker import StretchTracker
 
 from synthetic_cases import CORRECT, landmarks_for

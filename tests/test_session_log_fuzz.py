@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from coach.session_log import SessionLog, SessionLogError, load_session_log
 from coach.stretches import load_library
 from coach.summary import summarize
-from coach.ui import charts
+from coach.ui import charts, session_report
 
 from test_session_log import canonical, records_of, write_real_log
 
@@ -106,7 +106,7 @@ def mutated_logs(draw: st.DrawFn) -> bytes:
 def read_like_a_consumer(log: SessionLog) -> None:
     """What the Review page does with a loaded log (without Streamlit)."""
     summary = summarize(log.frames, log.events) if log.frames else (log.summary or {"holds": []})
-    charts.summary_rows(summary, log.header)
+    charts.hold_rows(summary.get("holds", []), session_report.header_names(log.header))
     for group in charts.hold_groups(log.frames)[:2]:
         group.label(log.header)
         charts.hold_chart(group.frames)

@@ -24,8 +24,8 @@ from coach.routine import Phase, RoutineRunner
 from coach.session_log import SessionLogWriter, event_record, frame_record, header_record, load_session_log
 from coach.stretches import load_library
 from coach.summary import summarize
-from coach.synthetic.body import BodyProportions
-from coach.synthetic.variants import CORRECT, landmarks_for
+from coachlab.synthetic.body import BodyProportions
+from coachlab.synthetic.variants import CORRECT, landmarks_for
 
 FPS = 30.0
 
