@@ -671,7 +671,17 @@ def test_review_rejects_files_that_are_not_videos() -> None:
     assert at.button(key="review_go").disabled
 
 
-def test_review_opens_a_valid_session_log(session_log: Path) -> None:
+def test_review_opens_a_valid_session_log(session_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from coach.ui import review_page
+
+    reads: list[Path] = []
+    real_load = review_page.load_session_log
+
+    def counted_load(path: Path, **kwargs: Any) -> Any:
+        reads.append(path)
+        return real_load(path, **kwargs)
+
+    monkeypatch.setattr(review_page, "load_session_log", counted_load)
     at = app("review")
     at.file_uploader(key="log_upload").upload("patient.jsonl", session_log.read_bytes(), "application/jsonl")
     at.run(timeout=60)
@@ -688,6 +698,8 @@ def test_review_opens_a_valid_session_log(session_log: Path) -> None:
     assert at.get("image"), "the skeleton replay picture"
     at.slider[0].set_value(1.0).run()
     no_exception(at)
+    at.slider[0].set_value(2.0).run()
+    assert len(reads) == 1, "moving the replay slider must not read the log again"
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from coach.analyze import AnalysisResult, analyze_video
-from coach.session_log import SessionLogError, load_session_log
+from coach.session_log import SessionLog, SessionLogError, load_session_log
 from coach.sources import VIDEO_SUFFIXES, VideoError, VideoFileSource
 from coach import retention, settings
 from coach.ui import common, session_report
@@ -209,6 +209,22 @@ def _download(path: Path, label: str, mime: str, key: str) -> None:
 # ---------------------------------------------------------------- log tab
 
 
+def _open_log(path: Path, recover: bool) -> SessionLog:
+    """The log, read and verified once per version of the file: the replay slider and every
+    other rerun reuse it (one log per browser session is kept, so memory stays bounded)."""
+    try:
+        stat = path.stat()
+    except OSError as error:
+        raise SessionLogError(f"{path}: cannot be read ({error.strerror or error})") from None
+    key = (str(path), stat.st_size, stat.st_mtime_ns, recover)
+    cached = st.session_state.get("_review_log")
+    if cached is None or cached[0] != key:
+        st.session_state.pop("_review_log", None)  # the old log goes before the new one is read
+        cached = (key, load_session_log(path, allow_incomplete=recover))
+        st.session_state["_review_log"] = cached
+    return cached[1]
+
+
 def _log_tab() -> None:
     st.markdown("Open the session log a patient sent you (`.jsonl`), or one of your own sessions. "
                 "The file is checked line by line: an edited or damaged file is refused.")
@@ -228,7 +244,7 @@ def _log_tab() -> None:
     if path is None:
         return
     try:
-        log = load_session_log(path, allow_incomplete=recover)
+        log = _open_log(path, recover)
     except SessionLogError as error:
         st.error(f"This session log cannot be opened: {_plain_message(error, path)}")
         return
