@@ -145,17 +145,32 @@ def live_passthrough(environ: Mapping[str, str] | None = None) -> bool:
     return _flag(LIVE_PASSTHROUGH_ENV, environ)
 
 
+#: Bounds on the ICE server setting (a handful of STUN/TURN servers is all a deployment needs).
+MAX_ICE_TEXT = 10_000
+MAX_ICE_SERVERS = 20
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def parse_ice_servers(value: Any, where: str) -> list[dict[str, Any]]:
     """Validate a list of RTCIceServer dicts (JSON text or already parsed)."""
     if isinstance(value, str):
+        if len(value) > MAX_ICE_TEXT:
+            raise SettingsError(f"{where}: longer than {MAX_ICE_TEXT} characters")
         try:
-            value = json.loads(value)
+            value = json.loads(value, parse_constant=_no_constant)
         except json.JSONDecodeError as error:
             raise SettingsError(f"{where}: not valid JSON ({error.msg})") from None
+        except (RecursionError, ValueError):
+            raise SettingsError(f"{where}: not valid JSON (nested too deeply, or a number out of range)") from None
     if isinstance(value, Mapping):
         value = [value]
     if not isinstance(value, list):
         raise SettingsError(f"{where}: must be a list of ICE servers")
+    if len(value) > MAX_ICE_SERVERS:
+        raise SettingsError(f"{where}: more than {MAX_ICE_SERVERS} ICE servers")
     servers = []
     for i, server in enumerate(value, start=1):
         if not isinstance(server, Mapping) or "urls" not in server:
@@ -170,7 +185,9 @@ def parse_ice_servers(value: Any, where: str) -> list[dict[str, Any]]:
         entry: dict[str, Any] = {"urls": list(urls)}
         for key in ("username", "credential"):
             if key in server:
-                entry[key] = str(server[key])
+                if not isinstance(server[key], str):
+                    raise SettingsError(f"{where}: server {i}: '{key}' must be text")
+                entry[key] = server[key]
         servers.append(entry)
     return servers
 
