@@ -33,10 +33,14 @@ def _library(folder: str) -> Library:
 
 
 #: Characters that start inline markup anywhere in a line: emphasis, code, links and images
-#: (`[`), HTML and autolinks (`<`), entities (`&`), strikethrough, math (`$`), and the escape
-#: itself. A backslash before any of them shows the character itself (CommonMark). An `_`
-#: inside a word (`chest_turned`) never starts emphasis, so it stays as it is.
-_INLINE = re.compile(r"[\\`*\[\]<>&$~_]")
+#: (`[`), HTML and autolinks (`<`), entities (`&`), strikethrough, math (`$`), the escape
+#: itself; a colon before a word (Streamlit's directives: `:red[...]`, even a bare `:red`);
+#: the colon of `://` and the dot of `www.` (a bare address becomes a link, which would show
+#: the escapes inside it as backslashes); the slash of an icon name (`:material/warning:`).
+#: A backslash before any of them shows the character
+#: itself (CommonMark). An `_` inside a word (`chest_turned`) never starts emphasis: kept.
+_INLINE = re.compile(r"[\\`*\[\]<>&$~_/]|:(?=[\w/])|(?<=\b[wW]{3})\.")
+_ICON_NAME = re.compile(r":\w+$")
 #: What starts a block at the beginning of the text (heading, list, quote, rule): escaped there
 #: only, so ordinary punctuation stays readable in the page's markdown source.
 _BLOCK_START = re.compile(r"^(\d{1,9})([.)])|^([#+\-=|])")
@@ -50,6 +54,8 @@ def _escape(match: re.Match[str]) -> str:
     text, at = match.string, match.start()
     if match[0] == "_" and _letter(text, at - 1) and _letter(text, at + 1):
         return "_"
+    if match[0] == "/" and not _ICON_NAME.search(text, 0, at):
+        return "/"  # only the slash of an icon (`:material/warning:`) needs escaping
     return "\\" + match[0]
 
 
