@@ -64,7 +64,7 @@ BENCH_STAMP_ENV = "STRETCH_COACH_BENCH_STAMP"
 LIVE_PASSTHROUGH_ENV = "STRETCH_COACH_LIVE_PASSTHROUGH"
 #: Largest video the Review page accepts (also `server.maxUploadSize` in .streamlit/config.toml).
 MAX_UPLOAD_MB = 200
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[1]  # coach/settings.py -> the project folder
 SAMPLE_VIDEOS_DIR = PROJECT_DIR / "sample_videos"
 IMAGES_DIR = PROJECT_DIR / "docs" / "images"
 
