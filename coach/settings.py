@@ -20,6 +20,8 @@ servers); environment variables, and for ICE servers also
                                 session starts (`coach.retention`)
     STRETCH_COACH_KEEP_DAYS     delete live session logs older than this many days
                                 (default 90; 0: keep them however old)
+    STRETCH_COACH_POSES_DIR     the folder of stretch and routine files (default:
+                                the project's poses/), e.g. a clinic's own set
     STRETCH_COACH_ICE_SERVERS   JSON list of RTCIceServer objects, e.g.
                                 [{"urls": ["stun:stun.l.google.com:19302"]},
                                  {"urls": "turn:turn.example.org:3478",
@@ -45,8 +47,10 @@ from typing import Any, Mapping
 from coach.estimator_process import ProcessOptions
 from coach.retention import Retention
 from coach.sources import VIDEO_SUFFIXES
+from coach.stretches import DEFAULT_POSES_DIR
 
 DATA_DIR_ENV = "STRETCH_COACH_DATA_DIR"
+POSES_DIR_ENV = "STRETCH_COACH_POSES_DIR"
 ICE_ENV = "STRETCH_COACH_ICE_SERVERS"
 ICE_SECRET_KEY = "ice_servers"
 KEEP_SESSIONS_ENV = "STRETCH_COACH_KEEP_SESSIONS"
@@ -60,7 +64,7 @@ BENCH_STAMP_ENV = "STRETCH_COACH_BENCH_STAMP"
 LIVE_PASSTHROUGH_ENV = "STRETCH_COACH_LIVE_PASSTHROUGH"
 #: Largest video the Review page accepts (also `server.maxUploadSize` in .streamlit/config.toml).
 MAX_UPLOAD_MB = 200
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_DIR = Path(__file__).resolve().parents[1]  # coach/settings.py -> the project folder
 SAMPLE_VIDEOS_DIR = PROJECT_DIR / "sample_videos"
 IMAGES_DIR = PROJECT_DIR / "docs" / "images"
 
@@ -71,6 +75,12 @@ class SettingsError(ValueError):
 
 def data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV) or Path.home() / ".stretch_coach").expanduser()
+
+
+def poses_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The folder of stretch and routine files the app loads (default: the project's `poses/`)."""
+    text = (os.environ if environ is None else environ).get(POSES_DIR_ENV, "").strip()
+    return Path(text).expanduser() if text else DEFAULT_POSES_DIR
 
 
 def sessions_dir() -> Path:

@@ -148,22 +148,30 @@ def _healthy(url: str) -> bool:
 
 @contextlib.contextmanager
 def streamlit_server(env: dict[str, str] | None = None, timeout: float = 30.0,
-                     log_path: Path | None = None) -> Iterator[str]:
+                     log_path: Path | None = None, address: str | None = "127.0.0.1",
+                     script: Path | None = None) -> Iterator[str]:
     """Run `streamlit run app.py` on a free port; yields its base URL."""
-    with streamlit_process(env, timeout, log_path) as (url, _process):
+    with streamlit_process(env, timeout, log_path, address, script) as (url, _process):
         yield url
 
 
 @contextlib.contextmanager
 def streamlit_process(env: dict[str, str] | None = None, timeout: float = 30.0,
-                      log_path: Path | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`streamlit_server`, yielding the base URL and the server's process (e.g. to read its CPU time)."""
+                      log_path: Path | None = None, address: str | None = "127.0.0.1",
+                      script: Path | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`streamlit_server`, yielding the base URL and the server's process (e.g. to read its CPU time).
+
+    `address=None` passes no address: the server binds where the repo's `.streamlit/config.toml`
+    says (it runs in the project folder, so that config applies to `script` too).
+    """
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+        sys.executable, "-m", "streamlit", "run", str(script or ROOT / "app.py"),
+        "--server.headless", "true", "--server.port", str(port),
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
     ]
+    if address is not None:
+        command += ["--server.address", address]
     log = log_path.open("w+b") if log_path else tempfile.TemporaryFile()
     process = subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT,

@@ -1,6 +1,9 @@
-"""Helpers shared by the pages: the stretch library, the health note, plain words."""
+"""Helpers shared by the pages: the stretch library, the health note, plain words, `plain` text."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import streamlit as st
 
@@ -16,10 +19,54 @@ HEALTH_NOTE = (
 )
 
 
-@st.cache_resource(show_spinner=False)
 def library() -> Library:
-    """Every stretch and routine in `poses/` (loaded once per server)."""
-    return load_library()
+    """Every stretch and routine of the poses folder (`STRETCH_COACH_POSES_DIR`, default `poses/`)."""
+    from coach import settings
+
+    return _library(str(settings.poses_dir()))
+
+
+@st.cache_resource(show_spinner=False)
+def _library(folder: str) -> Library:
+    """Loaded once per server and folder."""
+    return load_library(Path(folder))
+
+
+#: Characters that start inline markup anywhere in a line: emphasis, code, links and images
+#: (`[`), HTML and autolinks (`<`), entities (`&`), strikethrough, math (`$`), the escape
+#: itself; a colon before a word (Streamlit's directives: `:red[...]`, even a bare `:red`);
+#: the colon of `://` and the dot of `www.` (a bare address becomes a link, which would show
+#: the escapes inside it as backslashes); the slash of an icon name (`:material/warning:`).
+#: A backslash before any of them shows the character
+#: itself (CommonMark). An `_` inside a word (`chest_turned`) never starts emphasis: kept.
+_INLINE = re.compile(r"[\\`*\[\]<>&$~_/]|:(?=[\w/])|(?<=\b[wW]{3})\.")
+_ICON_NAME = re.compile(r":\w+$")
+#: What starts a block at the beginning of the text (heading, list, quote, rule): escaped there
+#: only, so ordinary punctuation stays readable in the page's markdown source.
+_BLOCK_START = re.compile(r"^(\d{1,9})([.)])|^([#+\-=|])")
+
+
+def _letter(text: str, at: int) -> bool:
+    return 0 <= at < len(text) and text[at].isalnum()
+
+
+def _escape(match: re.Match[str]) -> str:
+    text, at = match.string, match.start()
+    if match[0] == "_" and _letter(text, at - 1) and _letter(text, at + 1):
+        return "_"
+    if match[0] == "/" and not _ICON_NAME.search(text, 0, at):
+        return "/"  # only the slash of an icon (`:material/warning:`) needs escaping
+    return "\\" + match[0]
+
+
+def plain(text: str) -> str:
+    """`text` from data (stretch files, logs) made safe for `st.markdown` and the other
+    markdown-rendering elements (headers, captions, alerts): shown exactly as written, as one
+    paragraph, never as markup. A stretch file is written by people; a cue such as
+    `![t](http://...)` must not make the browser fetch anything, `<iframe ...>` must not render.
+    """
+    escaped = _INLINE.sub(_escape, " ".join(str(text).split()))
+    return _BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped)
 
 
 def health_note(compact: bool = False) -> None:

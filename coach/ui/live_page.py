@@ -23,6 +23,7 @@ from coach.session_log import SessionLogError, load_session_log
 from coach.stretches import Library, Routine, fill_sides
 from coach import settings
 from coach.ui import common, navigation, session_report
+from coach.ui.common import plain
 from coach.live import LiveCoach, LiveSnapshot
 from coach.live.bench import live_coach_class
 from coach.ui.speech import SpeechPlanner, speak_js
@@ -72,7 +73,7 @@ def _choose(lib: Library) -> tuple[Routine, str | None, str | None]:
                                   format_func=lambda i: lib.routines[i].name)
         routine = lib.routines[routine_id]
         if routine.description:
-            st.caption(routine.description)
+            st.caption(plain(routine.description))
         return routine, routine_id, None
     ids = list(lib.stretches)
     left, right = st.columns([2, 1])
@@ -92,7 +93,7 @@ def _choose(lib: Library) -> tuple[Routine, str | None, str | None]:
 
 def _plan(routine: Routine, lib: Library) -> None:
     slots = expand_slots(routine, lib.stretches)
-    lines = [f"{i}. {slot.label}: hold {slot.hold_seconds:g} s"
+    lines = [f"{i}. {plain(slot.label)}: hold {slot.hold_seconds:g} s"
              + (f", then rest {slot.rest_seconds:g} s" if slot.rest_seconds and i < len(slots) else "")
              for i, slot in enumerate(slots, 1)]
     with st.expander(f"The plan: {len(slots)} hold{'s' if len(slots) != 1 else ''}, "
@@ -103,12 +104,12 @@ def _plan(routine: Routine, lib: Library) -> None:
 def _instructions(lib: Library, stretch_id: str, side: str | None) -> None:
     stretch = lib.stretches[stretch_id]
     side_text = f" — {side} side" if side else ""
-    st.markdown(f"**How to do it: {stretch.name}{side_text}**")
-    st.markdown("\n".join(f"{i}. {fill_sides(step, side)}"  # type: ignore[arg-type]
+    st.markdown(f"**How to do it: {plain(stretch.name)}{side_text}**")
+    st.markdown("\n".join(f"{i}. {plain(fill_sides(step, side))}"  # type: ignore[arg-type]
                           for i, step in enumerate(stretch.instructions, 1)))
-    st.markdown(f"**Camera:** {stretch.view_advice}")
+    st.markdown(f"**Camera:** {plain(stretch.view_advice)}")
     if stretch.side_note and side:
-        st.caption(stretch.side_note)
+        st.caption(plain(stretch.side_note))
 
 
 # ---------------------------------------------------------------- state
@@ -120,12 +121,12 @@ def _coach(lib: Library, routine: Routine) -> LiveCoach:
         try:
             keep = settings.session_retention()
         except settings.SettingsError as error:
-            st.warning(f"The session-log setting is wrong, so the defaults apply: {error}")
+            st.warning(f"The session-log setting is wrong, so the defaults apply: {plain(str(error))}")
             keep = settings.session_retention({})
         try:
             model_process, model_fps = settings.model_process(), settings.model_fps()
         except settings.SettingsError as error:
-            st.warning(f"A pose model setting is wrong, so the defaults apply: {error}")
+            st.warning(f"A pose model setting is wrong, so the defaults apply: {plain(str(error))}")
             model_process, model_fps = settings.model_process({}), settings.model_fps({})
         coach_class = live_coach_class(settings.bench_stamp(), settings.live_passthrough())
         coach = coach_class(routine, lib.stretches, log_dir=settings.sessions_dir(), retention=keep,
@@ -145,7 +146,7 @@ def _ice_servers() -> list[dict[str, Any]]:
     try:
         return settings.ice_servers(st.secrets)
     except settings.SettingsError as error:
-        st.error(f"The ICE server setting is wrong and was ignored: {error}")
+        st.error(f"The ICE server setting is wrong and was ignored: {plain(str(error))}")
         return []
 
 
@@ -220,7 +221,7 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
         st.rerun()
 
     if snap.error and playing:
-        st.error(f"The coach hit a problem and is not judging frames: {snap.error}")
+        st.error(f"The coach hit a problem and is not judging frames: {plain(snap.error)}")
     if live:
         # One plain-HTML element for everything that changes twice a second (see coach.ui.panel_html).
         st.html(now_box_html(snap) + checks_html(snap))
@@ -285,7 +286,7 @@ def _summary(lib: Library) -> None:
             try:
                 log = load_session_log(path)
             except SessionLogError as error:
-                st.warning(f"The session log could not be read back: {error}")
+                st.warning(f"The session log could not be read back: {plain(str(error))}")
                 return
             session_report.render_log_report(log, key="live_report", replay=False)
 
@@ -313,7 +314,7 @@ def _camera(coach: LiveCoach) -> Any:
             translations=CAMERA_MESSAGES,
         )
     except Exception as error:  # noqa: BLE001 - the rest of the page still helps
-        st.error(f"The camera component could not start here ({type(error).__name__}: {error}). "
+        st.error(f"The camera component could not start here ({type(error).__name__}: {plain(str(error))}). "
                  "The Review page can still analyse a recorded video.")
         return None
 

@@ -146,15 +146,29 @@ class SpeechPlanner:
         return None
 
 
+#: Characters that could end or change a `<script>` element (`</script>`, `<!--`) or an HTML
+#: parse (`&`), written as JavaScript \u escapes instead; JSON already escapes U+2028/2029.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                              "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def script_json(value: object) -> str:
+    """`value` as JSON that is safe inside a `<script>` element: a JavaScript literal whose
+    text can never close the element or start markup, whatever the strings hold."""
+    return json.dumps(value, ensure_ascii=True).translate(_SCRIPT_SAFE)
+
+
 def speak_js(text: str, utterance_id: int) -> str:
     """A `<script>` that speaks `text` once in the browser (an id is spoken once only,
     so the page may render the same snippet again after an interrupted rerun).
 
+    The script is fixed; `text` is only data in it (`script_json`): a cue or a stretch
+    name holding `</script>` is spoken as written, never run or cut short.
     It cancels anything still being spoken, so speech never queues up behind
     the video. Every utterance is also appended to `window.__stretchCoachSpoken`
     (handy for tests and debugging).
     """
-    payload = json.dumps({"id": utterance_id, "text": text})
+    payload = script_json({"id": int(utterance_id), "text": str(text)})
     return (
         "<script>(function(){"
         f"const u={payload};"

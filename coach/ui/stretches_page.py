@@ -1,4 +1,7 @@
-"""Stretches page: every stretch in `poses/`, in plain words."""
+"""Stretches page: every stretch in `poses/`, in plain words.
+
+Every text from a stretch file goes through `common.plain`: shown as written, never as markup.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import streamlit as st
 from coach.stretches import Stretch, fill_sides
 from coach import settings
 from coach.ui import common
+from coach.ui.common import plain
 
 VIEW_WORDS = {
     "front": "Face the camera (front view)",
@@ -27,43 +31,43 @@ def _cues(stretch: Stretch, side: str | None) -> list[str]:
 
 def render_stretch(stretch: Stretch) -> None:
     side = "right" if stretch.has_sides else None
-    st.header(stretch.name, anchor=stretch.id)
-    st.markdown(stretch.summary)
+    st.header(plain(stretch.name), anchor=stretch.id)
+    st.markdown(plain(stretch.summary))
     picture = settings.stretch_image(stretch.id)
     info, text = st.columns([2, 3]) if picture else (None, st.container())
     if picture and info is not None:
         with info:
-            st.image(str(picture), caption=f"{stretch.name}: the correct pose", width="stretch")
+            st.image(str(picture), caption=f"{plain(stretch.name)}: the correct pose", width="stretch")
     with text:
         facts = [f"**Camera:** {VIEW_WORDS.get(stretch.view, stretch.view)}",
                  f"**Hold:** {stretch.hold_seconds:g} s"
                  + (f" × {stretch.reps}" if stretch.reps > 1 else "")
                  + (", each side" if stretch.has_sides else "")]
         st.markdown(" · ".join(facts))
-        st.markdown(f"**Where to put the camera.** {stretch.view_advice}")
+        st.markdown(f"**Where to put the camera.** {plain(stretch.view_advice)}")
         steps_title = "**How to do it**" + (" (shown for the right side; swap left and right for the other)"
                                             if stretch.has_sides else "")
         st.markdown(steps_title)
-        st.markdown("\n".join(f"{i}. {fill_sides(step, side)}"  # type: ignore[arg-type]
+        st.markdown("\n".join(f"{i}. {plain(fill_sides(step, side))}"  # type: ignore[arg-type]
                               for i, step in enumerate(stretch.instructions, 1)))
         if stretch.side_note:
-            st.caption(stretch.side_note)
+            st.caption(plain(stretch.side_note))
     for caution in stretch.cautions:
-        st.warning(caution, icon="⚠️")
+        st.warning(plain(caution), icon="⚠️")
     st.markdown("**What the coach checks**")
     rows = []
     for check in sorted(stretch.checks, key=lambda c: c.priority):
         target = common.target_words(check.target.min, check.target.max, check.unit)
         rows.append(
-            f"- **{fill_sides(check.description, side)}** — target: {target}"  # type: ignore[arg-type]
+            f"- **{plain(fill_sides(check.description, side))}** — target: {plain(target)}"  # type: ignore[arg-type]
             + ("" if check.required else " *(advice only: does not stop the timer)*")
-            + (f"  \n  <small>Why: {check.why}</small>" if check.why else "")
+            + (f"  \n  *Why: {plain(check.why)}*" if check.why else "")
         )
-    st.markdown("\n".join(rows), unsafe_allow_html=True)
+    st.markdown("\n".join(rows))
     mistakes = _cues(stretch, side)
     if mistakes:
         st.markdown("**Common mistakes, and what the coach will say**")
-        st.markdown("\n".join(f"- “{cue}”" for cue in mistakes))
+        st.markdown("\n".join(f"- “{plain(cue)}”" for cue in mistakes))
 
 
 def render() -> None:
@@ -73,10 +77,10 @@ def render() -> None:
     st.markdown(
         "Every stretch the coach knows, what it checks and why. The hold timer counts only while "
         "every check is met. Routines: "
-        + "; ".join(f"**{r.name}** ({r.description})" if r.description else f"**{r.name}**"
+        + "; ".join(f"**{plain(r.name)}** ({plain(r.description)})" if r.description else f"**{plain(r.name)}**"
                     for r in lib.routines.values())
     )
-    st.markdown(" · ".join(f"[{s.name}](#{s.id})" for s in lib.stretches.values()))
+    st.markdown(" · ".join(f"[{plain(s.name)}](#{s.id})" for s in lib.stretches.values()))
     for stretch in lib.stretches.values():
         st.divider()
         render_stretch(stretch)
