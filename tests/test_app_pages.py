@@ -656,6 +656,21 @@ def test_review_analyses_an_uploaded_video(astronaut_video: Path, data_dir: Path
     assert list((data_dir / "analyses").glob("*_session.jsonl"))
 
 
+def test_review_warns_when_an_uploaded_video_is_truncated(data_dir: Path) -> None:
+    sample = Path(APP).resolve().parent / "sample_videos" / "downward_dog.mp4"
+    at = app("review")
+    # The first 20 kB of a 21.5 s clip: it opens, but only its start can be decoded.
+    at.file_uploader(key="review_upload").upload("cut.mp4", sample.read_bytes()[:20_000], "video/mp4")
+    at.run()
+    at.selectbox(key="review_stretch").set_value("downward_dog").run()
+    at.button(key="review_go").click().run(timeout=ANALYSIS_TIMEOUT_S)
+    no_exception(at)
+    assert not at.success, "a truncated video is not reported as a plain success"
+    warning = " ".join(w.value for w in at.warning)
+    assert "cut.mp4: the video ended early" in warning.replace("\\", "")
+    assert re.search(r"\d+\.\d s of 21\.\d s", warning.replace("\\", "")), warning  # both lengths
+
+
 def test_review_rejects_files_that_are_not_videos() -> None:
     at = app("review")
     at.file_uploader(key="review_upload").upload("notes.txt", b"just some text", "text/plain")

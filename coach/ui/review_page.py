@@ -175,8 +175,12 @@ def _show_analysis(result: AnalysisResult) -> None:
     outputs = result.outputs
     st.divider()
     side = f", {result.side} side" if result.side else ""
-    st.success(f"Analysed {result.frames} frames ({result.duration_s:.1f} s){side}; "
-               f"a person was found in {result.frames_with_person} of them.")
+    done = (f"Analysed {result.frames} frames ({result.duration_s:.1f} s){side}; "
+            f"a person was found in {result.frames_with_person} of them.")
+    if result.warnings:  # e.g. a truncated file: what was analysed is not the whole video
+        st.warning(common.plain(done + " " + " ".join(result.warnings)))
+    else:
+        st.success(done)
     try:
         log = load_session_log(outputs.session_log)
     except SessionLogError as error:

@@ -1,13 +1,12 @@
 """A session's report, the same on the Live and Review pages: results, timelines, replay.
 
 Everything shown here comes from a session log, which anyone can edit: its text (names,
-cues, descriptions) is shown as text, never as markdown or HTML (`as_text`).
+cues, descriptions) is shown as text, never as markdown or HTML (`common.plain`).
 """
 
 from __future__ import annotations
 
 import bisect
-import re
 from typing import Any
 
 import pandas as pd
@@ -18,15 +17,6 @@ from coach.session_log import SessionLog
 from coach.summary import summarize
 from coach.ui import charts, common
 from coach.ui.words import STATUS_ICON
-
-#: Characters that make markdown, HTML, links, images, icons or colours in `st.markdown`.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!#|~$:])")
-
-
-def as_text(text: object) -> str:
-    """Data for `st.markdown`, shown literally: markdown and HTML characters escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
 
 def results_table(holds: list[dict[str, Any]], names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(charts.hold_rows(holds, names))
@@ -75,7 +65,7 @@ def render_log_report(log: SessionLog, key: str, replay: bool) -> None:
         columns = st.columns(2)
         for column, (title, chart) in zip(columns, charts_to_draw[start:start + 2]):
             with column:
-                st.markdown(f"**{as_text(title)}**")
+                st.markdown(f"**{common.plain(title)}**")
                 st.altair_chart(chart, width="stretch")
     if replay:
         _replay(group, header, key)
@@ -108,7 +98,7 @@ def _replay(group: charts.HoldGroup, header: dict[str, Any], key: str) -> None:
         record = frames[chosen]
         st.markdown(f"**Pose:** {'correct' if record.get('correct') else 'not correct'}")
         if record.get("cue"):
-            st.markdown(f"**Cue shown:** {as_text(record['cue'])}")
+            st.markdown(f"**Cue shown:** {common.plain(record['cue'])}")
         infos = {i["id"]: i for i in charts.check_infos(header, group.stretch_id)}
         checks = record.get("checks", {})
         order = [c for c in infos if c in checks] + [c for c in checks if c not in infos]  # the file's order
@@ -118,7 +108,7 @@ def _replay(group: charts.HoldGroup, header: dict[str, Any], key: str) -> None:
             mark = STATUS_ICON.get(check.get("status"), "•")
             words = f"{charts.describe(info.get('description', check_id), group.side)}: " \
                     f"{common.value_words(check.get('value'), info.get('unit') or '')}"
-            st.markdown(f"{mark} {as_text(words)}")
+            st.markdown(f"{mark} {common.plain(words)}")
         if stretch is None:
             st.caption("This stretch is not in this app's library, so the joints are not coloured.")
 
@@ -131,7 +121,7 @@ def header_caption(log: SessionLog) -> None:
     routine = header.get("routine")
     names = ", ".join(s.get("name", k) for k, s in header.get("stretches", {}).items())
     st.markdown(
-        f"**{as_text(what.capitalize())}**, " + as_text(
+        f"**{common.plain(what.capitalize())}**, " + common.plain(
             f"started {header.get('started', '?')} · {'routine ' + routine if routine else names} · "
             f"{len(log.frames)} frames · model {header.get('model', '?')}")
     )
