@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import sys
 from pathlib import Path
 
+from coach.native_logs import native_logs_silenced
 from coach.stretches import DEFAULT_POSES_DIR, validate_folder
 
 
@@ -124,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", default="out", help="folder for the results (default: out/)")
     analyze.add_argument("--model", default=None, help="pose model: full (default), lite, or a .task file")
     analyze.add_argument("--poses", default=str(DEFAULT_POSES_DIR), help="stretch definitions folder")
+    analyze.add_argument("--verbose", action="store_true",
+                         help="also show the pose model's own log lines (MediaPipe, TensorFlow Lite)")
     analyze.set_defaults(run=_analyze)
     return parser
 
@@ -131,8 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Exit codes: 0 done, 1 `check-poses` found errors, 2 unusable input or output, 130 interrupted."""
     args = build_parser().parse_args(argv)
+    quiet = args.command == "analyze" and not args.verbose
     try:
-        return int(args.run(args))
+        with native_logs_silenced() if quiet else contextlib.nullcontext():
+            return int(args.run(args))
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

@@ -289,3 +289,15 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path) -> None:
     _, err = run.communicate(timeout=60)
     assert run.returncode == 130 and _one_error_line(err) == "error: interrupted"
     assert list(out.iterdir()) == []  # the interrupted run cleaned up after itself
+
+
+def test_the_pose_models_own_log_lines_stay_off_the_terminal(tiny_video: Path, tmp_path: Path) -> None:
+    """MediaPipe and TensorFlow Lite write to descriptor 2 from C++; only the app's lines show."""
+    command = [sys.executable, "-m", "coach.cli", "analyze", str(tiny_video), "--stretch", "downward_dog",
+               "--out", str(tmp_path / "out")]
+    quiet = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "W0000" not in quiet.stderr and "TensorFlow Lite" not in quiet.stderr, quiet.stderr
+    assert "analysing" in quiet.stderr  # the app's own progress still shows
+    verbose = subprocess.run(command + ["--verbose"], capture_output=True, text=True, timeout=120)
+    assert verbose.returncode == 0 and "TensorFlow Lite" in verbose.stderr, verbose.stderr
