@@ -549,6 +549,19 @@ def test_speech_waits_for_a_stable_cue_keeps_a_cooldown_and_does_not_repeat_itse
     assert planner.update(Snap(phase="hold", cue=None, correct=True), 10.1) is None
 
 
+def test_speech_stops_with_the_session() -> None:
+    """After Stop the voice says "Session ended." once and no cue ever again, however long
+    the camera keeps running (it used to repeat the last cue every 8 s)."""
+    planner = SpeechPlanner()
+    cue = "Turn side-on to the camera"
+    said = [planner.update(Snap(phase="hold", cue=cue), 0.1 * step) for step in range(60)]
+    assert cue in said
+    ended = Snap(phase="done", cue=cue, done=True, hold_state=None)
+    ended.stopped = True  # type: ignore[attr-defined]
+    after = [planner.update(ended, 6.0 + 0.25 * step) for step in range(400)]  # 100 s of a running camera
+    assert [text for text in after if text] == ["Session ended."]
+
+
 def test_speech_milestones_ten_seconds_left_switch_sides_and_done() -> None:
     planner = SpeechPlanner()
     planner.update(Snap(phase="hold", hold_state="holding", held_s=5.0, correct=True), 0.0)

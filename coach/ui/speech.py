@@ -79,10 +79,14 @@ class SpeechPlanner:
         prev = self._prev
         self._prev = key
         if snap.done:
+            self._cue = None  # nothing about the pose is said once the session is over
             if prev is None or not prev[2]:
                 self._pending.clear()
                 stopped = getattr(snap, "stopped", False)
                 self._milestone("Session ended." if stopped else "Routine complete. Well done.", now)
+            return
+        if getattr(snap, "paused", False):
+            self._cue = None  # paused: nothing to correct until the person carries on
             return
         slot_changed = prev is None or prev[1] != snap.slot_index
         phase_changed = prev is None or prev[0] != snap.phase
