@@ -28,6 +28,11 @@ servers); environment variables, and for ICE servers also
                                   "username": "u", "credential": "p"}]
     secrets.toml: ice_servers = [...]   (same shape; the env var wins)
 
+    STRETCH_COACH_STUCK_AFTER_S a hold with no time counted for this long offers to
+                                skip it or show the set-up again (default 45)
+    STRETCH_COACH_PAUSE_LIMIT_S a live session paused because the camera stopped
+                                (or the tab closed) ends after this long (default 600)
+
 Benchmark only (`tools/live_bench.py`; off by default, and free when off):
 
     STRETCH_COACH_BENCH_STAMP=1       the live video callback writes a time
@@ -60,6 +65,11 @@ DEFAULT_KEEP_DAYS = 90
 MODEL_NICE_ENV = "STRETCH_COACH_MODEL_NICE"
 MODEL_FPS_ENV = "STRETCH_COACH_MODEL_FPS"
 DEFAULT_MODEL_FPS = 20.0
+STUCK_AFTER_ENV = "STRETCH_COACH_STUCK_AFTER_S"
+DEFAULT_STUCK_AFTER_S = 45.0
+PAUSE_LIMIT_ENV = "STRETCH_COACH_PAUSE_LIMIT_S"
+DEFAULT_PAUSE_LIMIT_S = 600.0
+MAX_SETTING_S = 86400.0
 BENCH_STAMP_ENV = "STRETCH_COACH_BENCH_STAMP"
 LIVE_PASSTHROUGH_ENV = "STRETCH_COACH_LIVE_PASSTHROUGH"
 #: Largest video the Review page accepts (also `server.maxUploadSize` in .streamlit/config.toml).
@@ -138,6 +148,29 @@ def model_fps(environ: Mapping[str, str] | None = None) -> float | None:
     if not math.isfinite(fps) or fps < 0:
         raise SettingsError(f"{MODEL_FPS_ENV}: must be 0 (no limit) or more, not {text!r}")
     return fps or None
+
+
+def _seconds(name: str, default: float, environ: Mapping[str, str] | None) -> float:
+    text = (os.environ if environ is None else environ).get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{name}: must be a number of seconds, not {text!r}") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_SETTING_S:
+        raise SettingsError(f"{name}: must be more than 0 and at most {MAX_SETTING_S:g} seconds, not {text!r}")
+    return value
+
+
+def stuck_after_s(environ: Mapping[str, str] | None = None) -> float:
+    """After this long in a hold without any time counted, the live page offers to skip it."""
+    return _seconds(STUCK_AFTER_ENV, DEFAULT_STUCK_AFTER_S, environ)
+
+
+def paused_session_limit_s(environ: Mapping[str, str] | None = None) -> float:
+    """A live session paused because the camera stopped (or the tab closed) ends after this long."""
+    return _seconds(PAUSE_LIMIT_ENV, DEFAULT_PAUSE_LIMIT_S, environ)
 
 
 def _flag(name: str, environ: Mapping[str, str] | None = None) -> bool:

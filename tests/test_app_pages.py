@@ -31,6 +31,7 @@ from coach.ui import live_page
 from coach.routine import stretch_routine
 from coach.ui.words import target_words
 from coach.live import LiveCoach
+from live_doubles import ScriptedEstimator, correct_figure_four, feed
 from coach.live.bench import StampingLiveCoach, live_coach_class
 from coach.ui.speech import SpeechPlanner, speak_js
 
@@ -181,41 +182,6 @@ def test_ice_server_setting_errors_are_explained() -> None:
         {"urls": ["turn:t.example.org"], "username": "u", "credential": "p"}]
 
 
-@dataclass
-class ScriptedEstimator:
-    """A pose estimator double that returns prepared landmarks (no model, no camera)."""
-
-    landmarks: Any
-    closed: bool = False
-
-    def process(self, rgb: np.ndarray, t: float) -> PoseResult:
-        assert rgb.ndim == 3 and rgb.shape[2] == 3
-        return PoseResult(self.landmarks(t) if callable(self.landmarks) else self.landmarks, 1)
-
-    def close(self) -> None:
-        self.closed = True
-
-
-def correct_figure_four(t: float) -> Any:
-    synthetic = pytest.importorskip("synthetic_cases")
-    from coachlab.synthetic.body import BodyProportions
-
-    body = BodyProportions.average_female()
-    return synthetic.landmarks_for(synthetic.CORRECT["seated_figure_four"](body), body, "seated_figure_four",
-                                   "right", timestamp_s=t)
-
-
-def feed(coach: LiveCoach, seconds: float, fps: float = 10.0, start: float = 100.0,
-         size: tuple[int, int] = (640, 480)) -> np.ndarray:
-    """Frames with timestamps (like frame.time), starting at an arbitrary stream time."""
-    out = None
-    for i in range(int(seconds * fps)):
-        frame = np.full((size[1], size[0], 3), 40, np.uint8)
-        out = coach.process_rgb(frame, start + i / fps)
-    assert out is not None
-    return out
-
-
 def test_live_coach_times_holds_from_frame_timestamps_and_writes_a_verified_log(tmp_path: Path) -> None:
     estimators: list[ScriptedEstimator] = []
 
@@ -310,12 +276,15 @@ def test_live_path_returns_every_frame_at_once_and_judges_the_newest_in_its_own_
     assert bench_stamp.decode_index(out) == (7, True) and bench_stamp.decode_lag(out) < 5000
     browser_wait(lambda: coach.snapshot().frames >= 3)
     assert coach.snapshot().phase == "countdown" and coach.snapshot().error is None
-    # The stream ends: the judge thread stops, the session log is closed, the model released.
+    # The stream ends: the judge thread stops, the model is released, the session pauses
+    # (starting the camera again carries on); closing the page ends it and closes its log.
     judge = coach._mailbox._thread
     assert judge is not None and judge.is_alive()
     coach.on_stream_ended()
     assert not judge.is_alive() and coach._mailbox._thread is None
-    assert coach.snapshot().log_closed
+    assert coach.snapshot().paused == "camera stopped" and not coach.snapshot().log_closed
+    coach.close()
+    assert coach.snapshot().log_closed and coach.snapshot().paused is None
 
 
 def browser_wait(condition: Any, timeout: float = 10.0) -> None:

@@ -108,7 +108,9 @@ def test_the_live_coach_runs_its_model_in_a_child_and_ends_it_with_the_stream(
         assert child != os.getpid() and _alive(child)
     finally:
         coach.on_stream_ended()
-    assert not _alive(child)
+    assert not _alive(child)  # the model ends with the stream; the session only pauses
+    assert coach.snapshot().paused == "camera stopped" and not coach.snapshot().log_closed
+    coach.close()
     assert coach.snapshot().log_closed
 
 
@@ -129,7 +131,7 @@ def test_a_model_process_that_dies_mid_session_is_replaced(astronaut_rgb: np.nda
         assert snap.error is None and snap.person_visible and snap.frames == 2
         assert coach._model._estimator.pid != first and _alive(coach._model._estimator.pid)
     finally:
-        coach.on_stream_ended()
+        coach.close()
 
 
 def test_model_settings_from_the_environment() -> None:

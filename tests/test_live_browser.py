@@ -241,7 +241,7 @@ def test_live_coach_in_browser(tmp_path: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "live-switched.png"))
 
         # Stop: the summary and the session log appear.
-        page.get_by_role("button", name="Stop", exact=True).click()
+        page.get_by_role("button", name="End session", exact=True).click()
         browser.wait_until(lambda: "Session ended." in main.inner_text(), min(15.0, budget()),
                            what="the panel to say the session ended")
         page.get_by_text("Your last session").wait_for(timeout=min(15.0, budget()) * 1000)

@@ -27,6 +27,8 @@ PARSERS: list[tuple[str, Any]] = [
     (settings.MODEL_NICE_ENV, settings.model_process),
     (settings.MODEL_FPS_ENV, settings.model_fps),
     (settings.BENCH_STAMP_ENV, settings.bench_stamp),
+    (settings.STUCK_AFTER_ENV, settings.stuck_after_s),
+    (settings.PAUSE_LIMIT_ENV, settings.paused_session_limit_s),
 ]
 
 
@@ -41,6 +43,8 @@ def test_numeric_settings_give_a_value_or_a_settings_error(name: str, parse: Any
         return
     if name == settings.MODEL_FPS_ENV:
         assert value is None or value > 0
+    if name in (settings.STUCK_AFTER_ENV, settings.PAUSE_LIMIT_ENV):
+        assert 0 < value <= settings.MAX_SETTING_S
     if name in (settings.KEEP_SESSIONS_ENV, settings.KEEP_DAYS_ENV):
         assert value.keep >= 0 and value.max_age_days >= 0
 

@@ -32,7 +32,7 @@ from coach.judged_frame import JudgedFrame
 from coach.live.clock import StreamClock
 from coach.live.mailbox import CameraFrame, NewestFrameMailbox
 from coach.live.model import EstimatorFactory, StreamModel, effective_model, model_display_name
-from coach.live.session import LiveSession, LogPlan
+from coach.live.session import CAMERA_STOPPED, PAUSED_BY_PERSON, LiveSession, LogPlan
 from coach.live.snapshot import FrameStats, LiveSnapshot, snapshot_of
 from coach.overlay import Overlay, put_text
 from coach.retention import Retention
@@ -59,6 +59,7 @@ class LatestResult:
     arrived: float  # time.perf_counter() when its camera frame reached the coach
     error: str | None = None
     count: int = 0  # judged frames so far
+    paused: bool = False  # the session is paused: the camera's own picture, with a banner
 
     @property
     def ok(self) -> bool:
@@ -83,12 +84,17 @@ class LiveCoach:
         max_judged_fps: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         retention: Retention | None = None,
+        stuck_after_s: float | None = None,
+        paused_session_limit_s: float = 600.0,
     ) -> None:
         """``log_dir``: where session logs go (None: no log); ``retention``: old live logs in it
         to delete when a session starts. ``model_process``: how the default estimator's process
         runs (priority); ``estimator_factory`` replaces that estimator (tests).
         ``max_judged_fps``: judge at most this many frames a second (None: as many as the
-        model manages); every frame is still shown, drawn with the newest result."""
+        model manages); every frame is still shown, drawn with the newest result.
+        ``stuck_after_s``: a hold that counts no time for this long is flagged as stuck (the page
+        offers to skip it). ``paused_session_limit_s``: a session paused because the camera
+        stopped (or the tab closed) ends, and its log is closed, after this long."""
         self._lock = threading.Lock()
         self._stretches = stretches
         self._routine = routine
@@ -109,6 +115,9 @@ class LiveCoach:
         self._latest: LatestResult | None = None
         self.frames_total = 0
         self._overlays = {mirror: Overlay(mirror=mirror) for mirror in (False, True)}  # stateless
+        self._stuck_after_s = stuck_after_s
+        self._paused_session_limit_s = paused_session_limit_s
+        self._pause_timer: threading.Timer | None = None
 
     # ------------------------------------------------------------ settings
     def configure(
@@ -201,6 +210,27 @@ class LiveCoach:
         """End the routine now (an unfinished hold is recorded as skipped)."""
         self._control(lambda runner: runner.stop())
 
+    def pause(self) -> None:
+        """Pause the session (the Pause button): its clock stops and frames are not judged."""
+        with self._lock:
+            if self._session is not None:
+                self._session.pause(PAUSED_BY_PERSON)
+                self._snap = replace(self._snap, paused=self._session.paused, updated_at=self._clock())
+
+    def resume(self) -> None:
+        """Carry on where the session was paused."""
+        with self._lock:
+            self._resume_locked()
+
+    def _resume_locked(self) -> None:
+        session = self._session
+        if session is not None and session.paused:
+            session.resume()
+            self._snap = replace(self._snap, paused=None, updated_at=self._clock())
+        if self._pause_timer is not None:
+            self._pause_timer.cancel()
+            self._pause_timer = None
+
     def restart(self) -> None:
         """End the current session; the next frame starts the routine again."""
         with self._lock:
@@ -211,25 +241,49 @@ class LiveCoach:
 
     # ------------------------------------------------------------ stream lifecycle
     def on_stream_ended(self) -> None:
-        """streamlit-webrtc's ``on_video_ended``: finish the session, free the model."""
+        """streamlit-webrtc's ``on_video_ended`` (STOP pressed, tab closed, connection lost):
+        pause the session, free the model. Starting the camera again carries on at the same
+        hold with the same log; a session left paused for ``paused_session_limit_s`` ends."""
         self._mailbox.stop()
         with self._lock:
             self._latest = None
             self._stream_active = False
             session = self._session
             if session is not None and not session.closed:
-                session.stop()
-                self._snap = replace(
-                    self._snap, done=True, stopped=session.ended_early, phase=Phase.DONE.value,
-                    results=tuple(session.runner.results), log_closed=True,
-                )
+                session.pause(CAMERA_STOPPED)
+                self._snap = replace(self._snap, paused=session.paused)
+                if self._pause_timer is None:
+                    self._pause_timer = threading.Timer(self._paused_session_limit_s, self._end_paused, (session,))
+                    self._pause_timer.daemon = True
+                    self._pause_timer.start()
             self._snap = replace(self._snap, stream_active=False, updated_at=self._clock())
             self._stream_clock.reset()  # the next stream has a new estimator and its own clock
             self._stats.clear()
         self._model.close()
 
+    def _end_paused(self, session: LiveSession) -> None:
+        """A paused session nobody came back to ends (its log gets its summary and end record)."""
+        with self._lock:
+            if session is not self._session or not session.paused or session.closed:
+                return
+            self._pause_timer = None
+            self._finish_locked(session)
+
+    def _finish_locked(self, session: LiveSession) -> None:
+        session.stop()
+        self._snap = replace(
+            self._snap, done=True, stopped=session.ended_early, phase=Phase.DONE.value, paused=None,
+            results=tuple(session.runner.results), log_closed=True, updated_at=self._clock(),
+        )
+
     def close(self) -> None:
-        """Release everything (the page is going away)."""
+        """Release everything (the page is going away): the session ends, its log is closed."""
+        with self._lock:
+            if self._pause_timer is not None:
+                self._pause_timer.cancel()
+                self._pause_timer = None
+            if self._session is not None and not self._session.closed:
+                self._finish_locked(self._session)
         self.on_stream_ended()
 
     # ------------------------------------------------------------ the callback
@@ -309,10 +363,16 @@ class LiveCoach:
         with self._lock:
             if self._mailbox.stale(generation):
                 return None
-            if not self._stream_clock.started and self._session is not None and self._session.closed:
-                self._session = None  # a new stream after a finished session: start afresh
+            session = self._session
+            if not self._stream_clock.started and session is not None and session.closed:
+                self._session = session = None  # a new stream after a finished session: start afresh
             stream_t = self._stream_clock(frame.raw_t)
             self._stream_active = True
+            if session is not None and session.paused == CAMERA_STOPPED:
+                self._resume_locked()  # the camera is back: carry on at the same hold
+            elif session is not None and session.paused:
+                self._snap = replace(self._snap, stream_active=True, updated_at=self._clock())
+                return LatestResult(None, frame.arrived, paused=True)  # paused by the person: no judging
         loaded = self._model.loaded
         model_start = time.perf_counter()
         result = self._model.estimate(frame.rgb, stream_t)
@@ -336,25 +396,29 @@ class LiveCoach:
         if self._log_dir is not None:
             plan = LogPlan(self._log_dir, model_display_name(self._model.model), self._log_routine_id,
                            self._log_side, self._retention)
-        self._session = LiveSession(self._sessions_started, self._routine, self._stretches, stream_t, plan)
+        self._session = LiveSession(self._sessions_started, self._routine, self._stretches, stream_t, plan,
+                                    self._stuck_after_s)
         return self._session
 
     # ------------------------------------------------------------ drawing
     def _render(self, rgb: np.ndarray, latest: LatestResult | None) -> np.ndarray:
         """The frame as the person sees it: mirrored if asked, with the judged result drawn."""
+        if latest is not None and latest.paused:
+            return self._banner_frame(rgb, "Paused. Press Resume to carry on.", (255, 210, 80))
         if latest is None or (latest.ok and latest.judged is None):
             return np.ascontiguousarray(rgb[:, ::-1] if self._mirror else rgb)  # nothing judged yet
         if latest.error is not None:
-            return self._error_frame(rgb, "Coaching stopped: " + latest.error)
+            return self._banner_frame(rgb, "Coaching stopped: " + latest.error, (255, 120, 100))
         assert latest.judged is not None
         try:
             return self._overlays[self._mirror].render_judged(rgb, latest.judged)
         except Exception as error:  # noqa: BLE001 - the video must keep flowing
             LOGGER.exception("drawing the overlay failed")
-            return self._error_frame(rgb, f"Drawing failed: {type(error).__name__}: {error}")
+            return self._banner_frame(rgb, f"Drawing failed: {type(error).__name__}: {error}", (255, 120, 100))
 
-    def _error_frame(self, rgb: np.ndarray, text: str) -> np.ndarray:
+    def _banner_frame(self, rgb: np.ndarray, text: str, colour: tuple[int, int, int]) -> np.ndarray:
+        """The camera's picture with one line across its top (paused, or why coaching stopped)."""
         out = np.ascontiguousarray(rgb[:, ::-1] if self._mirror else rgb).copy()
         unit = max(0.5, out.shape[0] / 480.0)
-        put_text(out, text[:70], (int(10 * unit), int(30 * unit)), 0.55 * unit, (255, 120, 100), 1)
+        put_text(out, text[:70], (int(10 * unit), int(30 * unit)), 0.7 * unit, colour, 1)
         return out

@@ -21,7 +21,8 @@ from coach.free_names import numbered
 from coach.judged_frame import JudgedFrame, drained_events, ended_early, judge_frame
 from coach.retention import Retention
 from coach.routine import Phase, RoutineRunner
-from coach.session_log import SessionLogWriter, header_record
+from coach.hold import HoldEvent, HoldState
+from coach.session_log import SessionLogWriter, event_record, header_record
 from coach.session_recorder import SessionRecorder
 from coach.stretches import Routine, Stretch
 
@@ -62,16 +63,44 @@ class LogPlan:
             LOGGER.exception("deleting old session logs failed")
 
 
+#: Why a session is paused: the person pressed Pause, or the camera stopped (it carries on
+#: by itself when the camera starts again).
+PAUSED_BY_PERSON = "paused by you"
+CAMERA_STOPPED = "camera stopped"
+#: Session time between the last frame before a pause and the first one after it.
+RESUME_STEP_S = 1.0 / 30.0
+
+
 class LiveSession:
-    """The routine runner and the session's record, driven by judged frames (under the coach's lock)."""
+    """The routine runner and the session's record, driven by judged frames (under the coach's lock).
+
+    Session time is the time coached: a pause (the Pause button, or the camera stopped to move
+    the laptop) stops it, so the hold timer, countdowns and rests carry on where they were.
+    """
 
     def __init__(self, session_id: int, routine: Routine, stretches: dict[str, Stretch], t0: float,
-                 log_plan: LogPlan | None) -> None:
+                 log_plan: LogPlan | None, stuck_after_s: float | None = None) -> None:
         self.session_id = session_id
         self.runner = RoutineRunner(routine, stretches)
-        self.t0 = t0  # stream time of the session's first frame
+        self.t0 = t0  # stream time of the session's first frame (moved on after a pause)
         self.recorder = SessionRecorder(log_plan.open(routine, stretches) if log_plan else None)
         self.frames = 0
+        self.paused: str | None = None  # why, while paused
+        self.last_t = 0.0
+        self._rebase = False
+        self.stuck_after_s = stuck_after_s
+        self._progress: tuple[int, float] | None = None  # (hold, held seconds) at the last progress
+        self._progress_t = 0.0
+        self._stuck_noted: int | None = None
+
+    @property
+    def stuck_s(self) -> float:
+        """Seconds of this hold without any time counted (0 outside a hold)."""
+        return self.last_t - self._progress_t if self._progress is not None else 0.0
+
+    @property
+    def stuck(self) -> bool:
+        return self.stuck_after_s is not None and self.stuck_s >= self.stuck_after_s
 
     @property
     def closed(self) -> bool:
@@ -92,13 +121,59 @@ class LiveSession:
 
     def judge(self, result: PoseResult, stream_t: float) -> JudgedFrame:
         """One frame through the routine; the log gets it while the session is open."""
-        judged = judge_frame(self.runner, result, stream_t - self.t0)
+        if self._rebase:  # the first frame after a pause: session time carries on from there
+            self.t0 = stream_t - self.last_t - RESUME_STEP_S
+            self._rebase = False
+        t = max(stream_t - self.t0, self.last_t)
+        judged = judge_frame(self.runner, result, t)
+        self.last_t = t
+        self._note_progress(judged)
         if not self.closed:
             self.recorder.add(judged)
+            if self.stuck and self._stuck_noted != judged.status.slot_index:
+                self._stuck_noted = judged.status.slot_index
+                self._mark(f"no time counted for {self.stuck_s:.0f} s: offered to skip or show the set-up")
             if self.done:  # the runner's own phase: the frame completing the last hold reports "hold"
                 self.finish(stopped=False)
         self.frames += 1
         return judged
+
+    def _note_progress(self, judged: JudgedFrame) -> None:
+        """When the hold last counted time (a new hold counts as progress)."""
+        hold = judged.status.hold
+        if judged.status.phase is not Phase.HOLD or hold is None:
+            self._progress = None
+            return
+        now = (judged.status.slot_index, hold.held_s)
+        if self._progress is None or now[0] != self._progress[0] or now[1] > self._progress[1] + 1e-6:
+            self._progress, self._progress_t = now, self.last_t
+
+    def pause(self, reason: str) -> None:
+        """Stop the session's clock (logged); frames are not judged until `resume`."""
+        if self.closed or self.done or self.paused:
+            return
+        self.paused = reason
+        self._mark(f"session paused: {reason}")
+
+    def resume(self) -> None:
+        """Carry on where the session paused (logged); the pause took no session time."""
+        if not self.paused or self.closed:
+            return
+        self.paused = None
+        self._rebase = True
+        self._progress_t = self.last_t  # time away is not time stuck
+        self._mark("session resumed")
+
+    def _mark(self, reason: str) -> None:
+        """A moment worth finding in the log (pause, resume, a stuck hold), as a hold event."""
+        slot, tracker = self.runner.slot, self.runner.tracker
+        if slot is None or tracker is None:
+            return
+        timer = tracker.timer
+        state = HoldState.PAUSED if reason.startswith("session paused") else timer.state
+        self.recorder.add_events(drained_events(self.runner))
+        self.recorder.add_events([event_record(HoldEvent(self.last_t, state, round(timer.held_s, 3), reason),
+                                               slot.stretch.id, slot.side, slot.rep)])
 
     def control(self, action: Callable[[RoutineRunner], None]) -> None:
         """Skip, repeat or stop between frames; a control that ends the routine closes the log."""

@@ -55,6 +55,9 @@ class LiveSnapshot:
     log_closed: bool = False
     error: str | None = None
     updated_at: float = 0.0  # time.monotonic() of the last update
+    paused: str | None = None  # why the session is paused (None: it is not)
+    stuck_s: float = 0.0  # seconds of this hold without any time counted
+    stuck: bool = False  # long enough to offer to skip the hold or show the set-up again
 
     @property
     def started(self) -> bool:
@@ -134,4 +137,7 @@ def snapshot_of(session: LiveSession, judged: JudgedFrame, stats: FrameStats,
         log_closed=session.closed,
         error=None,
         updated_at=time.monotonic() if now is None else now,
+        paused=session.paused,
+        stuck_s=session.stuck_s,
+        stuck=session.stuck,
     )

@@ -183,12 +183,20 @@ def hold_chart(frames: list[dict[str, Any]], height: int = 180) -> alt.Chart:
     return alt.layer(_periods_layer(correct_periods(frames)), line, rule).properties(height=height)
 
 
+#: A completed hold whose longest unbroken stretch fell short of the target by more than this
+#: was held in pieces, and the results say so.
+PIECES_MARGIN_S = 0.5
+
+
 def hold_rows(holds: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
     """Holds (a summary's hold records, or `HoldResult.record()`) as table rows in plain words."""
     rows = []
     for hold in holds:
         first = hold.get("time_to_first_correct_s")
         outcome = "completed" if hold.get("completed") else "ended early" if hold.get("skipped") else "not finished"
+        longest = float(hold.get("longest_hold_s", 0.0))
+        if hold.get("completed") and longest < float(hold["target_s"]) - PIECES_MARGIN_S:
+            outcome = f"completed in pieces (longest unbroken {longest:.1f} s)"
         rows.append({
             "Stretch": names.get(hold["stretch"], hold["stretch"]),
             "Side": hold.get("side") or "—",

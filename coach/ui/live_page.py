@@ -26,6 +26,7 @@ from coach.ui import common, navigation, session_report
 from coach.ui.common import plain
 from coach.live import LiveCoach, LiveSnapshot
 from coach.live.bench import live_coach_class
+from coach.live.session import CAMERA_STOPPED, PAUSED_BY_PERSON
 from coach.ui.speech import SpeechPlanner, speak_js
 from coach.ui.panel_html import checks_html, now_box_html
 
@@ -128,9 +129,15 @@ def _coach(lib: Library, routine: Routine) -> LiveCoach:
         except settings.SettingsError as error:
             st.warning(f"A pose model setting is wrong, so the defaults apply: {plain(str(error))}")
             model_process, model_fps = settings.model_process({}), settings.model_fps({})
+        try:
+            stuck_after, pause_limit = settings.stuck_after_s(), settings.paused_session_limit_s()
+        except settings.SettingsError as error:
+            st.warning(f"A live-session setting is wrong, so the defaults apply: {plain(str(error))}")
+            stuck_after, pause_limit = settings.stuck_after_s({}), settings.paused_session_limit_s({})
         coach_class = live_coach_class(settings.bench_stamp(), settings.live_passthrough())
         coach = coach_class(routine, lib.stretches, log_dir=settings.sessions_dir(), retention=keep,
-                            model_process=model_process, max_judged_fps=model_fps)
+                            model_process=model_process, max_judged_fps=model_fps,
+                            stuck_after_s=stuck_after, paused_session_limit_s=pause_limit)
         st.session_state["live_coach"] = coach
     return coach
 
@@ -169,14 +176,21 @@ def _connection_times(playing: bool, signalling: bool) -> tuple[float | None, fl
 
 
 def _controls(coach: LiveCoach, snap: LiveSnapshot, active: bool) -> None:
-    running = active and snap.started and not snap.done
-    cols = st.columns(3)
-    cols[0].button("Skip", on_click=coach.skip, disabled=not running, width="stretch", key="live_skip",
+    running = snap.started and not snap.done and (active or snap.paused is not None)
+    cols = st.columns(4)
+    if snap.paused == PAUSED_BY_PERSON:
+        cols[0].button("Resume", on_click=coach.resume, type="primary", width="stretch", key="live_resume",
+                       help="Carry on where you paused")
+    else:
+        cols[0].button("Pause", on_click=coach.pause, disabled=not running or snap.paused is not None,
+                       width="stretch", key="live_pause",
+                       help="Stop the clock, e.g. to move the laptop; the hold carries on when you resume")
+    cols[1].button("Skip", on_click=coach.skip, disabled=not running, width="stretch", key="live_skip",
                    help="Give up this hold and go to the next")
-    cols[1].button("Repeat", on_click=coach.repeat, disabled=not running, width="stretch", key="live_repeat",
+    cols[2].button("Repeat", on_click=coach.repeat, disabled=not running, width="stretch", key="live_repeat",
                    help="Start this hold again from its countdown")
-    cols[2].button("Stop", on_click=coach.stop, disabled=not running, width="stretch", key="live_stop",
-                   help="End the routine now and see the summary")
+    cols[3].button("End session", on_click=coach.stop, disabled=not running, width="stretch", key="live_stop",
+                   help="End the routine now and see the summary (the camera's STOP only pauses)")
     if active and snap.done:
         st.button("Start the routine again", on_click=coach.restart, type="primary", width="stretch",
                   key="live_restart")
@@ -222,9 +236,17 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
 
     if snap.error and playing:
         st.error(f"The coach hit a problem and is not judging frames: {plain(snap.error)}")
+    if snap.paused == CAMERA_STOPPED and not playing:
+        st.info(f"Paused at hold {min(snap.slot_index + 1, snap.slot_count)} of {snap.slot_count}: "
+                f"{plain(snap.slot_label)}. Set up where the camera sees you, then press **START**: "
+                "the session carries on from here.")
     if live:
         # One plain-HTML element for everything that changes twice a second (see coach.ui.panel_html).
         st.html(now_box_html(snap) + checks_html(snap))
+        if snap.stuck:
+            st.warning("This hold has not counted any time for a while. That is fine: you can skip it, "
+                       "or read the set-up below again and carry on.")
+            st.button("Skip this stretch", on_click=coach.skip, type="primary", key="live_stuck_skip")
         if now - snap.updated_at > STALLED_S:
             st.warning("No new frames for a few seconds: the camera or the connection has stalled. "
                        "Press STOP and START again if it does not recover.")

@@ -56,7 +56,10 @@ def now_box_html(snap: LiveSnapshot) -> str:
         return _box("success", f"{ended} Your summary and the session log are below.")
     step = f"Hold {min(snap.slot_index + 1, snap.slot_count)} of {snap.slot_count}: {snap.slot_label}"
     parts = [f"<div style='font-weight:700'>{escape(step)}</div>"]
-    if snap.phase == "countdown":
+    if snap.paused:
+        parts.append(_box("info", f"Paused ({escape(snap.paused)}). The clock is stopped: "
+                                  "press Resume to carry on."))
+    elif snap.phase == "countdown":
         parts.append(_box("info", f"Get into position. Starting in {max(1, int(snap.phase_remaining_s + 0.999))} s"))
         if snap.cue:
             parts.append(f"<div>Cue: <b>{escape(snap.cue)}</b></div>")

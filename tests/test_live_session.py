@@ -1,0 +1,101 @@
+"""The live session as a patient uses it: pausing, stopping the camera to move the laptop and
+starting it again, a hold that makes no progress, a paused session nobody comes back to.
+
+Real engine, routine and session log; only the pose model is scripted (`live_doubles`).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from coach.live import LiveCoach
+from coach.routine import stretch_routine
+from coach.session_log import load_session_log
+from coach.stretches import load_library
+from live_doubles import ScriptedEstimator, correct_figure_four, feed
+
+LIBRARY = load_library()
+FIGURE_FOUR = LIBRARY.stretches["seated_figure_four"]
+
+
+def coach_for(tmp_path: Path, landmarks: Any = correct_figure_four, **options: Any) -> LiveCoach:
+    return LiveCoach(stretch_routine(FIGURE_FOUR, ("right", "left")), LIBRARY.stretches, log_dir=tmp_path,
+                     estimator_factory=lambda o: ScriptedEstimator(landmarks), **options)
+
+
+def reasons(log_path: str) -> list[str]:
+    return [e["reason"] for e in load_session_log(log_path, allow_incomplete=True).events if e["reason"]]
+
+
+def test_stopping_and_starting_the_camera_carries_on_at_the_same_hold_with_the_same_log(tmp_path: Path) -> None:
+    coach = coach_for(tmp_path)
+    feed(coach, 12.0)  # 5 s countdown, then about 6.5 s held
+    before = coach.snapshot()
+    assert before.phase == "hold" and before.held_s > 5.0 and before.slot_index == 0
+    coach.on_stream_ended()  # the person stops the camera to move the laptop
+    paused = coach.snapshot()
+    assert paused.paused == "camera stopped" and not paused.done and not paused.log_closed
+    # Minutes later a new stream starts, with its own clock.
+    feed(coach, 3.0, start=9000.0)
+    after = coach.snapshot()
+    assert after.session_id == before.session_id and after.log_path == before.log_path
+    assert after.paused is None and after.slot_index == 0 and after.phase == "hold"
+    assert after.held_s > before.held_s + 2.0  # the same hold goes on counting, nothing was reset
+    assert after.t == pytest.approx(before.t + 3.0, abs=0.2)  # the pause took no session time
+    coach.close()
+    log = load_session_log(before.log_path)
+    times = [f["t"] for f in log.frames]
+    assert times == sorted(times)
+    assert "session paused: camera stopped" in reasons(before.log_path)
+    assert "session resumed" in reasons(before.log_path)
+
+
+def test_pause_stops_the_clock_until_resume(tmp_path: Path) -> None:
+    coach = coach_for(tmp_path)
+    feed(coach, 10.0)
+    coach.pause()
+    held = coach.snapshot().held_s
+    out = feed(coach, 20.0, start=200.0)  # the camera runs on while paused
+    snap = coach.snapshot()
+    assert snap.paused == "paused by you" and snap.held_s == held and snap.frames == 100
+    assert out.shape == (480, 640, 3)  # the person still sees themselves (with a "Paused" line)
+    coach.resume()
+    feed(coach, 2.0, start=300.0)
+    snap = coach.snapshot()
+    assert snap.paused is None and snap.held_s > held + 1.0
+    coach.close()
+    assert ["session paused: paused by you", "session resumed"] == \
+        [r for r in reasons(snap.log_path) if r.startswith("session")]
+
+
+def test_a_hold_without_progress_is_offered_to_skip_after_the_set_time(tmp_path: Path) -> None:
+    coach = coach_for(tmp_path, landmarks=None, stuck_after_s=45.0)  # nobody in view
+    feed(coach, 5.0 + 44.0)  # countdown, then 44 s of "Step into view"
+    assert not coach.snapshot().stuck
+    feed(coach, 2.0, start=149.0)
+    snap = coach.snapshot()
+    assert snap.phase == "hold" and snap.stuck and 45.0 <= snap.stuck_s < 47.0
+    coach.skip()  # what the page offers
+    feed(coach, 0.5, start=151.0)
+    assert coach.snapshot().slot_index == 1 and not coach.snapshot().stuck  # the next hold starts afresh
+    coach.close()
+    assert any(r.startswith("no time counted for 45 s") for r in reasons(snap.log_path))
+
+
+def test_a_paused_session_nobody_comes_back_to_ends_with_its_log_closed(tmp_path: Path) -> None:
+    coach = coach_for(tmp_path, paused_session_limit_s=0.3)
+    feed(coach, 8.0)
+    coach.on_stream_ended()  # e.g. the tab was closed
+    log_path = coach.snapshot().log_path
+    deadline = time.monotonic() + 10.0
+    while not coach.snapshot().log_closed:
+        assert time.monotonic() < deadline, "the paused session never ended"
+        time.sleep(0.05)
+    log = load_session_log(log_path)
+    assert log.summary is not None and log.summary["live"]["stopped_early"]
+    assert coach.snapshot().done and coach.snapshot().paused is None
