@@ -50,6 +50,8 @@ class CheckRow:
     cue: str | None
     target_min: float | None = None
     target_max: float | None = None
+    #: "gate" (must hold for the hold to count) or "depth" (how far; never stops the hold).
+    role: str = "gate"
 
     @property
     def ok(self) -> bool:
@@ -124,6 +126,7 @@ def check_rows(status: RoutineStatus, update: TrackerUpdate) -> tuple[CheckRow, 
             cue=verdict.cue,
             target_min=check.target.min,
             target_max=check.target.max,
+            role=check.role,
         ))
     return tuple(rows)
 

@@ -242,7 +242,9 @@ class RoutineRunner:
             return f"Rest. Next: {nxt.label}"
         assert update is not None
         if update.verdict.correct:
-            return f"Hold: {update.hold.remaining_s:.0f} s to go"
+            # The hold counts; a depth cue (how far to go) comes after, never instead.
+            counting = f"Hold: {update.hold.remaining_s:.0f} s to go"
+            return f"{counting}. {update.cue}" if update.cue else counting
         return update.cue or "Get into position"
 
     def update(self, landmarks: Landmarks | None, timestamp_s: float) -> RoutineStatus:

@@ -393,6 +393,8 @@ def frame_record(
         "person": verdict.person_visible,
         "people": people_in_view,
         "correct": verdict.correct,
+        "depth_met": verdict.depth_met,
+        "wrong_side": verdict.wrong_side,
         "score": verdict.score,
         "cue": update.cue,
         "hold": {
@@ -437,6 +439,7 @@ def stretch_description(stretch: Stretch) -> dict[str, Any]:
                 "max": c.target.max,
                 "hysteresis": c.hysteresis,
                 "required": c.required,
+                "role": c.role,
             }
             for c in stretch.checks
         ],

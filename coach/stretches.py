@@ -15,6 +15,7 @@ because they end up in web pages, speech and `str.format`.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -22,7 +23,7 @@ import string
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -47,6 +48,14 @@ from coach.measurements import (
 
 View = Literal["front", "side", "either"]
 VIEWS: tuple[str, ...] = ("front", "side", "either")
+#: A check's role: a "gate" is the shape of the stretch (the hold counts only while every
+#: gate holds); a "depth" check is how far the person goes (measured, shown and logged,
+#: never stopping the hold).
+Role = Literal["gate", "depth"]
+ROLES: tuple[str, ...] = ("gate", "depth")
+#: What the coach says when the stretch is done correctly on the other side, unless the
+#: stretch file has its own `wrong_side_cue`.
+DEFAULT_WRONG_SIDE_CUE = "That is your {other} side; this hold is for your {working} side"
 DEFAULT_POSES_DIR = Path(__file__).resolve().parent.parent / "poses"
 
 #: Bounds on what a file may hold (issue 12: nothing from a file is unbounded).
@@ -134,7 +143,9 @@ class Check:
     written once. ``hysteresis`` widens the range once the check is passing
     ("enter tight, exit loose"), which stops the verdict flickering on noise.
     Priority 1 is the most important; the cue of the most important failing
-    check is the one the person hears.
+    check is the one the person hears. ``role``: a "gate" must hold for the
+    hold to count; a "depth" check (how far) is measured and cued but never
+    stops the hold, so a stiff patient doing the right shape still gets credit.
     """
 
     id: str
@@ -146,13 +157,22 @@ class Check:
     cue_high: str
     priority: int
     visible: tuple[str, ...]
-    required: bool = True
+    role: Role = "gate"
     why: str = ""
     score_falloff: float = 0.0
 
     @property
     def unit(self) -> str:
         return self.measurement.unit
+
+    @property
+    def gate(self) -> bool:
+        return self.role == "gate"
+
+    @property
+    def required(self) -> bool:
+        """The older name of a gate: its failing stops the hold counting."""
+        return self.role == "gate"
 
 
 @dataclass(frozen=True)
@@ -175,9 +195,19 @@ class Stretch:
     side_note: str = ""
     source: str = ""
     path: str = ""
+    #: Said when the other side's gates all hold and this side's do not ({working}/{other}).
+    wrong_side_cue: str = DEFAULT_WRONG_SIDE_CUE
 
     def sides(self) -> tuple[Side | None, ...]:
         return ("right", "left") if self.has_sides else (None,)
+
+    @property
+    def gates(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.gate)
+
+    @property
+    def depth_checks(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if not c.gate)
 
 
 @dataclass(frozen=True)
@@ -395,18 +425,26 @@ class _CheckTable(_FileModel):
     cue_high: OptionalShortText = ""
     priority: int = Field(ge=1, le=MAX_PRIORITY)
     visible: list[PointName] | None = Field(None, max_length=33)
-    required: bool = True
+    role: Role | None = None
+    required: bool | None = None
     why: OptionalLongText = ""
     score_falloff: float = Field(0.0, ge=0.0)
+
+    @property
+    def resolved_role(self) -> Role:
+        """`role`, or from the older `required` (false: depth); a gate when neither is given."""
+        if self.role is not None:
+            return self.role
+        return "depth" if self.required is False else "gate"
 
     @model_validator(mode="after")
     def _fits_the_kind(self) -> _CheckTable:
         kind = self.measure.kind
+        if self.role is not None and self.required is not None and self.required != (self.role == "gate"):
+            raise _Verbatim(f"'required' = {str(self.required).lower()} contradicts role = '{self.role}' "
+                            "(a gate is required, a depth check is not; give only 'role')")
+        _target_in_range(kind, type(self.measure).value_range, self.target.min, self.target.max)
         low, high = type(self.measure).value_range
-        for key, value in (("min", self.target.min), ("max", self.target.max)):
-            if value is not None and not low <= value <= high:
-                raise _Verbatim(f"target.{key} = {value:g} is outside the possible range "
-                                f"{low:g}..{high:g} of a '{kind}' measurement")
         for key, amount in (("hysteresis", self.hysteresis), ("score_falloff", self.score_falloff)):
             if amount > high - low:
                 raise _Verbatim(f"'{key}' = {amount:g} is more than the whole range "
@@ -429,7 +467,7 @@ class _CheckTable(_FileModel):
             cue_high=self.cue_high,
             priority=self.priority,
             visible=spec.landmark_names() if self.visible is None else tuple(self.visible),
-            required=self.required,
+            role=self.resolved_role,
             why=self.why,
             score_falloff=self.score_falloff,
         )
@@ -450,7 +488,16 @@ class _StretchFile(_FileModel):
     visibility_threshold: float = Field(0.5, ge=0.0, le=1.0)
     cautions: list[LongText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     source: OptionalLongText = ""
+    wrong_side_cue: OptionalShortText = ""
     checks: list[_CheckTable] = Field(min_length=1, max_length=MAX_CHECKS)
+
+    @model_validator(mode="after")
+    def _has_a_gate(self) -> _StretchFile:
+        if not any(check.resolved_role == "gate" for check in self.checks):
+            raise _Verbatim("no check has role = 'gate': without one every frame would count as held")
+        if self.wrong_side_cue and not self.sides:
+            raise _Verbatim("'wrong_side_cue' given, but the stretch has sides = false")
+        return self
 
     def to_stretch(self, path: Path) -> Stretch:
         return Stretch(
@@ -470,7 +517,63 @@ class _StretchFile(_FileModel):
             side_note=self.side_note,
             source=self.source,
             path=str(path),
+            wrong_side_cue=self.wrong_side_cue or DEFAULT_WRONG_SIDE_CUE,
         )
+
+
+def _target_in_range(kind: str, value_range: tuple[float, float], low_bound: float | None,
+                     high_bound: float | None) -> None:
+    """A target must lie inside the values its measurement kind can give."""
+    low, high = value_range
+    for key, value in (("min", low_bound), ("max", high_bound)):
+        if value is not None and not low <= value <= high:
+            raise _Verbatim(f"target.{key} = {value:g} is outside the possible range "
+                            f"{low:g}..{high:g} of a '{kind}' measurement")
+
+
+class DepthTargetError(ValueError):
+    """A depth target (e.g. a therapist's prescription) that does not fit the stretch."""
+
+
+def with_depth_targets(stretch: Stretch, targets: dict[str, Target]) -> Stretch:
+    """The stretch with some depth checks' targets replaced (a per-patient prescription).
+
+    Only depth checks may be changed (gates are the shape of the stretch), each target
+    must be ordered, lie inside its measurement kind's value range and have a cue for
+    every bound it gives. Raises `DepthTargetError` naming the stretch, check and problem.
+    """
+    by_id = {check.id: check for check in stretch.checks}
+    problems = []
+    for check_id, target in targets.items():
+        check = by_id.get(check_id)
+        where = f"{stretch.id}: check {check_id!r}"
+        if check is None:
+            problems.append(f"{where}: no such check (checks: {', '.join(by_id)})")
+            continue
+        if check.gate:
+            problems.append(f"{where}: is a gate (the shape of the stretch); only depth targets can be set")
+            continue
+        if target.min is None and target.max is None:
+            problems.append(f"{where}: target needs min, max or both")
+            continue
+        if not all(v is None or (isinstance(v, (int, float)) and math.isfinite(v)) for v in (target.min, target.max)):
+            problems.append(f"{where}: target bounds must be finite numbers")
+            continue
+        if target.min is not None and target.max is not None and not target.max > target.min:
+            problems.append(f"{where}: target.max must be > target.min")
+            continue
+        try:
+            _target_in_range(check.measurement.kind, check.measurement.value_range, target.min, target.max)
+        except _Verbatim as error:
+            problems.append(f"{where}: {error}")
+            continue
+        for bound, cue, name in ((target.min, check.cue_low, "cue_low"), (target.max, check.cue_high, "cue_high")):
+            if bound is not None and not cue:
+                problems.append(f"{where}: the stretch file has no '{name}' for this bound")
+    if problems:
+        raise DepthTargetError("; ".join(problems))
+    checks = tuple(replace(c, target=targets[c.id]) if c.id in targets else c for c in stretch.checks)
+    return replace(stretch, checks=checks)
 
 
 class _StepTable(_FileModel):

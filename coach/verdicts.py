@@ -1,9 +1,13 @@
 """Verdicts: compare one frame's measurements with a stretch's targets.
 
 Per check: ok, too low, too high or not visible. Overall: correct only when every
-required check is ok and visible. The single cue a person hears is the one of
-the most important failing check, or a request to get the missing body parts
-into view. Hysteresis (enter tight, exit loose) lives here, so the verdict does
+gate (the shape of the stretch) is ok and visible; depth checks (how far) are
+judged and cued but never make a frame incorrect. The single cue a person hears
+is the one of the most important failing gate, or a request to get the missing
+body parts into view; when every gate holds, an encouraging cue of the most
+important depth check not yet reached (the hold still counts). When this side's
+gates fail but the other side's all hold, the cue says the person is doing the
+other side. Hysteresis (enter tight, exit loose) lives here, so the verdict does
 not flicker when a joint sits on the edge of its range.
 """
 
@@ -23,7 +27,7 @@ from coach.measurements import (
     point_confidence,
     resolve_point,
 )
-from coach.stretches import Check, Stretch, fill_sides
+from coach.stretches import Check, Role, Stretch, fill_sides
 
 NOT_IN_FRAME_CUE = "Step into view so the camera can see your whole body"
 #: Once a check's landmarks are seen, they count as seen down to this much below the threshold.
@@ -47,7 +51,7 @@ class CheckVerdict:
     cue: str | None
     score: float
     priority: int
-    required: bool
+    role: Role
     missing_parts: tuple[str, ...] = ()
     #: Landmark indices the check looks at (for colouring the skeleton).
     joints: tuple[int, ...] = ()
@@ -58,6 +62,15 @@ class CheckVerdict:
     def ok(self) -> bool:
         return self.status is CheckStatus.OK
 
+    @property
+    def gate(self) -> bool:
+        return self.role == "gate"
+
+    @property
+    def required(self) -> bool:
+        """The older name of a gate (its failing stops the hold)."""
+        return self.role == "gate"
+
 
 @dataclass(frozen=True)
 class FrameVerdict:
@@ -67,9 +80,16 @@ class FrameVerdict:
     side: Side | None
     person_visible: bool
     checks: tuple[CheckVerdict, ...]
+    #: Every gate holds: the hold counts.
     correct: bool
     score: int
+    #: The one cue: a failing gate's (or the wrong-side cue) when not correct; when
+    #: correct, an encouraging depth cue or None.
     cue: str | None
+    #: Every depth check is reached (True when the stretch has none). Never affects `correct`.
+    depth_met: bool = True
+    #: This side's gates fail but the other side's all hold: the person is doing the other side.
+    wrong_side: bool = False
 
     def by_id(self) -> dict[str, CheckVerdict]:
         return {c.check_id: c for c in self.checks}
@@ -123,7 +143,7 @@ class StretchEvaluator:
     were passing on the previous frame).
     """
 
-    def __init__(self, stretch: Stretch, side: Side | None) -> None:
+    def __init__(self, stretch: Stretch, side: Side | None, check_other_side: bool = True) -> None:
         if stretch.has_sides and side not in ("left", "right"):
             raise ValueError(f"stretch {stretch.id!r} has sides: choose 'left' or 'right'")
         self.stretch = stretch
@@ -131,10 +151,16 @@ class StretchEvaluator:
         self._passing: dict[str, bool] = {}
         self._seen: dict[str, bool] = {}
         self._near_side: Side = "left"
+        #: Judges the gates for the opposite working side, only on frames whose own gates fail.
+        self._other: StretchEvaluator | None = None
+        if check_other_side and self.side is not None:
+            self._other = StretchEvaluator(stretch, "left" if self.side == "right" else "right", check_other_side=False)
 
     def reset(self) -> None:
         self._passing.clear()
         self._seen.clear()
+        if self._other is not None:
+            self._other.reset()
 
     def _words(self, cue: str) -> str:
         """Fill in the side names of a cue ("Press your {working} knee down")."""
@@ -173,7 +199,7 @@ class StretchEvaluator:
             parts = missing or tuple(_PART_WORDS.get(parse_point(n)[1], "body") for n in check.visible)
             return CheckVerdict(
                 check.id, CheckStatus.NOT_VISIBLE, math.nan, visibility_cue(parts), 0.0,
-                check.priority, check.required, tuple(dict.fromkeys(parts)),
+                check.priority, check.role, tuple(dict.fromkeys(parts)),
             )
         margin = check.hysteresis if self._passing.get(check.id, False) else 0.0
         if check.target.contains(value, margin):
@@ -184,8 +210,13 @@ class StretchEvaluator:
             status, cue = CheckStatus.TOO_HIGH, self._words(check.cue_high)
         self._passing[check.id] = status is CheckStatus.OK
         return CheckVerdict(
-            check.id, status, value, cue, _score(check, value, status), check.priority, check.required
+            check.id, status, value, cue, _score(check, value, status), check.priority, check.role
         )
+
+    def _gates_hold(self, landmarks: Landmarks) -> bool:
+        """Whether every gate holds on this frame (this evaluator's side; hysteresis kept)."""
+        context = self._context(landmarks)
+        return all([self._judge(c, landmarks, context).ok for c in self.stretch.gates])
 
     def evaluate(self, landmarks: Landmarks | None, timestamp_s: float | None = None) -> FrameVerdict:
         """Judge one frame. ``None`` means nobody was found in it."""
@@ -193,22 +224,29 @@ class StretchEvaluator:
             self.reset()
             t = math.nan if timestamp_s is None else timestamp_s
             checks = tuple(
-                CheckVerdict(c.id, CheckStatus.NOT_VISIBLE, math.nan, NOT_IN_FRAME_CUE, 0.0, c.priority, c.required)
+                CheckVerdict(c.id, CheckStatus.NOT_VISIBLE, math.nan, NOT_IN_FRAME_CUE, 0.0, c.priority, c.role)
                 for c in self.stretch.checks
             )
-            return FrameVerdict(t, self.side, False, checks, False, 0, NOT_IN_FRAME_CUE)
+            return FrameVerdict(t, self.side, False, checks, False, 0, NOT_IN_FRAME_CUE, depth_met=False)
 
         context = self._context(landmarks)
         checks = tuple(self._evaluate_check(c, landmarks, context) for c in self.stretch.checks)
-        required = [c for c in checks if c.required]
-        correct = all(c.ok for c in required)
+        correct = all(c.ok for c in checks if c.gate)
+        depth_met = all(c.ok for c in checks if not c.gate)
         score = round(100.0 * sum(c.score for c in checks) / len(checks))
-        failing = sorted(
-            (c for c in checks if not c.ok),
-            key=lambda c: (not c.required, c.priority),
-        )
-        cue = None if correct else (failing[0].cue if failing else None)
-        return FrameVerdict(landmarks.timestamp_s, self.side, True, checks, correct, score, cue)
+        by_priority = sorted((c for c in checks if not c.ok), key=lambda c: c.priority)
+        failing_gates = [c for c in by_priority if c.gate]
+        wrong_side = False
+        if correct:
+            if self._other is not None:
+                self._other.reset()  # its hysteresis must not carry over frames it did not see
+            # Every gate holds: the hold counts; the cue, if any, encourages more depth.
+            cue = by_priority[0].cue if by_priority else None
+        else:
+            wrong_side = self._other is not None and self._other._gates_hold(landmarks)
+            cue = self._words(self.stretch.wrong_side_cue) if wrong_side else failing_gates[0].cue
+        return FrameVerdict(landmarks.timestamp_s, self.side, True, checks, correct, score, cue,
+                            depth_met=depth_met, wrong_side=wrong_side)
 
 
 def detect_side(stretch: Stretch, landmarks: Landmarks) -> Side | None:
@@ -219,7 +257,8 @@ def detect_side(stretch: Stretch, landmarks: Landmarks) -> Side | None:
     """
     if not stretch.has_sides:
         return None
-    scores = {side: StretchEvaluator(stretch, side).evaluate(landmarks).score for side in ("right", "left")}
+    scores = {side: StretchEvaluator(stretch, side, check_other_side=False).evaluate(landmarks).score
+              for side in ("right", "left")}
     if max(scores.values()) == 0 or scores["right"] == scores["left"]:
         return None  # nothing to go on, or a neutral pose that fits both sides alike
     return "right" if scores["right"] > scores["left"] else "left"

@@ -191,8 +191,12 @@ def test_truth_from_the_recommended_view_correct_passes_and_each_mistake_fails_i
         if spec.variant == "correct":
             assert truth["correct"] and truth["cue"] is None, label
         else:
-            assert not truth["correct"], label
+            # A gate mistake is not correct; a depth one (how far) is, with the depth target unmet.
+            role = next(c.role for c in LIBRARY.stretches[spec.stretch_id].checks if c.id == spec.fails)
+            assert truth["correct"] is (role == "depth"), label
             assert truth["checks"][spec.fails]["status"] != "ok", label
+            if role == "depth":
+                assert not truth["depth_met"], label
         assert len(truth["px"]) == 33 and set(truth["checks"]) == {c.id for c in LIBRARY.stretches[spec.stretch_id].checks}
 
 

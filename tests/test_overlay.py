@@ -30,7 +30,7 @@ def _colour_near(frame: np.ndarray, xy: np.ndarray, colour, radius: int = 3) -> 
 
 def test_the_joints_of_a_failing_check_are_red_and_of_passing_checks_green() -> None:
     update = _update(sp.figure_four_knee_lifted(BODY))
-    assert update.verdict.cue == "Gently press your right knee down"
+    assert update.verdict.cue == "Gently press your right knee down: aim for hip height"
     frame = np.full((480, 640, 3), 110, np.uint8)
     out = Overlay(mirror=False).render(frame, update.landmarks, update.verdict, update.hold)
     xy = update.landmarks.pixels

@@ -62,10 +62,11 @@ def test_the_sciatica_routine_runs_through_all_five_holds_in_order() -> None:
 def test_a_wrong_pose_pauses_the_hold_and_the_routine_waits() -> None:
     routine = LIBRARY.routines["sciatica"]
     runner = RoutineRunner(routine, LIBRARY.stretches)
-    untwisted = POSES["seated_piriformis_twist"].replace(trunk_twist_deg=0.0)
+    # The foot not across the other knee: a gate (the shape of the stretch) fails.
+    uncrossed = POSES["seated_piriformis_twist"].side("right", hip_abduction_deg=0)
 
     def behaviour(t: float, slot):
-        pose = untwisted if 15.0 <= t < 25.0 else POSES[slot.stretch.id]
+        pose = uncrossed if 15.0 <= t < 25.0 else POSES[slot.stretch.id]
         return landmarks_for(pose, BODY, slot.stretch.id, slot.side, timestamp_s=t)
 
     statuses = run_routine(runner, until=60.0, behaviour=behaviour)
@@ -75,9 +76,32 @@ def test_a_wrong_pose_pauses_the_hold_and_the_routine_waits() -> None:
     complete_t = next(e.timestamp_s for e in first.events if e.state.value == "complete")
     assert 45.0 <= complete_t <= 46.5
     during = [s for t, s in statuses if 16.0 <= t < 25.0]
-    assert all(s.instruction == "Slowly turn your chest towards your right side" for s in during)
-    assert first.top_cues and first.top_cues[0][0] == "Slowly turn your chest towards your right side"
+    cue = "Place your right foot on the outside of your left knee"
+    assert all(s.instruction == cue for s in during)
+    assert first.top_cues and first.top_cues[0][0] == cue
     assert first.top_cues[0][1] == pytest.approx(10.0, abs=0.5)
+
+
+def test_a_shallow_pose_keeps_the_hold_counting_and_encourages_more_depth() -> None:
+    """Legs crossed right but the trunk not turned: the twist is a depth target, so the
+    hold goes on (completes at 35.5 s as if perfect) and the cue asks for a little more."""
+    routine = LIBRARY.routines["sciatica"]
+    runner = RoutineRunner(routine, LIBRARY.stretches)
+    untwisted = POSES["seated_piriformis_twist"].replace(trunk_twist_deg=0.0)
+
+    def behaviour(t: float, slot):
+        pose = untwisted if 15.0 <= t < 25.0 else POSES[slot.stretch.id]
+        return landmarks_for(pose, BODY, slot.stretch.id, slot.side, timestamp_s=t)
+
+    statuses = run_routine(runner, until=40.0, behaviour=behaviour)
+    first = runner.results[0]
+    complete_t = next(e.timestamp_s for e in first.events if e.state.value == "complete")
+    assert 35.0 <= complete_t <= 36.0
+    assert not any(e.state.value == "paused" for e in first.events)
+    during = [s for t, s in statuses if 16.0 <= t < 25.0]
+    cue = "Slowly turn your chest a little further towards your right side"
+    assert all(s.instruction.startswith("Hold: ") and s.instruction.endswith(cue) for s in during)
+    assert all(s.update.verdict.correct and not s.update.verdict.depth_met for s in during)
 
 
 def test_nobody_in_view_means_nothing_is_counted() -> None:
@@ -115,12 +139,12 @@ def test_the_shown_cue_does_not_jump_between_two_mistakes() -> None:
     stretch = LIBRARY.stretches["seated_figure_four"]
     # Without smoothing, so the two poses really alternate frame by frame.
     tracker = StretchTracker(stretch, "right", settings=TrackerSettings(smoothing=None))
-    lifted = CORRECT["seated_figure_four"](BODY).side("right", hip_flexion_deg=120, hip_abduction_deg=24,
-                                                      hip_external_rotation_deg=73)
-    foot_up = lifted.side("left", knee_flexion_deg=0)
+    # Two gate mistakes (a depth cue would replace a gate cue at once, by design).
+    ankle_far = CORRECT["seated_figure_four"](BODY).side("right", hip_abduction_deg=55)
+    foot_up = CORRECT["seated_figure_four"](BODY).side("left", knee_flexion_deg=0)
     shown, top = [], []
     for i, t in enumerate(np.arange(0, 6.0, 1 / 15)):
-        pose = foot_up if i % 2 else lifted
+        pose = foot_up if i % 2 else ankle_far
         update = tracker.update(landmarks_for(pose, BODY, "seated_figure_four", "right", timestamp_s=float(t)),
                                 float(t))
         shown.append(update.cue)

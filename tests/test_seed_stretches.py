@@ -51,7 +51,10 @@ def test_each_mistake_fails_its_check_and_gets_its_cue(mistake: Mistake, body_na
             assert mistake.fails in failing, f"{mistake.name} ({side}): {failing}"
         else:
             assert failing == {mistake.fails} | mistake.also, f"{mistake.name} ({side}): {failing}"
-        assert not result.correct and result.score < 100
+        assert result.score < 100
+        # A gate mistake stops the hold; a depth one (how far) keeps it counting, with its cue.
+        assert result.correct is (check.role == "depth"), f"{mistake.name} ({side}): role {check.role}"
+        assert not result.depth_met if check.role == "depth" else True
         failed = result.by_id()[mistake.fails]
         expected_cue = check.cue_low if failed.status is CheckStatus.TOO_LOW else check.cue_high
         other = "left" if side == "right" else "right"
@@ -158,11 +161,15 @@ def test_missing_and_nan_landmarks_are_not_visible_never_an_error() -> None:
     body = BodyProportions.average_female()
     lm = landmarks_for(CORRECT["downward_dog"](body), body, "downward_dog", None)
     image = lm.image.copy()
-    image[[25, 26]] = np.nan  # both knees gone
+    image[[25, 26]] = np.nan  # both knees gone: only a depth check looks at them
     result = verdict("downward_dog", lm.replace(image=image), None)
     statuses = result.by_id()
     assert statuses["knees_straight"].status is CheckStatus.NOT_VISIBLE
-    assert not result.correct and result.cue == "Move so your knees are in view"
+    assert result.correct and not result.depth_met and result.cue == "Move so your knees are in view"
+    image[[27, 28]] = np.nan  # and the ankles: the inverted-V gate cannot be judged
+    result = verdict("downward_dog", lm.replace(image=image), None)
+    assert result.by_id()["inverted_v"].status is CheckStatus.NOT_VISIBLE
+    assert not result.correct and result.cue == "Move so your feet are in view"
     everything_nan = lm.replace(image=np.full((33, 3), np.nan), world=np.full((33, 3), np.nan),
                                 visibility=np.full(33, np.nan), presence=np.full(33, np.nan))
     result = verdict("downward_dog", everything_nan, None)

@@ -4,7 +4,8 @@ For every output frame the shown pose (see :mod:`coachlab.rendered.clips`) is tu
 into exact landmarks with the clip's own camera
 (:func:`coachlab.synthetic.body.make_landmarks`, the body's measured proportions) and
 judged by the engine itself: :class:`coach.verdicts.StretchEvaluator` gives the
-intended per-check verdicts, whether the pose is correct and the cue, and a
+intended per-check verdicts, whether the pose is correct (every gate holds), whether
+the depth targets are met, and the cue, and a
 :class:`coach.tracker.StretchTracker` with the default settings (the one
 ``coach analyze`` uses) gives the hold seconds a perfect pose estimator would
 produce. So the truth follows the real check definitions in ``poses/*.toml``; if
@@ -56,6 +57,7 @@ def clip_truth(clip_id: str, library: Library | None = None) -> dict[str, Any]:
             "phase": f.phase,
             "render": [f.render_a, f.render_b, round(f.weight, 4)],
             "correct": verdict.correct,
+            "depth_met": verdict.depth_met,
             "cue": verdict.cue,
             "held_s": round(update.hold.held_s, 3),
             "checks": {c.check_id: {"status": c.status.value, "value": None if not math.isfinite(c.value)
@@ -124,7 +126,7 @@ def validate_truth(truth: dict[str, Any], library: Library | None = None) -> lis
     if len(frames) != truth["frame_count"]:
         problems.append(f"{len(frames)} frame records for frame_count {truth['frame_count']}")
     check_ids = {c.id for c in stretch.checks}
-    required = {c.id for c in stretch.checks if c.required}
+    required = {c.id for c in stretch.checks if c.gate}  # "correct" = every gate holds
     previous = -math.inf
     for k, frame in enumerate(frames):
         if frame["i"] != k:
@@ -139,7 +141,7 @@ def validate_truth(truth: dict[str, Any], library: Library | None = None) -> lis
             continue
         ok = all(frame["checks"][c]["status"] == "ok" for c in required)
         if ok != frame["correct"]:
-            problems.append(f"frame {k}: correct={frame['correct']} but the required checks say {ok}")
+            problems.append(f"frame {k}: correct={frame['correct']} but the gates say {ok}")
         if len(frame["px"]) != 33:
             problems.append(f"frame {k}: {len(frame['px'])} landmarks")
         if len(problems) > 20:
@@ -155,6 +157,7 @@ def _judge(stretch, side, landmarks) -> dict[str, Any]:
     verdict = StretchEvaluator(stretch, side).evaluate(landmarks)
     return {
         "correct": verdict.correct,
+        "depth_met": verdict.depth_met,
         "cue": verdict.cue,
         "checks": {c.check_id: {"status": c.status.value, "value": None if not math.isfinite(c.value)
                                 else round(c.value, 4)} for c in verdict.checks},
