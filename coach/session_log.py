@@ -160,6 +160,10 @@ class FrameRecord(TypedDict):
     hold: HoldFields
     checks: Annotated[dict[_Id, CheckFields], Field(max_length=MAX_CHECKS)]
     landmarks: Optional[LandmarksData]
+    #: Since form gates and depth targets (absent in older logs): every depth target met, and
+    #: whether the pose was correct for the other side instead.
+    depth_met: NotRequired[bool]
+    wrong_side: NotRequired[bool]
 
 
 class EventRecord(TypedDict):
@@ -187,6 +191,7 @@ class CheckInfo(TypedDict):
     max: Optional[_Num]
     hysteresis: _Num
     required: bool
+    role: NotRequired[Literal["gate", "depth"]]
 
 
 class StretchInfo(TypedDict):
