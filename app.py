@@ -9,7 +9,6 @@ import logging
 
 import streamlit as st
 
-from coach.ui.common import HEALTH_NOTE
 from coach.ui.navigation import all_pages
 
 st.set_page_config(page_title="Stretch Coach", page_icon="🧘", layout="wide")
@@ -26,10 +25,8 @@ for _name in ("streamlit_webrtc", "aiortc", "aioice"):
         _handler._stretch_coach = True  # type: ignore[attr-defined]  # added once per process
         _logger.addHandler(_handler)
 
-page = st.navigation(all_pages())
-with st.sidebar:
-    st.markdown("### Stretch Coach")
-    st.caption("Coaches the form of your stretches from your laptop camera. No video leaves "
-               "your computer unless you export it.")
-    st.warning(HEALTH_NOTE, icon="⚠️")
+# Pages along the top and no sidebar: on a laptop the live video needs the whole width, and
+# it must sit above the fold for someone 2-3 m away (each page shows the health note itself).
+page = st.navigation(all_pages(), position="top")
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:3.5rem;padding-bottom:2rem}</style>")
 page.run()

@@ -28,8 +28,11 @@ if TYPE_CHECKING:
 OK_GREEN = (46, 204, 113)
 WRONG_RED = (235, 64, 52)
 UNSEEN_GREY = (150, 150, 150)
+DEPTH_AMBER = (255, 176, 32)
 NEUTRAL = (235, 235, 235)
 PANEL = (20, 20, 20)
+#: MediaPipe's points 0-10 are the face; the skeleton starts at the shoulders (11).
+FIRST_BODY_POINT = 11
 FONT = cv2.FONT_HERSHEY_DUPLEX
 
 
@@ -130,13 +133,19 @@ def _blend_rect(frame: np.ndarray, top_left: tuple[int, int], bottom_right: tupl
     cv2.convertScaleAbs(region, dst=region, alpha=1.0 - alpha, beta=PANEL[0] * alpha)
 
 
-def joint_colours(checks: Iterable[tuple[CheckStatus, tuple[int, ...]]]) -> dict[int, tuple[int, int, int]]:
-    """Each checked joint's colour: green ok, grey not seen, red wrong (wrong drawn over ok,
-    so a joint shared by a passing and a failing check shows the problem)."""
-    order = {CheckStatus.OK: 0, CheckStatus.NOT_VISIBLE: 1, CheckStatus.TOO_LOW: 2, CheckStatus.TOO_HIGH: 2}
+def joint_colours(checks: Iterable[tuple[CheckStatus, tuple[int, ...], bool]]) -> dict[int, tuple[int, int, int]]:
+    """Each checked joint's colour from (status, joints, is a gate): green ok, grey not seen,
+    red a gate that fails (the shape is wrong), amber a depth target not reached yet (the hold
+    still counts: something to work towards, not a mistake). Problems are drawn over ok, so a
+    joint shared by a passing and a failing check shows the problem."""
+    def rank(item: tuple[CheckStatus, tuple[int, ...], bool]) -> int:
+        status, _, gate = item
+        return {CheckStatus.OK: 0, CheckStatus.NOT_VISIBLE: 1}.get(status, 3 if gate else 2)
+
     colours: dict[int, tuple[int, int, int]] = {}
-    for status, joints in sorted(checks, key=lambda item: order[item[0]]):
-        colour = {CheckStatus.OK: OK_GREEN, CheckStatus.NOT_VISIBLE: UNSEEN_GREY}.get(status, WRONG_RED)
+    for status, joints, gate in sorted(checks, key=rank):
+        colour = {CheckStatus.OK: OK_GREEN, CheckStatus.NOT_VISIBLE: UNSEEN_GREY}.get(
+            status, WRONG_RED if gate else DEPTH_AMBER)
         for joint in joints:
             colours[joint] = colour
     return colours
@@ -151,7 +160,7 @@ class SkeletonAnnotator:
     def joint_colours(self, verdict: FrameVerdict | None) -> dict[int, tuple[int, int, int]]:
         if verdict is None:
             return {}
-        return joint_colours((c.status, c.joints) for c in verdict.checks)
+        return joint_colours((c.status, c.joints, c.gate) for c in verdict.checks)
 
     def annotate(self, ctx: OverlayContext) -> None:
         if ctx.landmarks is None:
@@ -164,6 +173,8 @@ class SkeletonAnnotator:
              colours: dict[int, tuple[int, int, int]], unit: float) -> None:
         """Bones between confident joints; checked joints as coloured dots (also the log replay's picture)."""
         for a, b in SKELETON_EDGES:
+            if a < FIRST_BODY_POINT or b < FIRST_BODY_POINT:
+                continue  # no face: its points drawn from across a room look like goggles
             if not (confident[a] and confident[b]) or not np.isfinite(xy[[a, b]]).all():
                 continue
             colour = colours.get(a) if colours.get(a) == colours.get(b) and a in colours else NEUTRAL
@@ -171,13 +182,13 @@ class SkeletonAnnotator:
             cv2.line(frame, p, q, (0, 0, 0), int(5 * unit), cv2.LINE_AA)
             cv2.line(frame, p, q, colour, int(3 * unit), cv2.LINE_AA)
         for index, (x, y) in enumerate(xy):
-            if not np.isfinite([x, y]).all():
+            if index < FIRST_BODY_POINT or not np.isfinite([x, y]).all():
                 continue
             if index in colours:
                 radius = int(7 * unit)
                 cv2.circle(frame, (int(x), int(y)), radius + 2, (0, 0, 0), -1, cv2.LINE_AA)
                 cv2.circle(frame, (int(x), int(y)), radius, colours[index], -1, cv2.LINE_AA)
-            elif confident[index] and index >= 11:
+            elif confident[index]:
                 cv2.circle(frame, (int(x), int(y)), int(3 * unit), NEUTRAL, -1, cv2.LINE_AA)
 
 
@@ -269,9 +280,12 @@ class NotInFrameAnnotator:
 class Overlay:
     """Draws every annotator on a copy of the frame."""
 
-    def __init__(self, mirror: bool = False) -> None:
+    def __init__(self, mirror: bool = False, show_angles: bool = False) -> None:
+        """``show_angles``: print joint angles at their joints (for a therapist reviewing a video;
+        off by default, as numbers on the video mean nothing to the person stretching)."""
         self.mirror = mirror
-        self.annotators = [NotInFrameAnnotator(), SkeletonAnnotator(), AngleAnnotator(), HoldAnnotator(), CueAnnotator()]
+        self.annotators = [NotInFrameAnnotator(), SkeletonAnnotator(),
+                           *([AngleAnnotator()] if show_angles else []), HoldAnnotator(), CueAnnotator()]
 
     def render_judged(self, frame_rgb: np.ndarray, judged: JudgedFrame) -> np.ndarray:
         """Annotate with a judged frame (live and `coach analyze` draw the same way)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -222,6 +223,29 @@ def chromium_context(fake_video: Path | None = None, viewport: tuple[int, int] =
             yield context
         finally:
             context.close()
+
+
+def open_live_setup(page: Any) -> None:
+    """Unfold the live page's set-up (routine, stretch, voice, model), folded so the video fits."""
+    page.get_by_text(re.compile(r"^Change the routine or settings")).first.click()
+    page.get_by_text("One stretch", exact=True).wait_for(state="visible", timeout=10000)
+
+
+def start_camera(page: Any, timeout: float = 30.0) -> None:
+    """Press the camera component's START and wait until it runs (its button turns into the
+    camera-off one). A click that lands while the page is still rerunning is repeated."""
+    component = page.frame_locator("iframe[title*='webrtc']")
+    start = component.get_by_role("button", name=re.compile(r"^start$", re.I))
+    running = component.get_by_role("button", name="Camera off (pauses)", exact=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        start.click(timeout=max(1.0, deadline - time.monotonic()) * 1000)
+        try:
+            running.wait_for(timeout=min(10.0, max(1.0, deadline - time.monotonic())) * 1000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: press START again
+            if time.monotonic() > deadline:
+                raise
 
 
 def main() -> None:  # pragma: no cover - a developer tool

@@ -127,6 +127,7 @@ def test_live_coach_in_browser(tmp_path: Path) -> None:
         page.get_by_text("Waiting for the camera").first.wait_for(timeout=min(20.0, budget()) * 1000)
 
         # Pick one stretch (and a side, if it has sides).
+        browser.open_live_setup(page)
         page.get_by_text("One stretch", exact=True).click()
         page.get_by_text("How to do it: Downward dog").wait_for(timeout=10000)
         if camera.stretch != "Downward dog":
@@ -140,7 +141,7 @@ def test_live_coach_in_browser(tmp_path: Path) -> None:
 
         # Start the camera inside the component's iframe.
         component = page.frame_locator("iframe[title*='webrtc']")
-        component.get_by_role("button", name=re.compile(r"^start$", re.I)).click()
+        browser.start_camera(page)
         video = component.locator("video")
         video.wait_for(timeout=min(20.0, budget()) * 1000)
 
@@ -170,6 +171,8 @@ def test_live_coach_in_browser(tmp_path: Path) -> None:
         main = page.locator("[data-testid='stMain']")
         page.get_by_text(camera.expected_hold).wait_for(timeout=min(15.0, budget()) * 1000)
         assert page.get_by_text("Waiting for the camera").count() == 0
+        page.get_by_text("Show every check").click()  # the detailed list is one click away
+        page.get_by_text(re.compile(r"; target: ")).first.wait_for(timeout=min(10.0, budget()) * 1000)
         panel_text = main.inner_text()
         assert re.search(r"s held of 30 s", panel_text), panel_text[-1500:]
         assert re.search(r"; target: (at least|at most|between) ", panel_text), panel_text[-1500:]

@@ -235,6 +235,7 @@ def test_app_shows_stretch_file_markup_as_text(tmp_path: Path, listener: Listene
 
         # The Live page: the name and the steps as written, and the voice says the name and the cue.
         page.goto(url)
+        browser.open_live_setup(page)
         page.get_by_text("One stretch", exact=True).click()
         page.locator("[data-testid='stSelectbox']").filter(has_text=re.compile(r"^Stretch")).click()
         page.get_by_role("option", name=ACCEPTED["name"], exact=True).click()
@@ -244,8 +245,7 @@ def test_app_shows_stretch_file_markup_as_text(tmp_path: Path, listener: Listene
         text = main.inner_text()
         for key in ("instruction", "view_advice"):
             assert ACCEPTED[key] in text, key
-        component = page.frame_locator("iframe[title*='webrtc']")
-        component.get_by_role("button", name=re.compile(r"^start$", re.I)).click()
+        browser.start_camera(page)
 
         def spoken() -> list[str]:
             return page.evaluate("() => window.__stretchCoachSpoken || []")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from coach.landmarks import PoseLandmark as L
-from coach.overlay import OK_GREEN, WRONG_RED, Overlay, wrap_text
+from coach.overlay import DEPTH_AMBER, OK_GREEN, WRONG_RED, Overlay, wrap_text
 from coach.stretches import fill_sides, load_library
 from coachlab.synthetic import seed_poses as sp
 from coachlab.synthetic.body import BodyProportions
@@ -28,14 +28,31 @@ def _colour_near(frame: np.ndarray, xy: np.ndarray, colour, radius: int = 3) -> 
     return bool((np.abs(patch - np.array(colour)).sum(axis=1) < 40).any())
 
 
-def test_the_joints_of_a_failing_check_are_red_and_of_passing_checks_green() -> None:
+def test_a_failing_gate_is_red_an_unmet_depth_target_amber_and_passing_checks_green() -> None:
+    # The crossed knee well above the hip: a depth target (a tight hip), not a mistake.
     update = _update(sp.figure_four_knee_lifted(BODY))
-    assert update.verdict.cue == "Gently press your right knee down: aim for hip height"
+    assert update.verdict.correct and update.cue == "Gently press your right knee down: aim for hip height"
     frame = np.full((480, 640, 3), 110, np.uint8)
     out = Overlay(mirror=False).render(frame, update.landmarks, update.verdict, update.hold)
     xy = update.landmarks.pixels
-    assert _colour_near(out, xy[L.RIGHT_KNEE], WRONG_RED)
+    assert _colour_near(out, xy[L.RIGHT_KNEE], DEPTH_AMBER) and not _colour_near(out, xy[L.RIGHT_KNEE], WRONG_RED)
     assert _colour_near(out, xy[L.LEFT_ANKLE], OK_GREEN)  # only in passing checks
+    # Feet on the floor, legs not crossed: the shape of the stretch is wrong (gates fail).
+    update = _update(sp.figure_four_not_crossed(BODY))
+    assert not update.verdict.correct
+    out = Overlay(mirror=False).render(frame, update.landmarks, update.verdict, update.hold)
+    assert _colour_near(out, update.landmarks.pixels[L.RIGHT_ANKLE], WRONG_RED)
+
+
+def test_no_face_points_and_no_angles_by_default() -> None:
+    update = _update(sp.downward_dog(BODY), "downward_dog", None)
+    frame = np.full((480, 640, 3), 110, np.uint8)
+    out = Overlay(mirror=False).render(frame, update.landmarks, update.verdict, update.hold)
+    eye = update.landmarks.pixels[L.LEFT_EYE]
+    assert not _colour_near(out, eye, (235, 235, 235), radius=2)  # nothing drawn on the face
+    with_angles = Overlay(mirror=False, show_angles=True).render(frame, update.landmarks, update.verdict,
+                                                                 update.hold)
+    assert (with_angles != out).any()  # the therapist's option prints the angles
 
 
 def test_mirroring_flips_the_picture_but_not_the_anatomy() -> None:
@@ -47,8 +64,8 @@ def test_mirroring_flips_the_picture_but_not_the_anatomy() -> None:
     assert plain[240, 5].mean() > 150 and mirrored[240, 5].mean() < 60  # the picture is flipped
     knee = update.landmarks.pixels[L.RIGHT_KNEE]
     mirrored_knee = np.array([640 - knee[0], knee[1]])
-    # The right knee (the one to press down) stays red where it now appears.
-    assert _colour_near(mirrored, mirrored_knee, WRONG_RED)
+    # The right knee (the one to press down) keeps its colour where it now appears.
+    assert _colour_near(mirrored, mirrored_knee, DEPTH_AMBER)
     assert update.landmarks.pixels[L.RIGHT_KNEE][0] == knee[0], "landmarks themselves are never mirrored"
 
 

@@ -609,10 +609,11 @@ def run_mode(mode: str, y4m: Path, seconds: float, warmup: float, jitter_target_
         page = context.new_page()
         page.goto(url)
         page.get_by_text("Waiting for the camera").first.wait_for(timeout=30000)
+        browser.open_live_setup(page)
         page.get_by_text("One stretch", exact=True).click()
         page.get_by_text("How to do it: Downward dog").wait_for(timeout=15000)
         component = page.frame_locator("iframe[title*='webrtc']")
-        component.get_by_role("button", name=re.compile(r"^start$", re.I)).click()
+        browser.start_camera(page)
         video = component.locator("video:not([data-lb-camera])")
         video.wait_for(timeout=20000)
         lb = "window.__lb"

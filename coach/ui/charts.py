@@ -237,7 +237,7 @@ def draw_skeleton(
                               near_side=nearer_side(landmarks) or "left")
         statuses = {k: v.get("status") for k, v in record.get("checks", {}).items()}
         colours = joint_colours(
-            (CheckStatus(statuses[c.id]), check_joints(c, context))
+            (CheckStatus(statuses[c.id]), check_joints(c, context), c.role == "gate")
             for c in stretch.checks if statuses.get(c.id) in _STATUSES
         )
     SkeletonAnnotator.draw(canvas, xy, landmarks.confidence() >= 0.3, colours, unit)

@@ -45,7 +45,7 @@ MODEL_WORDS = {"full": "accurate (full)", "lite": "light (lite, less CPU)"}
 #: What the camera component says, in plain words (streamlit-webrtc's `Translations`).
 CAMERA_MESSAGES = {
     "start": "Start",
-    "stop": "Stop",
+    "stop": "Camera off (pauses)",
     "media_api_not_available": "This browser cannot use a camera on this page (it needs HTTPS, or "
                                "localhost). The Review page can analyse a recorded video instead.",
     "device_ask_permission": "Please allow the camera when the browser asks.",
@@ -92,14 +92,27 @@ def _choose(lib: Library) -> tuple[Routine, str | None, str | None]:
     return routine, None, side
 
 
+def _chosen_words(lib: Library) -> str:
+    """What the set-up's widgets hold now (from their last run), for its folded label."""
+    state = st.session_state
+    if state.get("live_mode", "A routine") == "A routine":
+        routine = lib.routines.get(state.get("live_routine", "sciatica"))
+        chosen = f"{routine.name} routine" if routine else "a routine"
+    else:
+        stretch = lib.stretches.get(state.get("live_stretch", ""))
+        side = state.get("live_side", "both")
+        chosen = (stretch.name if stretch else "one stretch") + ("" if side == "both" else f", {side} side")
+    return chosen + (", voice on" if state.get("live_voice", True) else ", voice off")
+
+
 def _plan(routine: Routine, lib: Library) -> None:
     slots = expand_slots(routine, lib.stretches)
     lines = [f"{i}. {plain(slot.label)}: hold {slot.hold_seconds:g} s"
              + (f", then rest {slot.rest_seconds:g} s" if slot.rest_seconds and i < len(slots) else "")
              for i, slot in enumerate(slots, 1)]
-    with st.expander(f"The plan: {len(slots)} hold{'s' if len(slots) != 1 else ''}, "
-                     f"{routine.countdown_seconds:g} s countdown before each", expanded=False):
-        st.markdown("\n".join(lines))
+    st.markdown(f"**The plan:** {len(slots)} hold{'s' if len(slots) != 1 else ''}, "
+                f"{routine.countdown_seconds:g} s countdown before each")
+    st.markdown("\n".join(lines))
 
 
 def _instructions(lib: Library, stretch_id: str, side: str | None) -> None:
@@ -111,6 +124,11 @@ def _instructions(lib: Library, stretch_id: str, side: str | None) -> None:
     st.markdown(f"**Camera:** {plain(stretch.view_advice)}")
     if stretch.side_note and side:
         st.caption(plain(stretch.side_note))
+    if stretch.cautions:
+        st.warning("**Take care.** " + " ".join(plain(c) for c in stretch.cautions), icon="⚠️")
+    picture = settings.stretch_image(stretch.id)
+    if picture is not None:
+        st.image(str(picture), caption=f"{plain(stretch.name)}: the pose", width=320)
 
 
 # ---------------------------------------------------------------- state
@@ -190,7 +208,7 @@ def _controls(coach: LiveCoach, snap: LiveSnapshot, active: bool) -> None:
     cols[2].button("Repeat", on_click=coach.repeat, disabled=not running, width="stretch", key="live_repeat",
                    help="Start this hold again from its countdown")
     cols[3].button("End session", on_click=coach.stop, disabled=not running, width="stretch", key="live_stop",
-                   help="End the routine now and see the summary (the camera's STOP only pauses)")
+                   help="End the routine now and see the summary (turning the camera off only pauses)")
     if active and snap.done:
         st.button("Start the routine again", on_click=coach.restart, type="primary", width="stretch",
                   key="live_restart")
@@ -242,14 +260,16 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
                 "the session carries on from here.")
     if live:
         # One plain-HTML element for everything that changes twice a second (see coach.ui.panel_html).
-        st.html(now_box_html(snap) + checks_html(snap))
+        show_checks = st.toggle("Show every check", key="live_show_checks",
+                                help="What each check measures now, and its target")
+        st.html(now_box_html(snap) + (checks_html(snap) if show_checks else ""))
         if snap.stuck:
             st.warning("This hold has not counted any time for a while. That is fine: you can skip it, "
                        "or read the set-up below again and carry on.")
             st.button("Skip this stretch", on_click=coach.skip, type="primary", key="live_stuck_skip")
         if now - snap.updated_at > STALLED_S:
             st.warning("No new frames for a few seconds: the camera or the connection has stalled. "
-                       "Press STOP and START again if it does not recover.")
+                       "Turn the camera off and START it again if it does not recover.")
         if snap.frames > 60 and 0 < snap.fps < SLOW_FPS:
             st.warning(f"Only {snap.fps:.0f} frames a second are being coached: the hold timer needs a steady "
                        "picture. Close other programs, or choose the light pose model above.")
@@ -260,7 +280,7 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
         st.info("Waiting for the camera… (loading the pose model; the first frames take a second)")
         if playing_since is not None and now - playing_since > NO_FRAMES_SLOW_S:
             st.warning("No video is arriving from the camera. Check that no other program is using it, "
-                       "then press STOP and START again.")
+                       "then turn the camera off and START it again.")
     elif signalling:
         st.info("Connecting to the camera…")
         if signalling_since is not None and now - signalling_since > CONNECT_SLOW_S:
@@ -342,13 +362,21 @@ def _camera(coach: LiveCoach) -> Any:
 
 
 def render() -> None:
-    st.title("Live coach")
-    common.health_note(compact=True)
     lib = common.library()
     # Everything whose layout can change between runs sits in one container, so the camera
     # component below keeps its place in the page (a moved component is remounted and its
-    # stream dropped).
+    # stream dropped). The set-up is folded: the video and the timer must fit above the fold
+    # of a laptop screen, read from 2-3 m.
     with st.container():
+        head, note = st.columns([1, 3], vertical_alignment="center")
+        head.markdown("### Live coach")
+        with note:
+            common.health_note(compact=True)
+        # The expander's label and state never change: a changed one is a new element, and after
+        # that streamlit-webrtc no longer reported the stream's end when the tab closed.
+        setup = st.expander("Change the routine or settings", expanded=False)
+        st.caption(f"Now: {plain(_chosen_words(lib))}")
+    with setup:
         routine, log_routine_id, log_side = _choose(lib)
 
         options = st.columns(3)

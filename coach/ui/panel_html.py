@@ -34,47 +34,62 @@ HOLD_STATE_WORDS = {
 }
 
 
-def _box(kind: str, text: str) -> str:
+#: Sizes for reading from 2-3 m: the cue and the timer at least 48 px (3rem at 16 px).
+BIG = "3rem"
+MEDIUM = "1.5rem"
+
+
+def _box(kind: str, text: str, size: str = BIG) -> str:
     background, colour = _BOX[kind]
     return (f"<div data-kind='{kind}' style='background:{background};color:{colour};border-radius:0.5rem;"
-            f"padding:0.75rem 1rem;margin:0.5rem 0'>{text}</div>")
+            f"padding:0.5rem 1rem;margin:0.4rem 0;font-size:{size};line-height:1.15;font-weight:700'>"
+            f"{text}</div>")
 
 
 def _progress(fraction: float, label: str) -> str:
     percent = max(0.0, min(1.0, fraction)) * 100.0
-    return (f"<div style='margin:0.5rem 0'><div style='font-size:0.875rem'>{escape(label)}</div>"
+    return (f"<div style='margin:0.4rem 0'><div style='font-size:{MEDIUM}'>{escape(label)}</div>"
             "<div role='progressbar' aria-valuemin='0' aria-valuemax='100' "
-            f"aria-valuenow='{percent:.0f}' style='height:0.5rem;border-radius:0.25rem;background:#e6e9ef;"
-            f"margin-top:0.25rem'><div style='width:{percent:.1f}%;height:100%;border-radius:0.25rem;"
+            f"aria-valuenow='{percent:.0f}' style='height:1rem;border-radius:0.5rem;background:#e6e9ef;"
+            f"margin-top:0.25rem'><div style='width:{percent:.1f}%;height:100%;border-radius:0.5rem;"
             "background:#1c83e1'></div></div></div>")
 
 
+def _timer(held_s: float, target_s: float) -> str:
+    return (f"<div data-kind='timer' style='font-size:{BIG};font-weight:800;line-height:1.1;"
+            f"font-variant-numeric:tabular-nums'>{min(held_s, target_s):.0f}<span style='font-size:{MEDIUM};"
+            f"font-weight:600'> of {target_s:.0f} s</span></div>")
+
+
 def now_box_html(snap: LiveSnapshot) -> str:
-    """The step, what to do now (countdown, hold, rest, the cue) and the hold so far."""
+    """The step, what to do now (countdown, hold, rest, the cue) and the hold so far, in type
+    large enough to read from where the person stretches."""
     if snap.done:
         ended = "Session ended." if snap.stopped else "Routine complete. Well done."
-        return _box("success", f"{ended} Your summary and the session log are below.")
+        return _box("success", f"{ended} Your summary is below.", MEDIUM)
     step = f"Hold {min(snap.slot_index + 1, snap.slot_count)} of {snap.slot_count}: {snap.slot_label}"
-    parts = [f"<div style='font-weight:700'>{escape(step)}</div>"]
+    parts = [f"<div style='font-weight:700;font-size:{MEDIUM};line-height:1.2'>{escape(step)}</div>"]
     if snap.paused:
-        parts.append(_box("info", f"Paused ({escape(snap.paused)}). The clock is stopped: "
-                                  "press Resume to carry on."))
+        parts.append(_box("info", f"Paused ({escape(snap.paused)}). Press Resume to carry on.", MEDIUM))
     elif snap.phase == "countdown":
-        parts.append(_box("info", f"Get into position. Starting in {max(1, int(snap.phase_remaining_s + 0.999))} s"))
+        parts.append(_box("info", f"Get ready: {max(1, int(snap.phase_remaining_s + 0.999))}"))
         if snap.cue:
-            parts.append(f"<div>Cue: <b>{escape(snap.cue)}</b></div>")
+            parts.append(f"<div style='font-size:{MEDIUM}'>{escape(snap.cue)}</div>")
     elif snap.phase == "rest":
-        parts.append(_box("info", f"{escape(snap.instruction)} ({snap.phase_remaining_s:.0f} s)"))
+        parts.append(_box("info", f"{escape(snap.instruction)} ({snap.phase_remaining_s:.0f} s)", MEDIUM))
     elif snap.correct:
-        parts.append(_box("success", f"Good. Hold it: {max(0.0, snap.target_s - snap.held_s):.0f} s to go"))
+        parts.append(_box("success", "Good. Hold it."))
+        if snap.cue:  # every gate holds; a depth target to work towards, gently (the time counts)
+            parts.append(f"<div data-kind='depth' style='font-size:{MEDIUM}'>{escape(snap.cue)}</div>")
     else:
         parts.append(_box("warning", escape(snap.cue or "Get into position")))
-    if snap.phase in ("countdown", "hold") and snap.target_s > 0:
+    if snap.phase in ("countdown", "hold") and snap.target_s > 0 and not snap.paused:
         state = HOLD_STATE_WORDS.get(snap.hold_state or "", snap.hold_state or "")
+        parts.append(_timer(snap.held_s, snap.target_s))
         parts.append(_progress(snap.held_s / snap.target_s,
                                f"{snap.held_s:.1f} s held of {snap.target_s:.0f} s · {state}"))
     if snap.people_in_view > 1:
-        parts.append(f"<div style='color:{_GREY};font-size:0.875rem'>"
+        parts.append(f"<div style='color:{_GREY};font-size:1rem'>"
                      "Someone else is in view: the coach keeps following the same person.</div>")
     return "".join(parts)
 

@@ -72,7 +72,7 @@ def render_stretch(stretch: Stretch) -> None:
 
 def render() -> None:
     st.title("Stretches")
-    common.health_note(compact=True)
+    common.health_note()
     lib = common.library()
     st.markdown(
         "Every stretch the coach knows, what it checks and why. The hold timer counts only while "
