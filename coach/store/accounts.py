@@ -1,7 +1,7 @@
 """Patients, therapists, who is assigned to whom, and passwords (Argon2id hashes).
 
 A `User` is who is asking: a patient sees only their own data, a therapist only the
-patients assigned to them (`coach.store.queries` applies it). Passwords are never
+patients assigned to them, `LOCAL_ADMIN` (the command line) everyone (`coach.store.queries` applies it). Passwords are never
 stored, only argon2-cffi's encoded Argon2id hash (parameters and salt included).
 """
 
@@ -29,8 +29,12 @@ MAX_NAME = 200
 class User:
     """Who is asking: a patient (their own data) or a therapist (their assigned patients)."""
 
-    role: Literal["patient", "therapist"]
+    role: Literal["patient", "therapist", "admin"]
     id: int
+
+
+#: Whoever runs the command line where the database is (a clinic's scripts): sees every patient.
+LOCAL_ADMIN = User("admin", 0)
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,8 @@ def visible_patient_ids(db: Database, user: User) -> set[int]:
     if user.role == "patient":
         return {user.id}
     with db.session() as s:
+        if user.role == "admin":
+            return set(s.scalars(select(models.Patient.id)))
         return set(s.scalars(select(models.Assignment.patient_id)
                              .where(models.Assignment.therapist_id == user.id)))
 
