@@ -150,14 +150,11 @@ def _password(prompt: str) -> str:
 
 @_store_errors
 def _import(args: argparse.Namespace) -> int:
-    from coach.store.accounts import add_patient
     from coach.store.importer import import_log
 
-    db = _database()
-    patient_id = args.patient if args.patient is not None else add_patient(db, args.create_patient).id
-    result = import_log(db, args.log, patient_id)
+    result = import_log(_database(), args.log, args.patient, create_patient=args.create_patient)
     verb = "imported as" if result.created else "already imported:"
-    print(f"{args.log}: {verb} session {result.session_id} of patient {patient_id}")
+    print(f"{args.log}: {verb} session {result.session_id} of patient {result.patient_id}")
     return 0
 
 

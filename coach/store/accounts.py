@@ -76,8 +76,12 @@ def _name(text: str, what: str) -> str:
     return text
 
 
+def patient_name(name: str) -> str:
+    return _name(name, "a patient's name")
+
+
 def add_patient(db: Database, name: str, username: str | None = None, password: str | None = None) -> PatientInfo:
-    name = _name(name, "a patient's name")
+    name = patient_name(name)
     if (username is None) != (password is None):
         raise StoreError("a patient login needs both a username and a password")
     row = models.Patient(name=name, username=username and _name(username, "a username"),

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session as DbSession
 
 from coach.session_log import SessionLog, SessionLogError, load_session_log
 from coach.store import models
-from coach.store.accounts import utcnow
+from coach.store.accounts import patient_name, utcnow
 from coach.store.database import Database, StoreError
 from coach.summary import summarize
 
@@ -38,6 +38,7 @@ FLAG_STOPPED_EARLY = "stopped_early"
 class ImportResult:
     session_id: int
     created: bool  # False: this log was imported before (same content)
+    patient_id: int
 
 
 @dataclass
@@ -178,17 +179,27 @@ def _add(s: DbSession, log: SessionLog, key: str, patient_id: int, path: Path) -
     return row
 
 
-def import_log(db: Database, path: str | Path, patient_id: int) -> ImportResult:
+def import_log(db: Database, path: str | Path, patient_id: int | None = None, *,
+               create_patient: str | None = None) -> ImportResult:
     """Import one session log for a patient; the same log again is the same session.
 
-    Raises `SessionLogError` (damaged, edited, truncated: the line is named) or
-    `StoreError` (no such patient, the log belongs to another patient); either way
-    nothing is written.
+    `create_patient`: instead of `patient_id`, add a new patient of this name (in the
+    same transaction: a refused log adds no patient). Raises `SessionLogError`
+    (damaged, edited, truncated: the line is named) or `StoreError` (no such patient,
+    the log belongs to another patient); either way nothing is written.
     """
+    if (patient_id is None) == (create_patient is None):
+        raise StoreError("give a patient id or a new patient's name")
     path = Path(path)
     log = load_session_log(path)
     key = log_key(path)
     with db.transaction() as s:
+        if create_patient is not None:
+            patient = models.Patient(name=patient_name(create_patient), created_at=utcnow())
+            s.add(patient)
+            s.flush()
+            patient_id = patient.id
+        assert patient_id is not None
         if s.get(models.Patient, patient_id) is None:
             raise StoreError(f"no patient {patient_id}")
         owner = s.get(models.LogOwner, key)
@@ -196,13 +207,13 @@ def import_log(db: Database, path: str | Path, patient_id: int) -> ImportResult:
             raise StoreError(f"{path}: this session was imported for patient {owner.patient_id} already")
         existing = s.scalar(select(models.Session).where(models.Session.log_key == key))
         if existing is not None:
-            return ImportResult(existing.id, created=False)
+            return ImportResult(existing.id, created=False, patient_id=patient_id)
         if owner is None:
             s.add(models.LogOwner(log_key=key, patient_id=patient_id, log_path=str(path.resolve()),
                                   imported_at=utcnow()))
             s.flush()
         row = _add(s, log, key, patient_id, path)
-        return ImportResult(row.id, created=True)
+        return ImportResult(row.id, created=True, patient_id=patient_id)
 
 
 def rebuild(db: Database, logs_folder: str | Path) -> RebuildResult:

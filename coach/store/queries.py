@@ -222,7 +222,8 @@ def patients_for(db: Database, user: User, as_of: datetime | None = None) -> lis
                                   .order_by(models.Patient.name, models.Patient.id)))
         flagged: dict[int, int] = defaultdict(int)
         for session in s.scalars(select(models.Session).where(
-                models.Session.patient_id.in_(ids), models.Session.started > as_of - timedelta(days=ADHERENCE_DAYS))):
+                models.Session.patient_id.in_(ids), models.Session.started <= as_of,
+                models.Session.started > as_of - timedelta(days=ADHERENCE_DAYS))):
             if FLAG_PAIN_ROSE in (session.flags or ()):
                 flagged[session.patient_id] += 1
     return [PatientRow(p.id, p.name, _adherence(db, p.id, as_of), flagged[p.id]) for p in patients]
