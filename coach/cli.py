@@ -234,7 +234,8 @@ def _prescribe(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         raise ValueError(f"{path}: not valid TOML: the file is not UTF-8 text") from None
     stored = save_prescription(_database(), LOCAL_ADMIN, args.patient, text, load_library(args.poses), str(path))
-    print(f"plan {stored.id} is now patient {args.patient}'s plan ({len(stored.prescription.steps)} steps)")
+    steps = len(stored.prescription.steps)
+    print(f"plan {stored.id} is now patient {args.patient}'s plan ({steps} step{'' if steps == 1 else 's'})")
     return 0
 
 
