@@ -373,3 +373,31 @@ def test_the_default_database_is_a_private_sqlite_file_in_wal_mode(tmp_path: Pat
     open_database().close()  # opening again: nothing to migrate, data kept
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT name FROM patients").fetchall() == [("Ann",)]
+
+
+def test_the_migrations_ship_with_the_package() -> None:
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["coach.store"]
+    folder = root / "coach" / "store"
+    files = [p.relative_to(folder).as_posix() for p in (folder / "migrations").rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts]
+    assert "migrations/env.py" in files and any(f.startswith("migrations/versions/") for f in files)
+    assert [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)] == []
+
+
+def test_pain_records_in_the_session_log(tmp_path: Path, logs: dict[str, Path]) -> None:
+    log = load_session_log(logs["ann1"])
+    assert [(p["when"], p["score"]) for p in log.pain] == [("before", 3), ("after", 5)]
+    assert load_session_log(logs["nopain"]).pain == []
+    from coach.session_log import SessionLogWriter, header_record
+
+    with pytest.raises(ValueError, match="0 to 10"):
+        SessionLogWriter(tmp_path / "a.jsonl", header_record([], "live", "full")).pain("after", 11)
+    with SessionLogWriter(tmp_path / "b.jsonl", header_record([], "live", "full")) as writer:
+        writer.pain("during", None, t=12.5)  # "It hurts" without a score
+        writer._append({"type": "pain", "t": None, "when": "after", "score": 11})  # chain-valid, out of range
+    with pytest.raises(SessionLogError, match=r"line 3 \(pain\): field score"):
+        load_session_log(tmp_path / "b.jsonl")
