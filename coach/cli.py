@@ -6,6 +6,8 @@ import argparse
 import contextlib
 import errno
 import sys
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from coach.native_logs import native_logs_silenced
@@ -109,6 +111,191 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- the therapist side's store
+
+
+def _store_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Store commands: any refusal (bad log, unknown patient, bad plan, database) is one line, exit 2."""
+    def wrapped(args: argparse.Namespace) -> int:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            return run(args)
+        except ValueError as error:  # StoreError, SessionLogError, PoseFileError
+            for line in str(error).splitlines() or [type(error).__name__]:
+                print(f"error: {line}", file=sys.stderr)
+            return 2
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            print(f"error: database: {reason}", file=sys.stderr)
+            return 2
+    return wrapped
+
+
+def _database():  # type: ignore[no-untyped-def]
+    from coach.store.database import open_database
+
+    return open_database()
+
+
+def _password(prompt: str) -> str:
+    """A password from the terminal (asked twice) or one line of standard input; never from argv."""
+    import getpass
+
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("again: ") != first:
+            raise ValueError("the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@_store_errors
+def _import(args: argparse.Namespace) -> int:
+    from coach.store.importer import import_log
+
+    result = import_log(_database(), args.log, args.patient, create_patient=args.create_patient)
+    verb = "imported as" if result.created else "already imported:"
+    print(f"{args.log}: {verb} session {result.session_id} of patient {result.patient_id}")
+    return 0
+
+
+@_store_errors
+def _db_rebuild(args: argparse.Namespace) -> int:
+    from coach.settings import data_dir
+    from coach.store.importer import rebuild
+
+    result = rebuild(_database(), args.logs or data_dir())
+    for problem in result.refused:
+        print(f"warning: refused: {problem}", file=sys.stderr)
+    for path in result.unowned:
+        print(f"warning: {path}: no patient known for this log (import it with `coach import`)", file=sys.stderr)
+    print(f"rebuilt {result.imported} sessions"
+          + (f"; {result.missing} imported sessions have no log in the folder" if result.missing else ""))
+    return 0
+
+
+@_store_errors
+def _report(args: argparse.Namespace) -> int:
+    from coach.store.accounts import LOCAL_ADMIN
+    from coach.store.reports import write_csv, write_pdf
+
+    if not args.out and not args.csv:
+        raise ValueError("give --out FILE.pdf, --csv FILE.csv or both")
+    if args.start and args.end and args.end < args.start:
+        raise ValueError(f"--to {args.end} is before --from {args.start}")
+    db = _database()
+    if args.csv:
+        rows = write_csv(db, LOCAL_ADMIN, args.patient, args.csv, args.start, args.end)
+        print(f"CSV: {args.csv} ({rows} rows)")
+    if args.out:
+        pages = write_pdf(db, LOCAL_ADMIN, args.patient, args.out, args.start, args.end)
+        print(f"PDF report: {args.out} ({pages} pages)")
+    return 0
+
+
+@_store_errors
+def _patient_add(args: argparse.Namespace) -> int:
+    from coach.store.accounts import add_patient
+
+    password = _password(f"password for {args.username}: ") if args.username else None
+    patient = add_patient(_database(), args.name, args.username, password)
+    print(f"patient {patient.id}: {patient.name}")
+    return 0
+
+
+@_store_errors
+def _therapist_add(args: argparse.Namespace) -> int:
+    from coach.store.accounts import add_therapist
+
+    therapist = add_therapist(_database(), args.username, _password(f"password for {args.username}: "))
+    print(f"therapist {therapist.id}: {therapist.username}")
+    return 0
+
+
+@_store_errors
+def _assign(args: argparse.Namespace) -> int:
+    from coach.store.accounts import assign, find_therapist
+
+    db = _database()
+    therapist = find_therapist(db, args.therapist)
+    assign(db, therapist.id, args.patient)
+    print(f"therapist {therapist.username} now sees patient {args.patient}")
+    return 0
+
+
+@_store_errors
+def _prescribe(args: argparse.Namespace) -> int:
+    from coach.store.accounts import LOCAL_ADMIN
+    from coach.store.prescriptions import save_prescription
+    from coach.stretches import load_library
+
+    path = Path(args.plan)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not valid TOML: the file is not UTF-8 text") from None
+    stored = save_prescription(_database(), LOCAL_ADMIN, args.patient, text, load_library(args.poses), str(path))
+    steps = len(stored.prescription.steps)
+    print(f"plan {stored.id} is now patient {args.patient}'s plan ({steps} step{'' if steps == 1 else 's'})")
+    return 0
+
+
+def _day(text: str) -> date:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _add_store_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Commands of the therapist side; each uses STRETCH_COACH_DATABASE_URL (default: SQLite in the data folder)."""
+    imp = sub.add_parser("import", help="import a session log for a patient (the same log twice is one session)")
+    imp.add_argument("log", help="session log (*_session.jsonl, live_*.jsonl)")
+    who = imp.add_mutually_exclusive_group(required=True)
+    who.add_argument("--patient", type=int, help="the patient's id (see `coach patient add`)")
+    who.add_argument("--create-patient", metavar="NAME", help="add a new patient with this name and import for them")
+    imp.set_defaults(run=_import)
+
+    db = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    rebuild = db.add_parser("rebuild", help="drop the rows derived from logs and import every known log again")
+    rebuild.add_argument("--logs", help="folder searched for *.jsonl logs (default: the data folder)")
+    rebuild.set_defaults(run=_db_rebuild)
+
+    report = sub.add_parser("report", help="a patient's sessions as a PDF report and/or CSV")
+    report.add_argument("--patient", type=int, required=True)
+    report.add_argument("--from", dest="start", type=_day, help="first day (YYYY-MM-DD, UTC)")
+    report.add_argument("--to", dest="end", type=_day, help="last day (YYYY-MM-DD, UTC)")
+    report.add_argument("--out", help="PDF file to write")
+    report.add_argument("--csv", help="CSV file to write (one row per hold)")
+    report.set_defaults(run=_report)
+
+    patient = sub.add_parser("patient", help="patients").add_subparsers(dest="patient_command", required=True)
+    add = patient.add_parser("add", help="add a patient")
+    add.add_argument("name")
+    add.add_argument("--username", help="a login for the patient (password read from the terminal or stdin)")
+    add.set_defaults(run=_patient_add)
+
+    therapist = sub.add_parser("therapist", help="therapist accounts").add_subparsers(dest="therapist_command",
+                                                                                       required=True)
+    add = therapist.add_parser("add", help="add a therapist (password read from the terminal or stdin)")
+    add.add_argument("username")
+    add.set_defaults(run=_therapist_add)
+
+    assign = sub.add_parser("assign", help="let a therapist see a patient's data")
+    assign.add_argument("--therapist", required=True, help="the therapist's username")
+    assign.add_argument("--patient", type=int, required=True)
+    assign.set_defaults(run=_assign)
+
+    prescribe = sub.add_parser("prescribe", help="validate a plan file (TOML) and make it the patient's plan")
+    prescribe.add_argument("plan", help="plan file (see docs/therapist.md)")
+    prescribe.add_argument("--patient", type=int, required=True)
+    prescribe.add_argument("--poses", default=str(DEFAULT_POSES_DIR), help="stretch definitions folder")
+    prescribe.set_defaults(run=_prescribe)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coach", description="Stretch Coach command line tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--verbose", action="store_true",
                          help="also show the pose model's own log lines (MediaPipe, TensorFlow Lite)")
     analyze.set_defaults(run=_analyze)
+    _add_store_commands(sub)
     return parser
 
 

@@ -3,7 +3,7 @@
 Format `stretch-coach-session`, version 1: JSON Lines, append-only, UTF-8. Every
 line is one JSON object with
 
-* ``type``: "header" (first line), "frame", "event", "summary", "end" (last line);
+* ``type``: "header" (first line), "frame", "event", "pain", "summary", "end" (last line);
 * ``seq``: 0, 1, 2, ... with no gaps;
 * ``chain``: SHA-256 (hex, first 16 characters) of the previous line's chain
   followed by this line's JSON without the chain field (keys sorted, compact).
@@ -46,7 +46,8 @@ from coach.tracker import TrackerUpdate
 
 FORMAT = "stretch-coach-session"
 VERSION = 1
-RECORD_TYPES = ("header", "frame", "event", "summary", "end")
+RECORD_TYPES = ("header", "frame", "event", "pain", "summary", "end")
+PAIN_WHEN = ("before", "during", "after")
 
 
 # ---------------------------------------------------------------- bounds
@@ -179,6 +180,17 @@ class EventRecord(TypedDict):
     state: Literal["waiting", "settling", "holding", "paused", "complete"]
     held: _Num
     reason: _Text
+
+
+class PainRecord(TypedDict):
+    """A pain score the patient gave (docs/session-log.md, `pain`): 0-10 NRS; null during = "It hurts"."""
+
+    __pydantic_config__ = _STRICT  # type: ignore[misc]
+    type: Literal["pain"]
+    seq: _Count
+    t: Optional[_Num]
+    when: Literal["before", "during", "after"]
+    score: Optional[Annotated[int, Field(ge=0, le=10)]]
 
 
 class CheckInfo(TypedDict):
@@ -321,6 +333,7 @@ _ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "header": TypeAdapter(HeaderRecord),
     "frame": TypeAdapter(FrameRecord),
     "event": TypeAdapter(EventRecord),
+    "pain": TypeAdapter(PainRecord),
     "summary": TypeAdapter(SummaryRecord),
     "end": TypeAdapter(EndRecord),
 }
@@ -427,6 +440,17 @@ def event_record(event: HoldEvent, stretch_id: str, side: str | None, rep: int =
     }
 
 
+def pain_record(when: str, score: int | None, t: float | None = None) -> dict[str, Any]:
+    """A pain score (0 = no pain, 10 = worst imaginable) before, during or after the session."""
+    if when not in PAIN_WHEN:
+        raise ValueError(f"pain: 'when' must be one of {', '.join(PAIN_WHEN)}, not {when!r}")
+    if score is not None and (type(score) is not int or not 0 <= score <= 10):
+        raise ValueError(f"pain: score must be a whole number from 0 to 10, not {score!r}")
+    if score is None and when != "during":
+        raise ValueError("pain: a score is needed before and after (only 'during' may have none)")
+    return {"type": "pain", "t": None if t is None else round(float(t), 3), "when": when, "score": score}
+
+
 def stretch_description(stretch: Stretch) -> dict[str, Any]:
     """What a reader needs to interpret the checks without the poses folder."""
     return {
@@ -525,6 +549,11 @@ class SessionLogWriter:
         self._append(record)
         self._file.flush()
 
+    def pain(self, when: str, score: int | None, t: float | None = None) -> None:
+        """Log a pain score (see `pain_record`); flushed at once, like an event."""
+        self._append(pain_record(when, score, t))
+        self._file.flush()
+
     def close(self, summary: dict[str, Any] | None = None) -> None:
         """Write the summary and the end record, and make the file durable."""
         if self.closed:
@@ -552,6 +581,8 @@ class SessionLog:
     header: HeaderRecord
     frames: list[FrameRecord] = field(default_factory=list)
     events: list[EventRecord] = field(default_factory=list)
+    #: Pain scores the patient gave, in the order written (logs from before pain records: none).
+    pain: list[PainRecord] = field(default_factory=list)
     #: The summary record without `type` and `seq` (holds, and live or video facts).
     summary: dict[str, Any] | None = None
     complete: bool = True
@@ -760,6 +791,9 @@ def _load(stream: BinaryIO, path: Path, allow_incomplete: bool) -> SessionLog:
         elif kind == "event":
             assert log is not None
             log.events.append(typed)
+        elif kind == "pain":
+            assert log is not None
+            log.pain.append(typed)
         elif kind == "summary":
             assert log is not None
             log.summary = {k: v for k, v in typed.items() if k not in ("type", "seq")}

@@ -22,6 +22,9 @@ servers); environment variables, and for ICE servers also
                                 (default 90; 0: keep them however old)
     STRETCH_COACH_POSES_DIR     the folder of stretch and routine files (default:
                                 the project's poses/), e.g. a clinic's own set
+    STRETCH_COACH_DATABASE_URL  the therapist-side database (`coach.store`):
+                                default an SQLite file <base>/stretch_coach.db;
+                                a clinic sets postgresql://user:pw@host/db
     STRETCH_COACH_ICE_SERVERS   JSON list of RTCIceServer objects, e.g.
                                 [{"urls": ["stun:stun.l.google.com:19302"]},
                                  {"urls": "turn:turn.example.org:3478",
@@ -56,6 +59,8 @@ from coach.stretches import DEFAULT_POSES_DIR
 
 DATA_DIR_ENV = "STRETCH_COACH_DATA_DIR"
 POSES_DIR_ENV = "STRETCH_COACH_POSES_DIR"
+DATABASE_URL_ENV = "STRETCH_COACH_DATABASE_URL"
+DATABASE_FILE = "stretch_coach.db"
 ICE_ENV = "STRETCH_COACH_ICE_SERVERS"
 ICE_SECRET_KEY = "ice_servers"
 KEEP_SESSIONS_ENV = "STRETCH_COACH_KEEP_SESSIONS"
@@ -101,6 +106,12 @@ def sessions_dir() -> Path:
 def analyses_dir() -> Path:
     """Where the Review page writes the results of analysed videos."""
     return data_dir() / "analyses"
+
+
+def database_url(environ: Mapping[str, str] | None = None) -> str:
+    """The store's database: STRETCH_COACH_DATABASE_URL, else an SQLite file in the data folder."""
+    text = (os.environ if environ is None else environ).get(DATABASE_URL_ENV, "").strip()
+    return text or f"sqlite:///{data_dir() / DATABASE_FILE}"
 
 
 def session_retention(environ: Mapping[str, str] | None = None) -> Retention:

@@ -1,0 +1,165 @@
+"""Patients, therapists, who is assigned to whom, and passwords (Argon2id hashes).
+
+A `User` is who is asking: a patient sees only their own data, a therapist only the
+patients assigned to them, `LOCAL_ADMIN` (the command line) everyone (`coach.store.queries` applies it). Passwords are never
+stored, only argon2-cffi's encoded Argon2id hash (parameters and salt included).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cache
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from coach.store import models
+from coach.store.database import Database, StoreError
+
+_HASHER = PasswordHasher()
+MIN_PASSWORD = 8
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is asking: a patient (their own data) or a therapist (their assigned patients)."""
+
+    role: Literal["patient", "therapist", "admin"]
+    id: int
+
+
+#: Whoever runs the command line where the database is (a clinic's scripts): sees every patient.
+LOCAL_ADMIN = User("admin", 0)
+
+
+@dataclass(frozen=True)
+class PatientInfo:
+    id: int
+    name: str
+    username: str | None
+
+
+@dataclass(frozen=True)
+class TherapistInfo:
+    id: int
+    username: str
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as every time in the store."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise StoreError(f"the password must have at least {MIN_PASSWORD} characters")
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True if `password` matches the stored hash (never raises for a wrong one)."""
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _name(text: str, what: str) -> str:
+    text = text.strip()
+    if not text or len(text) > MAX_NAME or any(ord(c) < 32 for c in text):
+        raise StoreError(f"{what} must be 1-{MAX_NAME} characters with no control characters")
+    return text
+
+
+def patient_name(name: str) -> str:
+    return _name(name, "a patient's name")
+
+
+def add_patient(db: Database, name: str, username: str | None = None, password: str | None = None) -> PatientInfo:
+    name = patient_name(name)
+    if (username is None) != (password is None):
+        raise StoreError("a patient login needs both a username and a password")
+    row = models.Patient(name=name, username=username and _name(username, "a username"),
+                         password_hash=password and hash_password(password), created_at=utcnow())
+    try:
+        with db.transaction() as s:
+            s.add(row)
+    except IntegrityError:
+        raise StoreError(f"the username {username!r} is taken") from None
+    return PatientInfo(row.id, row.name, row.username)
+
+
+def add_therapist(db: Database, username: str, password: str) -> TherapistInfo:
+    row = models.Therapist(username=_name(username, "a username"), password_hash=hash_password(password),
+                           created_at=utcnow())
+    try:
+        with db.transaction() as s:
+            s.add(row)
+    except IntegrityError:
+        raise StoreError(f"the username {username!r} is taken") from None
+    return TherapistInfo(row.id, row.username)
+
+
+def get_patient(db: Database, patient_id: int) -> PatientInfo:
+    with db.session() as s:
+        row = s.get(models.Patient, patient_id)
+        if row is None:
+            raise StoreError(f"no patient {patient_id}")
+        return PatientInfo(row.id, row.name, row.username)
+
+
+def find_therapist(db: Database, username: str) -> TherapistInfo:
+    with db.session() as s:
+        row = s.scalar(select(models.Therapist).where(models.Therapist.username == username))
+        if row is None:
+            raise StoreError(f"no therapist {username!r}")
+        return TherapistInfo(row.id, row.username)
+
+
+def assign(db: Database, therapist_id: int, patient_id: int) -> None:
+    """Let a therapist see a patient's data (assigning twice is harmless)."""
+    with db.transaction() as s:
+        if s.get(models.Therapist, therapist_id) is None:
+            raise StoreError(f"no therapist {therapist_id}")
+        if s.get(models.Patient, patient_id) is None:
+            raise StoreError(f"no patient {patient_id}")
+        if s.get(models.Assignment, (therapist_id, patient_id)) is None:
+            s.add(models.Assignment(therapist_id=therapist_id, patient_id=patient_id))
+
+
+def login(db: Database, username: str, password: str) -> User | None:
+    """The user with this username and password, or None (the same answer for any mistake)."""
+    with db.session() as s:
+        therapist = s.scalar(select(models.Therapist).where(models.Therapist.username == username))
+        if therapist is not None:
+            return User("therapist", therapist.id) if verify_password(therapist.password_hash, password) else None
+        patient = s.scalar(select(models.Patient).where(models.Patient.username == username))
+        if patient is not None and patient.password_hash:
+            return User("patient", patient.id) if verify_password(patient.password_hash, password) else None
+    verify_password(_dummy_hash(), password)  # as slow as a real check: no telling which usernames exist
+    return None
+
+
+@cache
+def _dummy_hash() -> str:
+    return _HASHER.hash("not a real password")
+
+
+def visible_patient_ids(db: Database, user: User) -> set[int]:
+    """The patients whose data `user` may see."""
+    if user.role == "patient":
+        return {user.id}
+    with db.session() as s:
+        if user.role == "admin":
+            return set(s.scalars(select(models.Patient.id)))
+        return set(s.scalars(select(models.Assignment.patient_id)
+                             .where(models.Assignment.therapist_id == user.id)))
+
+
+def may_see(db: Database, user: User, patient_id: int) -> bool:
+    return patient_id in visible_patient_ids(db, user)
