@@ -467,7 +467,7 @@ def stretch_description(stretch: Stretch) -> dict[str, Any]:
                 "min": c.target.min,
                 "max": c.target.max,
                 "hysteresis": c.hysteresis,
-                "required": c.required,
+                "required": c.gate,
                 "role": c.role,
             }
             for c in stretch.checks

@@ -167,11 +167,7 @@ class Check:
 
     @property
     def gate(self) -> bool:
-        return self.role == "gate"
-
-    @property
-    def required(self) -> bool:
-        """The older name of a gate: its failing stops the hold counting."""
+        """A form gate: its failing stops the hold counting (the log's older name: `required`)."""
         return self.role == "gate"
 
 

@@ -66,11 +66,6 @@ class CheckVerdict:
     def gate(self) -> bool:
         return self.role == "gate"
 
-    @property
-    def required(self) -> bool:
-        """The older name of a gate (its failing stops the hold)."""
-        return self.role == "gate"
-
 
 @dataclass(frozen=True)
 class FrameVerdict:

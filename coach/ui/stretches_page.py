@@ -60,7 +60,7 @@ def render_stretch(stretch: Stretch) -> None:
         target = common.target_words(check.target.min, check.target.max, check.unit)
         rows.append(
             f"- **{plain(fill_sides(check.description, side))}** — target: {plain(target)}"  # type: ignore[arg-type]
-            + ("" if check.required else " *(advice only: does not stop the timer)*")
+            + ("" if check.gate else " *(advice only: does not stop the timer)*")
             + (f"  \n  *Why: {plain(check.why)}*" if check.why else "")
         )
     st.markdown("\n".join(rows))
