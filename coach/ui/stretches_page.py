@@ -33,6 +33,8 @@ def render_stretch(stretch: Stretch) -> None:
     side = "right" if stretch.has_sides else None
     st.header(plain(stretch.name), anchor=stretch.id)
     st.markdown(plain(stretch.summary))
+    if stretch.benefit:
+        st.markdown(f"**Why do it:** {plain(fill_sides(stretch.benefit, side))}")  # type: ignore[arg-type]
     picture = settings.stretch_image(stretch.id)
     info, text = st.columns([2, 3]) if picture else (None, st.container())
     if picture and info is not None:
@@ -61,7 +63,7 @@ def render_stretch(stretch: Stretch) -> None:
         rows.append(
             f"- **{plain(fill_sides(check.description, side))}** — target: {plain(target)}"  # type: ignore[arg-type]
             + ("" if check.required else " *(advice only: does not stop the timer)*")
-            + (f"  \n  *Why: {plain(check.why)}*" if check.why else "")
+            + (f"  \n  *How it is measured: {plain(check.why)}*" if check.why else "")
         )
     st.markdown("\n".join(rows))
     mistakes = _cues(stretch, side)
