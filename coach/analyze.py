@@ -213,7 +213,7 @@ class _Reading:
         self.runner, self.side = runner, side
         self.partial = _outputs_named(out_dir, tag)
         self.check_ids = list(dict.fromkeys(c.id for s in stretches for c in s.checks))
-        self.overlay = Overlay(mirror=mirror)
+        self.overlay = Overlay(mirror=mirror, cue_clear_bottom=Overlay.PLAYER_CONTROLS)
         self.recorder = SessionRecorder(SessionLogWriter(self.partial.session_log, header))
         self.video = AnnotatedVideoWriter(self.partial.video, fps, size)
         self._csv_file = self.partial.measurements_csv.open("w", newline="", encoding="utf-8")

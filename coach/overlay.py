@@ -238,7 +238,15 @@ class HoldAnnotator:
 
 
 class CueAnnotator:
-    """Bottom banner: the one thing to do now, in large text."""
+    """Bottom banner: the one thing to do now, in large text.
+
+    ``clear_bottom``: the share of the frame's height kept free under the banner (a browser's
+    video controls cover the bottom of a played video; the live view has none there)."""
+
+    def __init__(self, clear_bottom: float = 0.0) -> None:
+        if not 0.0 <= clear_bottom < 0.5:
+            raise ValueError(f"clear_bottom must be in [0, 0.5), got {clear_bottom}")
+        self.clear_bottom = clear_bottom
 
     def annotate(self, ctx: OverlayContext) -> None:
         frame, unit = ctx.frame, ctx.unit
@@ -255,8 +263,9 @@ class CueAnnotator:
         scale, thickness = 0.85 * unit, max(1, int(2 * unit))
         lines = wrap_text(text, scale, thickness, width - int(30 * unit))[:2]
         line_h = int(34 * unit)
-        top = height - line_h * len(lines) - int(14 * unit)
-        _blend_rect(frame, (0, top), (width, height), 0.6)
+        bottom = height - int(round(height * self.clear_bottom))
+        top = bottom - line_h * len(lines) - int(14 * unit)
+        _blend_rect(frame, (0, top), (width, bottom), 0.6)
         for i, line in enumerate(lines):
             put_text(frame, line, (int(15 * unit), top + line_h * (i + 1) - int(4 * unit)), scale, colour, thickness)
 
@@ -280,12 +289,18 @@ class NotInFrameAnnotator:
 class Overlay:
     """Draws every annotator on a copy of the frame."""
 
-    def __init__(self, mirror: bool = False, show_angles: bool = False) -> None:
+    #: The bottom share of a video that a browser's player controls cover (for ``cue_clear_bottom``).
+    PLAYER_CONTROLS = 0.16
+
+    def __init__(self, mirror: bool = False, show_angles: bool = False, cue_clear_bottom: float = 0.0) -> None:
         """``show_angles``: print joint angles at their joints (for a therapist reviewing a video;
-        off by default, as numbers on the video mean nothing to the person stretching)."""
+        off by default, as numbers on the video mean nothing to the person stretching).
+        ``cue_clear_bottom``: keep the cue above this share of the frame's height (a video to be
+        played in a browser: `PLAYER_CONTROLS`; the live view keeps the cue at the very bottom)."""
         self.mirror = mirror
         self.annotators = [NotInFrameAnnotator(), SkeletonAnnotator(),
-                           *([AngleAnnotator()] if show_angles else []), HoldAnnotator(), CueAnnotator()]
+                           *([AngleAnnotator()] if show_angles else []), HoldAnnotator(),
+                           CueAnnotator(cue_clear_bottom)]
 
     def render_judged(self, frame_rgb: np.ndarray, judged: JudgedFrame) -> np.ndarray:
         """Annotate with a judged frame (live and `coach analyze` draw the same way)."""

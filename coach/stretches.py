@@ -69,6 +69,8 @@ MAX_SECONDS = 600.0
 MAX_PRIORITY = 100
 SHORT_TEXT = 500
 LONG_TEXT = 2000
+#: A stretch's `benefit`: one plain sentence for the person doing it.
+BENEFIT_TEXT = 200
 IDENTIFIER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 PLACEHOLDERS = ("working", "other")
 #: Markup rejected in texts: they are shown in HTML and markdown and spoken from a script.
@@ -191,6 +193,8 @@ class Stretch:
     side_note: str = ""
     source: str = ""
     path: str = ""
+    #: Why do this stretch, in one plain sentence for the person (not the checks' technical notes).
+    benefit: str = ""
     #: Said when the other side's gates all hold and this side's do not ({working}/{other}).
     wrong_side_cue: str = DEFAULT_WRONG_SIDE_CUE
 
@@ -381,6 +385,7 @@ ShortText = Annotated[str, _text_rule(SHORT_TEXT, required=True)]
 LongText = Annotated[str, _text_rule(LONG_TEXT, required=True)]
 OptionalShortText = Annotated[str, _text_rule(SHORT_TEXT, required=False)]
 OptionalLongText = Annotated[str, _text_rule(LONG_TEXT, required=False)]
+BenefitText = Annotated[str, _text_rule(BENEFIT_TEXT, required=False)]
 Identifier = Annotated[str, AfterValidator(_identifier)]
 FileId = Annotated[str, AfterValidator(_identifier), AfterValidator(_matches_file_name)]
 PointName = Annotated[str, Field(max_length=40), AfterValidator(_point_name)]
@@ -473,6 +478,7 @@ class _StretchFile(_FileModel):
     id: FileId
     name: ShortText
     summary: ShortText
+    benefit: BenefitText = ""
     instructions: list[LongText] = Field(min_length=1, max_length=MAX_LIST_ITEMS)
     view: View
     view_advice: LongText
@@ -514,6 +520,7 @@ class _StretchFile(_FileModel):
             source=self.source,
             path=str(path),
             wrong_side_cue=self.wrong_side_cue or DEFAULT_WRONG_SIDE_CUE,
+            benefit=self.benefit,
         )
 
 

@@ -1,9 +1,10 @@
 """Charts and pictures made from session-log records (no Streamlit here).
 
 * `hold_groups`: frame records split into holds (stretch, side, rep) in order;
-* `check_chart`: one checked measurement over time, its target band shaded and
-  the periods the whole pose was correct / not correct shaded behind it;
-* `hold_chart`: the hold timer accumulating over time, with the target;
+* `check_chart`: one checked measurement over time, its target band shaded, and a
+  strip along the top: the periods the whole pose was correct / not correct;
+* `hold_chart`: the hold timer accumulating over time (dashed grey while not counting),
+  with the target and the same strip; every chart has its legend under it;
 * `hold_rows`: holds as table rows in plain words (Live and Review);
 * `draw_skeleton`: one frame's stored landmarks drawn on a blank canvas,
   joints coloured by the stored check statuses (landmark-only replay).
@@ -35,7 +36,11 @@ def _hex(rgb: tuple[int, int, int]) -> str:
 # The live overlay's colours, so a chart reads like the video.
 OK_COLOUR = _hex(OK_GREEN)
 WRONG_COLOUR = _hex(WRONG_RED)
+#: The target band: blue, a colour neither the verdict nor the hold line uses.
 BAND_COLOUR = "#4c78a8"
+COUNTDOWN_COLOUR = "#c8c8c8"
+#: The hold line while the timer is not counting (dashed as well as grey).
+STOPPED_COLOUR = "#8c8c8c"
 
 
 @dataclass(frozen=True)
@@ -87,14 +92,14 @@ def describe(text: str, side: str | None) -> str:
 
 
 def correct_periods(frames: list[dict[str, Any]], max_gap_s: float = 1.0) -> pd.DataFrame:
-    """Runs of frames with the same overall verdict: start, end, correct."""
+    """Runs of frames with the same overall verdict: start, end, state (one of `VERDICTS`)."""
     rows: list[dict[str, Any]] = []
     for frame, nxt in zip(frames, frames[1:] + [None]):
         start = float(frame["t"])
         end = float(nxt["t"]) if nxt is not None and nxt["t"] - start <= max_gap_s else start + 1.0 / 30.0
-        state = "correct" if frame.get("correct") else "not correct"
+        state = POSE_CORRECT if frame.get("correct") else POSE_WRONG
         if frame.get("phase", "hold") != "hold":
-            state = "countdown"
+            state = COUNTDOWN
         if rows and rows[-1]["state"] == state and abs(rows[-1]["end"] - start) < 1e-6:
             rows[-1]["end"] = end
         else:
@@ -102,27 +107,55 @@ def correct_periods(frames: list[dict[str, Any]], max_gap_s: float = 1.0) -> pd.
     return pd.DataFrame(rows, columns=["start", "end", "state"])
 
 
-_PERIOD_SCALE = alt.Scale(domain=["correct", "not correct", "countdown"], range=[OK_COLOUR, WRONG_COLOUR, "#bbbbbb"])
+# Legend entries. The verdict is a strip along the top of each chart, apart from the plot, so
+# its red and green never mix with the target band (blue) or the hold line.
+POSE_CORRECT, POSE_WRONG, COUNTDOWN = "pose correct", "pose not correct", "countdown"
+VERDICTS = (POSE_CORRECT, POSE_WRONG, COUNTDOWN)
+VERDICT_COLOURS = (OK_COLOUR, WRONG_COLOUR, COUNTDOWN_COLOUR)
+TARGET_RANGE = "target range"
+TIMER_COUNTING, TIMER_STOPPED = "timer counting", "timer not counting"
+#: Pixels of the verdict strip, and of the gap under it that the plot's data never enters.
+STRIP_PX, STRIP_GAP_PX = 10, 6
+#: Chart height including the legend under it.
+CHART_HEIGHT = 230
 
 
-def _periods_layer(periods: pd.DataFrame) -> alt.Chart:
+def _legend_scale(extra: tuple[str, ...], colours: tuple[str, ...]) -> alt.Scale:
+    return alt.Scale(domain=[*VERDICTS, *extra], range=[*VERDICT_COLOURS, *colours])
+
+
+def _legend(columns: int) -> alt.Legend:
+    return alt.Legend(title=None, orient="bottom", direction="horizontal", columns=columns,
+                      symbolType="square", symbolOpacity=1.0, labelFontSize=12)
+
+
+def _with_strip_room(low: float, high: float, height: int) -> float:
+    """The top of a y domain [low, top] whose data part [low, high] stays under the strip."""
+    plot_px = max(height - 80, 40)  # the plot without axis, title and legend (roughly)
+    share = min((STRIP_PX + STRIP_GAP_PX) / plot_px, 0.5)
+    return high + (high - low) * share / (1.0 - share)
+
+
+def _strip_layer(periods: pd.DataFrame, scale: alt.Scale, legend: alt.Legend) -> alt.Chart:
+    """The verdict as a thin strip along the top of the plot (pixel position, any y scale)."""
     return (
-        alt.Chart(periods)
-        .mark_rect(opacity=0.13)
+        alt.Chart(periods.rename(columns={"state": "key"}))
+        .mark_rect()
         .encode(
             x=alt.X("start:Q", title="time (s)"),
             x2="end:Q",
-            # No legend and no chart title: Streamlit fits the whole chart into its height, so
-            # both would squash the plot. The page explains the shading and titles each chart.
-            color=alt.Color("state:N", scale=_PERIOD_SCALE, legend=None),
-            tooltip=[alt.Tooltip("state:N", title="pose"), alt.Tooltip("start:Q", format=".1f"),
+            y=alt.value(0),
+            y2=alt.value(STRIP_PX),
+            color=alt.Color("key:N", scale=scale, legend=legend),
+            tooltip=[alt.Tooltip("key:N", title="pose"), alt.Tooltip("start:Q", format=".1f"),
                      alt.Tooltip("end:Q", format=".1f")],
         )
     )
 
 
-def check_chart(frames: list[dict[str, Any]], info: dict[str, Any], side: str | None, height: int = 180) -> alt.Chart:
-    """One measurement over time with its target band and the correct/not-correct periods."""
+def check_chart(frames: list[dict[str, Any]], info: dict[str, Any], side: str | None,
+                height: int = CHART_HEIGHT) -> alt.Chart:
+    """One measurement over time with its target band; the verdict in a strip along the top."""
     check_id = info["id"]
     unit = info.get("unit") or ""
     rows = []
@@ -140,22 +173,29 @@ def check_chart(frames: list[dict[str, Any]], info: dict[str, Any], side: str | 
     data_lo = float(min(values.min(), *bounds)) if len(values) else float(min(bounds))
     data_hi = float(max(values.max(), *bounds)) if len(values) else float(max(bounds))
     pad = max((data_hi - data_lo) * 0.1, 1.0 if unit == "°" else 0.05)
+    low, high = data_lo - pad, data_hi + pad
     band = pd.DataFrame([{
-        "low": lo if lo is not None else data_lo - pad,
-        "high": hi if hi is not None else data_hi + pad,
+        "low": lo if lo is not None else low,
+        "high": hi if hi is not None else high,
         "target": Target(lo, hi).describe(unit),
+        "key": TARGET_RANGE,
     }])
     y_title = "degrees" if unit == "°" else unit_words(unit) if unit else "value"
-    y_scale = alt.Scale(domain=[data_lo - pad, data_hi + pad], zero=False, clamp=True)
-    band_layer = alt.Chart(band).mark_rect(opacity=0.18, color=BAND_COLOUR).encode(
-        y=alt.Y("low:Q", scale=y_scale, title=y_title), y2="high:Q", tooltip=[alt.Tooltip("target:N", title="target")]
+    y_scale = alt.Scale(domain=[low, _with_strip_room(low, high, height)], zero=False, clamp=True, nice=False)
+    scale = _legend_scale((TARGET_RANGE,), (BAND_COLOUR,))
+    legend = _legend(columns=4)
+    band_layer = alt.Chart(band).mark_rect(opacity=0.22).encode(
+        y=alt.Y("low:Q", scale=y_scale, title=y_title), y2="high:Q",
+        color=alt.Color("key:N", scale=scale, legend=legend),
+        tooltip=[alt.Tooltip("target:N", title="target")],
     )
     line = alt.Chart(data).mark_line(color="#222222", strokeWidth=1.6).encode(
         x=alt.X("t:Q", title="time (s)"), y=alt.Y("value:Q", scale=y_scale, title=y_title),
         tooltip=[alt.Tooltip("t:Q", format=".2f", title="time (s)"), alt.Tooltip("value:Q", format=".2f"),
                  alt.Tooltip("status:N")],
     )
-    return alt.layer(_periods_layer(correct_periods(frames)), band_layer, line).properties(height=height)
+    strip = _strip_layer(correct_periods(frames), scale, legend)
+    return alt.layer(band_layer, line, strip).properties(height=height)
 
 
 def check_title(info: dict[str, Any], side: str | None) -> str:
@@ -164,23 +204,47 @@ def check_title(info: dict[str, Any], side: str | None) -> str:
     return f"{describe(info.get('description', info.get('id', '?')), side)} (target: {target})"
 
 
-def hold_chart(frames: list[dict[str, Any]], height: int = 180) -> alt.Chart:
-    """Seconds held correctly over time, with the target as a dashed line."""
-    data = pd.DataFrame(
-        [{"t": float(f["t"]), "held": float(f["hold"]["held"]), "state": f["hold"]["state"]} for f in thin(frames)],
-        columns=["t", "held", "state"],
-    )
+def timer_segments(frames: list[dict[str, Any]]) -> pd.DataFrame:
+    """The hold line cut into runs of "timer counting" / "timer not counting" (waiting, settling,
+    paused, complete); each run ends on the next run's first point so the line stays joined."""
+    rows: list[dict[str, Any]] = []
+    segment, previous = 0, None
+    for frame in thin(frames):
+        state = frame["hold"]["state"]
+        key = TIMER_COUNTING if state == "holding" else TIMER_STOPPED
+        point = {"t": float(frame["t"]), "held": float(frame["hold"]["held"]), "state": state}
+        if previous is not None and key != previous:
+            rows.append({**point, "key": previous, "segment": segment})
+            segment += 1
+        rows.append({**point, "key": key, "segment": segment})
+        previous = key
+    return pd.DataFrame(rows, columns=["t", "held", "state", "key", "segment"])
+
+
+def hold_chart(frames: list[dict[str, Any]], height: int = CHART_HEIGHT) -> alt.Chart:
+    """Seconds held correctly over time (grey and dashed while the timer is not counting), the
+    target as a dashed line; the verdict in a strip along the top."""
+    data = timer_segments(frames)
     target = float(frames[-1]["hold"].get("target") or 0.0) if frames else 0.0
-    line = alt.Chart(data).mark_line(color=OK_COLOUR, strokeWidth=2.5).encode(
+    top = max(target, 1.0) * 1.05
+    scale = _legend_scale((TIMER_COUNTING, TIMER_STOPPED), (OK_COLOUR, STOPPED_COLOUR))
+    legend = _legend(columns=3)
+    line = alt.Chart(data).mark_line(strokeWidth=2.5).encode(
         x=alt.X("t:Q", title="time (s)"),
-        y=alt.Y("held:Q", title="seconds held", scale=alt.Scale(domain=[0, max(target, 1.0) * 1.05])),
+        y=alt.Y("held:Q", title="seconds held",
+                scale=alt.Scale(domain=[0, _with_strip_room(0.0, top, height)], nice=False)),
+        color=alt.Color("key:N", scale=scale, legend=legend),
+        strokeDash=alt.StrokeDash("key:N", scale=alt.Scale(domain=[TIMER_COUNTING, TIMER_STOPPED],
+                                                           range=[[1, 0], [5, 3]]), legend=None),
+        detail="segment:N",
         tooltip=[alt.Tooltip("t:Q", format=".1f", title="time (s)"), alt.Tooltip("held:Q", format=".1f"),
                  alt.Tooltip("state:N", title="timer")],
     )
     rule = alt.Chart(pd.DataFrame([{"target": target}])).mark_rule(strokeDash=[6, 4], color="#555555").encode(
         y="target:Q", tooltip=[alt.Tooltip("target:Q", title="target (s)")]
     )
-    return alt.layer(_periods_layer(correct_periods(frames)), line, rule).properties(height=height)
+    strip = _strip_layer(correct_periods(frames), scale, legend)
+    return alt.layer(line, rule, strip).properties(height=height)
 
 
 #: A completed hold whose longest unbroken stretch fell short of the target by more than this

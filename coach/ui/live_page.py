@@ -119,6 +119,8 @@ def _instructions(lib: Library, stretch_id: str, side: str | None) -> None:
     stretch = lib.stretches[stretch_id]
     side_text = f" — {side} side" if side else ""
     st.markdown(f"**How to do it: {plain(stretch.name)}{side_text}**")
+    if stretch.benefit:
+        st.markdown(f"*Why: {plain(fill_sides(stretch.benefit, side))}*")  # type: ignore[arg-type]
     st.markdown("\n".join(f"{i}. {plain(fill_sides(step, side))}"  # type: ignore[arg-type]
                           for i, step in enumerate(stretch.instructions, 1)))
     st.markdown(f"**Camera:** {plain(stretch.view_advice)}")

@@ -53,8 +53,9 @@ def render_log_report(log: SessionLog, key: str, replay: bool) -> None:
         index = st.selectbox("Hold", range(len(groups)), format_func=lambda i: labels[i], key=f"{key}_hold")
     group = groups[index]
     st.caption(
-        "Shading behind each line: green while the whole pose was correct, red while it was not, "
-        "grey during the countdown. The blue band is the target range of that measurement."
+        "The strip along the top of each chart: green while the whole pose was correct, red while it "
+        "was not, grey during the countdown. The blue band is the target range of that measurement; "
+        "the hold line is grey and dashed while the timer is not counting."
     )
     infos = charts.check_infos(header, group.stretch_id)
     target = group.frames[-1]["hold"].get("target") or 0

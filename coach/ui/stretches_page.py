@@ -1,4 +1,4 @@
-"""Stretches page: every stretch in `poses/`, in plain words.
+"""Stretches page: every stretch in `poses/`, in plain words, in the order they are done.
 
 Every text from a stretch file goes through `common.plain`: shown as written, never as markup.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coach.stretches import Stretch, fill_sides
+from coach.stretches import Library, Stretch, fill_sides
 from coach import settings
 from coach.ui import common
 from coach.ui.common import plain
@@ -33,6 +33,8 @@ def render_stretch(stretch: Stretch) -> None:
     side = "right" if stretch.has_sides else None
     st.header(plain(stretch.name), anchor=stretch.id)
     st.markdown(plain(stretch.summary))
+    if stretch.benefit:
+        st.markdown(f"**Why do it:** {plain(fill_sides(stretch.benefit, side))}")  # type: ignore[arg-type]
     picture = settings.stretch_image(stretch.id)
     info, text = st.columns([2, 3]) if picture else (None, st.container())
     if picture and info is not None:
@@ -61,13 +63,27 @@ def render_stretch(stretch: Stretch) -> None:
         rows.append(
             f"- **{plain(fill_sides(check.description, side))}** — target: {plain(target)}"  # type: ignore[arg-type]
             + ("" if check.gate else " *(advice only: does not stop the timer)*")
-            + (f"  \n  *Why: {plain(check.why)}*" if check.why else "")
+            + (f"  \n  *How it is measured: {plain(check.why)}*" if check.why else "")
         )
     st.markdown("\n".join(rows))
     mistakes = _cues(stretch, side)
     if mistakes:
         st.markdown("**Common mistakes, and what the coach will say**")
         st.markdown("\n".join(f"- “{plain(cue)}”" for cue in mistakes))
+
+
+#: The routine the Live page starts with, so its stretches come first here.
+FIRST_ROUTINE = "sciatica"
+
+
+def in_routine_order(lib: Library) -> list[Stretch]:
+    """The stretches of the routines in the order a routine does them (the first routine first,
+    then the others), then any stretch no routine uses, alphabetically by name."""
+    routines = sorted(lib.routines.values(), key=lambda r: (r.id != FIRST_ROUTINE, r.name.casefold()))
+    ids = [step.stretch_id for routine in routines for step in routine.steps if step.stretch_id in lib.stretches]
+    ordered = list(dict.fromkeys(ids))
+    rest = sorted((s for s in lib.stretches.values() if s.id not in ordered), key=lambda s: s.name.casefold())
+    return [lib.stretches[i] for i in ordered] + rest
 
 
 def render() -> None:
@@ -80,7 +96,8 @@ def render() -> None:
         + "; ".join(f"**{plain(r.name)}** ({plain(r.description)})" if r.description else f"**{plain(r.name)}**"
                     for r in lib.routines.values())
     )
-    st.markdown(" · ".join(f"[{plain(s.name)}](#{s.id})" for s in lib.stretches.values()))
-    for stretch in lib.stretches.values():
+    stretches = in_routine_order(lib)
+    st.markdown(" · ".join(f"[{plain(s.name)}](#{s.id})" for s in stretches))
+    for stretch in stretches:
         st.divider()
         render_stretch(stretch)
