@@ -115,3 +115,17 @@ def stretch_routine_right() -> Routine:
     from coach.routine import stretch_routine
 
     return stretch_routine(FIGURE_FOUR, ("right",))
+
+
+def test_a_paused_session_nobody_comes_back_to_gets_its_end_record_without_the_question(tmp_path: Path) -> None:
+    coach = short_coach(tmp_path, ask_pain_after=True, paused_session_limit_s=0.2)
+    coach.pain_before(4)
+    feed(coach, 2.0)  # still in the hold
+    coach.on_stream_ended()  # the tab was closed mid-session
+    path = coach.snapshot().log_path
+    deadline = time.monotonic() + 10.0
+    while not coach.snapshot().log_closed or coach.awaiting_pain_after(coach.snapshot().session_id):
+        assert time.monotonic() < deadline, "the paused session never ended"
+        time.sleep(0.05)
+    log = load_session_log(path)  # complete, with its end record
+    assert [(p["when"], p["score"]) for p in log.pain] == [("before", 4)]

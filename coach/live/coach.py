@@ -303,6 +303,7 @@ class LiveCoach:
                 return
             self._pause_timer = None
             self._finish_locked(session)
+            session.close_log()  # nobody is there to give an after score
 
     def _close_held_log(self, session: LiveSession) -> None:
         with self._lock:
