@@ -86,6 +86,7 @@ class LiveCoach:
         retention: Retention | None = None,
         stuck_after_s: float | None = None,
         paused_session_limit_s: float = 600.0,
+        ask_pain_after: bool = False,
     ) -> None:
         """``log_dir``: where session logs go (None: no log); ``retention``: old live logs in it
         to delete when a session starts. ``model_process``: how the default estimator's process
@@ -118,6 +119,10 @@ class LiveCoach:
         self._stuck_after_s = stuck_after_s
         self._paused_session_limit_s = paused_session_limit_s
         self._pause_timer: threading.Timer | None = None
+        #: Pain scores (docs/session-log.md `pain`): the before score waits for the next session;
+        #: with ask_pain_after a finished session's log stays open for the after score.
+        self._pain_before: int | None = None
+        self._ask_pain_after = ask_pain_after
 
     # ------------------------------------------------------------ settings
     def configure(
@@ -156,6 +161,7 @@ class LiveCoach:
                     session.stop()
                     ended = replace(self._snap, done=True, stopped=True, phase=Phase.DONE.value,
                                     results=tuple(session.runner.results), log_closed=True)
+                session.close_log()
                 self._session = None  # the next frame starts the new routine
                 self._snap = LiveSnapshot(stream_active=self._stream_active, updated_at=self._clock())
         if new_model:
@@ -236,8 +242,32 @@ class LiveCoach:
         with self._lock:
             if self._session is not None:
                 self._session.stop()
+                self._session.close_log()
             self._session = None
             self._snap = LiveSnapshot(stream_active=self._stream_active, updated_at=self._clock())
+
+    # ------------------------------------------------------------ pain scores
+    def pain_before(self, score: int | None) -> None:
+        """The patient's 0-10 score before the session (None: withdrawn): logged when it starts."""
+        with self._lock:
+            session = self._session
+            if score is not None and session is not None and not session.closed:
+                session.pain_before(score)
+            else:
+                self._pain_before = score
+
+    def awaiting_pain_after(self, session_id: int) -> bool:
+        """True while that finished session's log waits for the after score."""
+        with self._lock:
+            session = self._session
+            return session is not None and session.session_id == session_id and session.awaiting_pain_after
+
+    def pain_after(self, session_id: int, score: int | None) -> None:
+        """The after score of that finished session (None: skipped); its log is then closed."""
+        with self._lock:
+            session = self._session
+            if session is not None and session.session_id == session_id:
+                session.pain_after(score)
 
     # ------------------------------------------------------------ stream lifecycle
     def on_stream_ended(self) -> None:
@@ -256,6 +286,11 @@ class LiveCoach:
                     self._pause_timer = threading.Timer(self._paused_session_limit_s, self._end_paused, (session,))
                     self._pause_timer.daemon = True
                     self._pause_timer.start()
+            elif session is not None and session.awaiting_pain_after:
+                # The tab may be gone: the log waiting for the after score is closed in time without it.
+                closer = threading.Timer(self._paused_session_limit_s, self._close_held_log, (session,))
+                closer.daemon = True
+                closer.start()
             self._snap = replace(self._snap, stream_active=False, updated_at=self._clock())
             self._stream_clock.reset()  # the next stream has a new estimator and its own clock
             self._stats.clear()
@@ -268,6 +303,11 @@ class LiveCoach:
                 return
             self._pause_timer = None
             self._finish_locked(session)
+            session.close_log()  # nobody is there to give an after score
+
+    def _close_held_log(self, session: LiveSession) -> None:
+        with self._lock:
+            session.close_log()
 
     def _finish_locked(self, session: LiveSession) -> None:
         session.stop()
@@ -284,6 +324,8 @@ class LiveCoach:
                 self._pause_timer = None
             if self._session is not None and not self._session.closed:
                 self._finish_locked(self._session)
+            if self._session is not None:
+                self._session.close_log()
         self.on_stream_ended()
 
     # ------------------------------------------------------------ the callback
@@ -365,6 +407,7 @@ class LiveCoach:
                 return None
             session = self._session
             if not self._stream_clock.started and session is not None and session.closed:
+                session.close_log()
                 self._session = session = None  # a new stream after a finished session: start afresh
             stream_t = self._stream_clock(frame.raw_t)
             self._stream_active = True
@@ -396,8 +439,12 @@ class LiveCoach:
         if self._log_dir is not None:
             plan = LogPlan(self._log_dir, model_display_name(self._model.model), self._log_routine_id,
                            self._log_side, self._retention)
+        if self._session is not None:
+            self._session.close_log()
         self._session = LiveSession(self._sessions_started, self._routine, self._stretches, stream_t, plan,
-                                    self._stuck_after_s)
+                                    self._stuck_after_s, pain_before=self._pain_before,
+                                    hold_log_for_pain=self._ask_pain_after)
+        self._pain_before = None
         return self._session
 
     # ------------------------------------------------------------ drawing

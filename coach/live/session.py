@@ -79,7 +79,11 @@ class LiveSession:
     """
 
     def __init__(self, session_id: int, routine: Routine, stretches: dict[str, Stretch], t0: float,
-                 log_plan: LogPlan | None, stuck_after_s: float | None = None) -> None:
+                 log_plan: LogPlan | None, stuck_after_s: float | None = None, pain_before: int | None = None,
+                 hold_log_for_pain: bool = False) -> None:
+        """``pain_before``: the patient's 0-10 score given before the session (written after the header).
+        ``hold_log_for_pain``: when the routine ends, keep the log open (summary computed) until
+        `pain_after` is answered or skipped, so the after score goes in before the end record."""
         self.session_id = session_id
         self.runner = RoutineRunner(routine, stretches)
         self.t0 = t0  # stream time of the session's first frame (moved on after a pause)
@@ -92,6 +96,11 @@ class LiveSession:
         self._progress: tuple[int, float] | None = None  # (hold, held seconds) at the last progress
         self._progress_t = 0.0
         self._stuck_noted: int | None = None
+        self.hold_log_for_pain = hold_log_for_pain
+        self.finished = False
+        self._held_summary: dict[str, Any] | None = None
+        if pain_before is not None and self.recorder.log is not None:
+            self.recorder.log.pain("before", pain_before, None)
 
     @property
     def stuck_s(self) -> float:
@@ -104,7 +113,38 @@ class LiveSession:
 
     @property
     def closed(self) -> bool:
-        return self.recorder.closed
+        """The session is over (its log closed, or held open only for the pain-after score)."""
+        return self.finished or self.recorder.closed
+
+    @property
+    def awaiting_pain_after(self) -> bool:
+        return self.finished and not self.recorder.closed
+
+    def pain_before(self, score: int) -> None:
+        """A before score given after the session had started (logged at the session time it came)."""
+        if not self.closed and self.recorder.log is not None:
+            self.recorder.log.pain("before", score, self.last_t if self.frames else None)
+
+    def pain_after(self, score: int | None) -> None:
+        """The patient's after score (None: skipped): written, then the held log is closed."""
+        if not self.awaiting_pain_after:
+            return
+        if score is not None and self.recorder.log is not None:
+            self.recorder.log.pain("after", score, self.last_t)
+        self.close_log()
+
+    def close_log(self) -> None:
+        """Close a log held open for the pain-after score (nothing to do otherwise)."""
+        if not self.awaiting_pain_after:
+            return
+        log = self.recorder.log
+        try:
+            self.recorder.close(self._held_summary)
+        except OSError:
+            LOGGER.exception("closing the session log failed")
+        finally:
+            if log is not None:
+                retention.unregister_open(log.path)
 
     @property
     def done(self) -> bool:
@@ -204,6 +244,10 @@ class LiveSession:
                 "stopped_early": stopped,
                 "holds": [r.record() for r in self.runner.results],
             }
+        self.finished = True
+        if self.hold_log_for_pain and log is not None:
+            self._held_summary = summary  # closed by pain_after / close_log
+            return
         try:
             self.recorder.close(summary)
         except OSError:

@@ -163,3 +163,24 @@ def visible_patient_ids(db: Database, user: User) -> set[int]:
 
 def may_see(db: Database, user: User, patient_id: int) -> bool:
     return patient_id in visible_patient_ids(db, user)
+
+
+def has_accounts(db: Database) -> bool:
+    """True once anyone can log in (a therapist, or a patient with a password): then pages ask who you are."""
+    with db.session() as s:
+        if s.scalar(select(models.Therapist.id).limit(1)) is not None:
+            return True
+        return s.scalar(select(models.Patient.id).where(models.Patient.password_hash.is_not(None)).limit(1)) \
+            is not None
+
+
+def display_name(db: Database, user: User) -> str:
+    """How the pages greet `user`: a therapist's username, a patient's name."""
+    with db.session() as s:
+        if user.role == "therapist":
+            row = s.get(models.Therapist, user.id)
+            return row.username if row is not None else f"therapist {user.id}"
+        if user.role == "patient":
+            patient = s.get(models.Patient, user.id)
+            return patient.name if patient is not None else f"patient {user.id}"
+    return "administrator"

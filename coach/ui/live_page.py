@@ -41,6 +41,8 @@ NO_FRAMES_SLOW_S = 12.0
 STALLED_S = 3.0
 SPEECH_RESEND_S = 2.0
 SLOW_FPS = 4.0
+PAIN_SCALE = "0 = no pain, 10 = worst imaginable"
+PAIN_RISE = 2  # points, before to after: the smallest change patients notice (coach.store flags it too)
 MODEL_WORDS = {"full": "accurate (full)", "lite": "light (lite, less CPU)"}
 #: What the camera component says, in plain words (streamlit-webrtc's `Translations`).
 CAMERA_MESSAGES = {
@@ -157,7 +159,7 @@ def _coach(lib: Library, routine: Routine) -> LiveCoach:
         coach_class = live_coach_class(settings.bench_stamp(), settings.live_passthrough())
         coach = coach_class(routine, lib.stretches, log_dir=settings.sessions_dir(), retention=keep,
                             model_process=model_process, max_judged_fps=model_fps,
-                            stuck_after_s=stuck_after, paused_session_limit_s=pause_limit)
+                            stuck_after_s=stuck_after, paused_session_limit_s=pause_limit, ask_pain_after=True)
         st.session_state["live_coach"] = coach
     return coach
 
@@ -295,6 +297,8 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
         st.info("Waiting for the camera… Press **START** under the video and allow the camera when "
                 "the browser asks.")
     _controls(coach, snap, playing)
+    if not snap.started:
+        _pain_before(coach)
 
     st.divider()
     if live and snap.stretch_id and not snap.done:
@@ -306,15 +310,61 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
         _speak(snap, voice)  # last: the (invisible) speech element never moves the panel
 
 
+# ---------------------------------------------------------------- pain
+
+
+def _pain_before(coach: LiveCoach) -> None:
+    """The 0-10 score before the session (skippable: no answer writes nothing); kept for the next session."""
+    round_key = f"live_pain_before_{st.session_state.get('live_summary_for', 0)}"
+
+    def given() -> None:
+        score = st.session_state.get(round_key)
+        st.session_state["live_pain_before_score"] = score
+        coach.pain_before(score)
+
+    st.segmented_control(f"Pain now, before you start ({PAIN_SCALE}). Optional.", list(range(11)),
+                         key=round_key, on_change=given)
+
+
+def _pain_after(coach: LiveCoach, snap: LiveSnapshot) -> None:
+    """The same question after the session; a rise of PAIN_RISE or more gets a plain safety message."""
+    if coach.awaiting_pain_after(snap.session_id):
+        score = st.segmented_control(f"Pain now, after the session ({PAIN_SCALE})", list(range(11)),
+                                     key=f"live_pain_after_{snap.session_id}")
+        left, right = st.columns(2)
+        if left.button("Save my pain score", type="primary", disabled=score is None, key="live_pain_save"):
+            coach.pain_after(snap.session_id, score)
+            st.session_state["live_pain_result"] = (snap.session_id, st.session_state.get("live_pain_before_score"),
+                                                   score)
+            st.session_state.pop("live_pain_before_score", None)
+            st.rerun()
+        if right.button("Skip", key="live_pain_skip"):
+            coach.pain_after(snap.session_id, None)
+            st.session_state.pop("live_pain_before_score", None)
+            st.rerun()
+        return
+    result = st.session_state.get("live_pain_result")
+    if result is None or result[0] != snap.session_id:
+        return
+    _, before, after = result
+    if before is not None and after is not None and after - before >= PAIN_RISE:
+        st.error(f"Your pain went up by {after - before} points. Stop for today; if pain, tingling or numbness "
+                 "keeps increasing, contact your therapist or doctor.", icon="⚠️")
+    else:
+        st.caption(f"Pain after the session: {after} (saved in the session log).")
+
+
 # ---------------------------------------------------------------- summary
 
 
-def _summary(lib: Library) -> None:
+def _summary(lib: Library, coach: LiveCoach) -> None:
     snap: LiveSnapshot | None = st.session_state.get("live_last_done")
     if snap is None:
         return
     st.divider()
     st.subheader("Your last session")
+    _pain_after(coach, snap)
+    waiting = coach.awaiting_pain_after(snap.session_id)
     if snap.results:
         names = {k: v.name for k, v in lib.stretches.items()}
         st.dataframe(session_report.live_results_table(snap.results, names), hide_index=True, width="stretch")
@@ -322,13 +372,17 @@ def _summary(lib: Library) -> None:
         st.info("No hold was started in that session.")
     if snap.log_path and Path(snap.log_path).is_file():
         path = Path(snap.log_path)
-        st.download_button("Download the session log (.jsonl)", data=path.read_bytes, file_name=path.name,
+        def log_bytes() -> bytes:  # a log still waiting for the after score is closed without it first
+            coach.pain_after(snap.session_id, None)
+            return path.read_bytes()
+
+        st.download_button("Download the session log (.jsonl)", data=log_bytes, file_name=path.name,
                            mime="application/jsonl", key="live_download_log")
         st.caption(f"Saved on this computer as `{path}`. It holds landmarks, measurements and hold "
                    "times, never video: send it to your therapist, who can open it on the Review page.")
         if st.toggle("Show the timelines of this session", key="live_show_timelines"):
             try:
-                log = load_session_log(path)
+                log = load_session_log(path, allow_incomplete=waiting)
             except SessionLogError as error:
                 st.warning(f"The session log could not be read back: {plain(str(error))}")
                 return
@@ -424,4 +478,4 @@ def render() -> None:
     with panel_col:
         active = (ctx is not None and bool(ctx.state.playing or ctx.state.signalling)) or coach.snapshot().stream_active
         st.fragment(_panel, run_every=PANEL_REFRESH_S if active else None)(coach, ctx, lib, routine, voice)
-    _summary(lib)
+    _summary(lib, coach)

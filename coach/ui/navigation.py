@@ -25,6 +25,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("live", "Live coach", ":material/videocam:", "coach.ui.live_page"),
     PageSpec("review", "Review", ":material/analytics:", "coach.ui.review_page"),
     PageSpec("stretches", "Stretches", ":material/self_improvement:", "coach.ui.stretches_page"),
+    PageSpec("clinic", "Patients", ":material/clinical_notes:", "coach.ui.clinic_page"),
 )
 
 
