@@ -255,6 +255,12 @@ def test_live_coach_in_browser(tmp_path: Path) -> None:
         logs = sorted((data_dir / "sessions").glob("live_*.jsonl"))
         assert len(logs) == 2, logs
         print("spoken:", spoken)
+        # The pain question after the session: the score goes into the log, which then closes.
+        question = page.get_by_text(re.compile(r"^Pain now, after the session"))
+        question.wait_for(timeout=min(10.0, budget()) * 1000)
+        page.locator("[data-testid='stButtonGroup']").last.get_by_text("3", exact=True).click()
+        page.get_by_role("button", name="Save my pain score").click()
+        page.get_by_text("Pain after the session: 3").wait_for(timeout=min(15.0, budget()) * 1000)
 
     from coach.session_log import load_session_log
 
@@ -267,7 +273,8 @@ def test_live_coach_in_browser(tmp_path: Path) -> None:
     assert len(holds) == 1 and log.summary["live"]["stopped_early"]
     if counted:
         assert holds[0]["held_s"] >= 2.0, holds
-    second = load_session_log(next(p for p in logs if p != first_logs[0]))  # closed by Stop
+    second = load_session_log(next(p for p in logs if p != first_logs[0]))  # closed after the pain score
+    assert [(p["when"], p["score"]) for p in second.pain] == [("after", 3)]
     assert {f["stretch"] for f in second.frames} == {"seated_figure_four"}
     assert second.frames[0]["t"] < 1.0  # its own clock, from zero
     assert second.summary["live"]["stopped_early"] and second.summary["live"]["routine"] == "seated_figure_four"
