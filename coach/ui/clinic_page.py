@@ -168,7 +168,7 @@ def _patient_list(db: Database, user: accounts.User) -> queries.PatientRow | Non
         st.info("No patients are assigned to you yet. On the computer that holds the database: "
                 "`coach assign --therapist USERNAME --patient ID`.")
         return None
-    st.subheader("Patients")
+    st.subheader("Your patients")
     st.caption("Adherence: days with at least one session in the last 30 days, sessions a week over the "
                f"last 4 weeks, the last session. ⚠️: pain rose by {PAIN_RISE_FLAG} or more points during a "
                "session in the last 30 days.")
