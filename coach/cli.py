@@ -13,6 +13,9 @@ from pathlib import Path
 from coach.native_logs import native_logs_silenced
 from coach.stretches import DEFAULT_POSES_DIR, validate_folder
 
+#: `coach analyze --strict`: the analysis ran, but the video ended before its stated length.
+EXIT_STRICT_WARNING = 3
+
 
 def _check_poses(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
@@ -108,6 +111,10 @@ def _analyze(args: argparse.Namespace) -> int:
     print(f"session log: {result.outputs.session_log}")
     print(f"summary: {result.outputs.summary}")
     print(f"measurements: {result.outputs.measurements_csv}")
+    if args.strict and result.warnings:
+        print("error: --strict: the video ended early (see the warning above); the results were written"
+              " but cover only the start", file=sys.stderr)
+        return EXIT_STRICT_WARNING
     return 0
 
 
@@ -297,7 +304,10 @@ def _add_store_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coach", description="Stretch Coach command line tools.")
+    parser = argparse.ArgumentParser(
+        prog="coach", description="Stretch Coach command line tools.",
+        epilog="exit codes: 0 done, 1 check-poses found errors, 2 unusable input or output, "
+               f"{EXIT_STRICT_WARNING} analyze --strict and the video ended early, 130 interrupted")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check-poses", help="validate the stretch and routine files of a folder")
     check.add_argument("directory", nargs="?", default=str(DEFAULT_POSES_DIR), help="folder (default: poses/)")
@@ -315,13 +325,17 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--poses", default=str(DEFAULT_POSES_DIR), help="stretch definitions folder")
     analyze.add_argument("--verbose", action="store_true",
                          help="also show the pose model's own log lines (MediaPipe, TensorFlow Lite)")
+    analyze.add_argument("--strict", action="store_true",
+                         help=f"exit {EXIT_STRICT_WARNING} (not 0) when the video ended early (truncated or damaged);"
+                              " the results are still written")
     analyze.set_defaults(run=_analyze)
     _add_store_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Exit codes: 0 done, 1 `check-poses` found errors, 2 unusable input or output, 130 interrupted."""
+    """Exit codes: 0 done, 1 `check-poses` found errors, 2 unusable input or output,
+    3 `analyze --strict` and the video ended early, 130 interrupted."""
     args = build_parser().parse_args(argv)
     quiet = args.command == "analyze" and not args.verbose
     try:

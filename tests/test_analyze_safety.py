@@ -150,6 +150,31 @@ def tiny_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def test_strict_makes_a_video_that_ended_early_a_failure(tiny_video: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """`--strict`: the truncated clip still gets its results, but the exit code says it is not whole (3);
+    a whole video with `--strict` exits 0, and the truncated one without it exits 0 too."""
+    truncated = tmp_path / "truncated.mp4"
+    truncated.write_bytes(SAMPLE.read_bytes()[:20_000])
+    code, out, err = _analyze(capsys, truncated, tmp_path / "strict", "--strict")
+    assert code == 3, err
+    assert "Traceback" not in err
+    assert any(line.startswith("warning: truncated.mp4: the video ended early: ") for line in err.splitlines())
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "--strict" in errors[0] and "ended early" in errors[0]
+    assert "summary: " in out and next((tmp_path / "strict").glob("*_summary.json")).exists()
+    code, _, err = _analyze(capsys, tiny_video, tmp_path / "whole", "--strict")
+    assert code == 0 and "warning:" not in err and "error:" not in err
+
+
+def test_strict_is_documented_with_its_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        coach_main(["analyze", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--strict" in help_text and "exit 3" in help_text
+    assert "--strict" in (ROOT / "README.md").read_text() and "exits 3" in (ROOT / "README.md").read_text()
+
+
 def test_out_is_an_existing_file(tiny_video: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     existing = tmp_path / "results.txt"
     existing.write_text("mine\n")
