@@ -16,13 +16,24 @@ from coach.landmarks import Landmarks
 from coach.measurements import Side
 from coach.stretches import Routine, RoutineStep, Stretch
 from coach.tracker import StretchTracker, TrackerSettings, TrackerUpdate
+from coach.verdicts import CheckStatus
 
 
 class Phase(str, Enum):
+    #: The camera's view changes (e.g. from the chair, front-on, to the floor, side-on): waits,
+    #: counting no time, until the stretch's `setup_checks` hold for `SETUP_SETTLE_S`.
+    SETUP = "setup"
     COUNTDOWN = "countdown"
     HOLD = "hold"
     REST = "rest"
     DONE = "done"
+
+
+#: How long the set-up checks must hold without a break before the countdown starts.
+SETUP_SETTLE_S = 1.0
+
+#: How the camera should see the person, in the set-up instruction (`Stretch.view`).
+VIEW_WORDS = {"side": "side-on", "front": "from the front"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,7 @@ class RoutineRunner:
     _phase_start: float | None = field(init=False, default=None)
     _hold_start: float | None = field(init=False, default=None)
     _last_t: float | None = field(init=False, default=None)
+    _setup_ok_since: float | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.slots = expand_slots(self.routine, self.stretches)
@@ -144,7 +156,7 @@ class RoutineRunner:
         """Give up the current hold (recorded as skipped) and move on."""
         if self.phase is Phase.DONE:
             return
-        if self.phase in (Phase.COUNTDOWN, Phase.HOLD):
+        if self.phase in (Phase.SETUP, Phase.COUNTDOWN, Phase.HOLD):
             self._record(skipped=True)
         self._next_slot()
 
@@ -158,7 +170,7 @@ class RoutineRunner:
 
     def stop(self) -> None:
         """End the routine now; an unfinished hold is recorded as skipped."""
-        if self.phase in (Phase.COUNTDOWN, Phase.HOLD):
+        if self.phase in (Phase.SETUP, Phase.COUNTDOWN, Phase.HOLD):
             self._record(skipped=True)
         self.phase = Phase.DONE
         self.tracker = None
@@ -193,9 +205,28 @@ class RoutineRunner:
             self.tracker = None
             return
         self.tracker = StretchTracker(slot.stretch, slot.side, slot.hold_seconds, self.settings)
-        self.phase = Phase.COUNTDOWN if self.routine.countdown_seconds > 0 else Phase.HOLD
+        self.phase = Phase.SETUP if self.needs_setup(self.index) else self._after_setup()
         self._phase_start = None
         self._hold_start = None
+        self._setup_ok_since = None
+
+    def _after_setup(self) -> Phase:
+        return Phase.COUNTDOWN if self.routine.countdown_seconds > 0 else Phase.HOLD
+
+    def needs_setup(self, index: int) -> bool:
+        """Hold `index` starts with a set-up step: the camera's view changes from the hold
+        before it (not before the first hold) and its stretch names `setup_checks`."""
+        if not 0 < index < len(self.slots):
+            return False
+        stretch, before = self.slots[index].stretch, self.slots[index - 1].stretch
+        return bool(stretch.setup_checks) and stretch.view != "either" and stretch.view != before.view
+
+    def _setup_seen(self, update: TrackerUpdate) -> bool:
+        """Every set-up check of this frame's verdict is OK (nobody in view: not seen)."""
+        assert self.slot is not None
+        wanted = set(self.slot.stretch.setup_checks)
+        ok = {c.check_id for c in update.verdict.checks if c.status is CheckStatus.OK}
+        return update.verdict.person_visible and wanted <= ok
 
     def _next_slot(self) -> None:
         self.index += 1
@@ -231,6 +262,10 @@ class RoutineRunner:
             return "Session ended."
         if self.phase is Phase.DONE or slot is None:
             return "Routine complete. Well done."
+        if self.phase is Phase.SETUP:
+            view = VIEW_WORDS.get(slot.stretch.view, slot.stretch.view)
+            return (f"Set up for {slot.stretch.name}: move the laptop so it sees you {view}. "
+                    f"The countdown starts when the camera sees you {view}.")
         if self.phase is Phase.COUNTDOWN:
             return f"Get ready: {slot.label}. Starting in {max(1, int(remaining + 0.999))}"
         if self.phase is Phase.REST:
@@ -258,6 +293,15 @@ class RoutineRunner:
         update: TrackerUpdate | None = None
         remaining = 0.0
 
+        if self.phase is Phase.SETUP:
+            assert self.tracker is not None
+            update = self.tracker.update(landmarks, t, count_time=False)
+            if not self._setup_seen(update):
+                self._setup_ok_since = None
+            elif self._setup_ok_since is None:
+                self._setup_ok_since = t
+            elif t - self._setup_ok_since >= SETUP_SETTLE_S:
+                self.phase, self._phase_start = self._after_setup(), t
         if self.phase is Phase.COUNTDOWN:
             assert self.tracker is not None
             update = self.tracker.update(landmarks, t, count_time=False)
@@ -288,7 +332,7 @@ class RoutineRunner:
             if remaining <= 0:
                 self._next_slot()
                 self._phase_start = t
-                remaining = self.routine.countdown_seconds
+                remaining = self.routine.countdown_seconds if self.phase is Phase.COUNTDOWN else 0.0
         instruction = self._instruction(update, remaining)
         if finished is not None:
             # The frame that completed a hold belongs to that hold: its record must carry the

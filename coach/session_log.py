@@ -152,7 +152,7 @@ class FrameRecord(TypedDict):
     stretch: _Id
     side: Optional[_Id]
     rep: Annotated[int, Field(ge=1, le=MAX_HOLDS)]
-    phase: Literal["countdown", "hold", "rest", "done"]
+    phase: Literal["setup", "countdown", "hold", "rest", "done"]
     person: bool
     people: Optional[Annotated[int, Field(ge=0, le=1000)]]
     correct: bool

@@ -197,6 +197,9 @@ class Stretch:
     benefit: str = ""
     #: Said when the other side's gates all hold and this side's do not ({working}/{other}).
     wrong_side_cue: str = DEFAULT_WRONG_SIDE_CUE
+    #: Gate checks that show the camera sees the person the way this stretch needs (e.g. side-on):
+    #: after a change of view in a routine, the countdown waits until they hold. Empty: no wait.
+    setup_checks: tuple[str, ...] = ()
 
     def sides(self) -> tuple[Side | None, ...]:
         return ("right", "left") if self.has_sides else (None,)
@@ -491,6 +494,7 @@ class _StretchFile(_FileModel):
     cautions: list[LongText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     source: OptionalLongText = ""
     wrong_side_cue: OptionalShortText = ""
+    setup_checks: list[str] = Field(default_factory=list, max_length=MAX_CHECKS)
     checks: list[_CheckTable] = Field(min_length=1, max_length=MAX_CHECKS)
 
     @model_validator(mode="after")
@@ -499,6 +503,13 @@ class _StretchFile(_FileModel):
             raise _Verbatim("no check has role = 'gate': without one every frame would count as held")
         if self.wrong_side_cue and not self.sides:
             raise _Verbatim("'wrong_side_cue' given, but the stretch has sides = false")
+        gates = [check.id for check in self.checks if check.resolved_role == "gate"]
+        for name in self.setup_checks:
+            if name not in gates:
+                raise _Verbatim(f"'setup_checks' names {name!r}, which is not a gate check of this stretch"
+                                f" (its gate checks: {', '.join(gates)})")
+        if len(set(self.setup_checks)) != len(self.setup_checks):
+            raise _Verbatim("'setup_checks' names a check twice")
         return self
 
     def to_stretch(self, path: Path) -> Stretch:
@@ -521,6 +532,7 @@ class _StretchFile(_FileModel):
             path=str(path),
             wrong_side_cue=self.wrong_side_cue or DEFAULT_WRONG_SIDE_CUE,
             benefit=self.benefit,
+            setup_checks=tuple(self.setup_checks),
         )
 
 
