@@ -62,7 +62,7 @@ def _timer(held_s: float, target_s: float) -> str:
 
 
 def now_box_html(snap: LiveSnapshot) -> str:
-    """The step, what to do now (countdown, hold, rest, the cue) and the hold so far, in type
+    """The step, what to do now (set-up, countdown, hold, rest, the cue) and the hold so far, in type
     large enough to read from where the person stretches."""
     if snap.done:
         ended = "Session ended." if snap.stopped else "Routine complete. Well done."
@@ -71,6 +71,15 @@ def now_box_html(snap: LiveSnapshot) -> str:
     parts = [f"<div style='font-weight:700;font-size:{MEDIUM};line-height:1.2'>{escape(step)}</div>"]
     if snap.paused:
         parts.append(_box("info", f"Paused ({escape(snap.paused)}). Press Resume to carry on.", MEDIUM))
+    elif snap.phase == "setup":
+        # "Set up for X: move the laptop so it sees you side-on. The countdown starts when ...":
+        # what to do in large type, when it goes on below it.
+        what, _, when = snap.instruction.partition(". ")
+        parts.append(_box("info", escape(what), BIG))
+        if when:
+            parts.append(f"<div data-kind='setup' style='font-size:{MEDIUM}'>{escape(when)}</div>")
+        if snap.cue:
+            parts.append(f"<div style='font-size:{MEDIUM}'>{escape(snap.cue)}</div>")
     elif snap.phase == "countdown":
         parts.append(_box("info", f"Get ready: {max(1, int(snap.phase_remaining_s + 0.999))}"))
         if snap.cue:

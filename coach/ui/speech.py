@@ -6,7 +6,7 @@ it returns the sentence to speak now, or None. The browser speaks it
 
 * one sentence at a time: nothing within `cooldown_s` of the last one;
 * the same sentence not again within `repeat_after_s`;
-* milestones ("Get ready", "Go", "10 seconds left", "Rest, then switch to the
+* milestones (the set-up step's "move the laptop ..." once, "Get ready", "Go", "10 seconds left", "Rest, then switch to the
   left side", "Routine complete") come before form cues; a milestone that
   could not be said within `milestone_max_age_s` is dropped (it would be stale);
 * a form cue is said only once it has been the current cue for `cue_stable_s`
@@ -90,13 +90,18 @@ class SpeechPlanner:
             return
         slot_changed = prev is None or prev[1] != snap.slot_index
         phase_changed = prev is None or prev[0] != snap.phase
-        if slot_changed and snap.phase in ("countdown", "hold"):
+        if (slot_changed or phase_changed) and snap.phase == "setup":
+            self._pending.clear()  # a new place for the laptop: said once, before anything else
+            self._milestone(snap.instruction, now)
+        elif slot_changed and snap.phase in ("countdown", "hold"):
             self._pending.clear()  # whatever was queued is about the previous hold
             before = self._prev_stretch_side
             if before is not None and before[0] == snap.stretch_id and snap.side and before[1] != snap.side:
                 self._milestone(f"Switch to the {snap.side} side", now)
             else:
                 self._milestone(f"Get ready: {snap.slot_label}", now)
+        elif phase_changed and snap.phase == "countdown" and prev is not None and prev[0] == "setup":
+            self._milestone(f"Get ready: {snap.slot_label}", now)  # seen in the new place: the countdown
         elif phase_changed and snap.phase == "hold" and prev is not None and prev[0] == "countdown":
             self._milestone("Go", now)
         elif phase_changed and snap.phase == "rest":
