@@ -194,3 +194,14 @@ def test_setup_checks_must_name_gate_checks() -> None:
         parse_stretch(data, "downward_dog.toml")
     del data["setup_checks"]
     assert parse_stretch(data, "downward_dog.toml").setup_checks == ()
+
+
+def test_repeat_of_a_hold_after_a_change_of_view_goes_back_to_its_setup() -> None:
+    """What "Show the set-up again" on a stuck hold does: the floor hold starts over from its set-up."""
+    runner = RoutineRunner(chair_then_floor(), LIBRARY.stretches)
+    person = Person(lambda since: "side_left")
+    statuses = run(runner, person, until=7.0 + SETUP_SETTLE_S + COUNTDOWN_S + 1.0)
+    assert statuses[-1][1].phase is Phase.HOLD and runner.slot is not None
+    assert runner.slot.stretch.id == "downward_dog"
+    runner.repeat()
+    assert runner.phase is Phase.SETUP and [r.stretch_id for r in runner.results] == ["seated_figure_four"]

@@ -268,9 +268,19 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
                                 help="What each check measures now, and its target")
         st.html(now_box_html(snap) + (checks_html(snap) if show_checks else ""))
         if snap.stuck:
+            # Stuck: skip, or go back to this hold's set-up (its set-up step after a change of view,
+            # then the countdown) with where the camera goes said here, not only below the video.
+            stretch = lib.stretches.get(snap.stretch_id or "")
+            camera = f" **Camera:** {plain(stretch.view_advice)}" if stretch is not None else ""
             st.warning("This hold has not counted any time for a while. That is fine: you can skip it, "
-                       "or read the set-up below again and carry on.")
-            st.button("Skip this stretch", on_click=coach.skip, type="primary", key="live_stuck_skip")
+                       "or start it again from its set-up." + camera)
+            stuck_cols = st.columns(2)
+            stuck_cols[0].button("Skip this stretch", on_click=coach.skip, type="primary", width="stretch",
+                                 key="live_stuck_skip")
+            stuck_cols[1].button("Show the set-up again", on_click=coach.repeat, width="stretch",
+                                 key="live_stuck_setup",
+                                 help="Start this hold again from its set-up and countdown "
+                                      "(time held so far in this hold is not kept)")
         if now - snap.updated_at > STALLED_S:
             st.warning("No new frames for a few seconds: the camera or the connection has stalled. "
                        "Turn the camera off and START it again if it does not recover.")
