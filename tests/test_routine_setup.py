@@ -12,15 +12,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from synthetic_cases import CORRECT, landmarks_for
 
 from coach.judged_frame import judge_frame
 from coach.routine import SETUP_SETTLE_S, Phase, RoutineRunner, RoutineStatus, Slot
 from coach.session_log import SessionLogWriter, header_record, load_session_log
 from coach.session_recorder import SessionRecorder
-from coach.stretches import PoseFileError, Routine, RoutineStep, load_library, parse_stretch
+from coach.stretches import (
+    PoseFileError,
+    Routine,
+    RoutineStep,
+    load_library,
+    parse_stretch,
+)
 from coachlab.synthetic.body import BodyProportions
-
-from synthetic_cases import CORRECT, landmarks_for
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = load_library()

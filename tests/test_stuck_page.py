@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from live_doubles import ScriptedEstimator, feed
 from streamlit.testing.v1 import AppTest
+from test_app_pages import APP, FakeWebRtc, data_dir, fake_camera, no_exception, texts  # noqa: F401
 
 from coach.live import LiveCoach
 from coach.routine import stretch_routine
 from coach.stretches import load_library
-from live_doubles import ScriptedEstimator, feed
-from test_app_pages import APP, FakeWebRtc, data_dir, fake_camera, no_exception, texts  # noqa: F401
 
 LIBRARY = load_library()
 
