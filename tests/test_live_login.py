@@ -89,3 +89,17 @@ def test_a_therapist_is_told_the_live_page_saves_only_for_patients(clinic: None)
     assert "Logged in as drlee." in texts(at)
     assert "drlee is a therapist's account: sessions on this page are saved only for a logged-in patient" \
         in texts(at)
+
+
+def test_a_patient_made_with_the_command_line_logs_in_on_the_live_page(
+        db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+    import sys
+
+    from coach.cli import main
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["patient", "add", "Cara Example", "--username", "cara"]) == 0
+    assert capsys.readouterr().out == "patient 1: Cara Example\n"
+    at = log_in(live_page(), "cara", PASSWORD)
+    assert "Logged in as Cara Example." in texts(at)
