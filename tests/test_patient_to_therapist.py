@@ -23,21 +23,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import browser  # tests/browser.py (pytest puts tests/ on sys.path)
+import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
 if browser.chromium_path() is None:
     pytest.skip("chromium is not installed (apt-get install -y chromium chromium-driver)", allow_module_level=True)
 
-from pypdf import PdfReader  # noqa: E402
+from pypdf import PdfReader
+from store_logs import make_log
+from test_live_browser import fake_camera
 
-from coach.store import accounts, queries  # noqa: E402
-from coach.store.database import open_database  # noqa: E402
-from coach.store.importer import import_log  # noqa: E402
-from store_logs import make_log  # noqa: E402
-from test_live_browser import fake_camera  # noqa: E402
+from coach.store import accounts, queries
+from coach.store.database import open_database
+from coach.store.importer import import_log
 
 ARTIFACTS = browser.ROOT / "test-artifacts"
 TEST_BUDGET_S = 90.0
