@@ -94,6 +94,18 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def exists(url: str | None = None) -> bool:
+    """False only for an SQLite store whose file was never created (a laptop without accounts):
+    pages that merely ask "is anyone able to log in?" then need not create it."""
+    try:
+        parsed = make_url(_driver_url(url or settings.database_url()))
+    except ArgumentError:
+        return True  # open_database names the problem
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return True
+    return Path(parsed.database).expanduser().is_file()
+
+
 def open_database(url: str | None = None, *, upgrade: bool = True) -> Database:
     """Open (and on first use create) the store at `url` (default: the setting)."""
     text = _driver_url(url or settings.database_url())

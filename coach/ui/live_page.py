@@ -5,6 +5,11 @@ object this script keeps in ``st.session_state`` (see `coach.live`). The
 side panel is a fragment that re-runs twice a second while the camera is
 on and reads the coach's latest snapshot; the buttons call the coach's
 controls; what to say aloud is decided by `coach.ui.speech.SpeechPlanner`.
+
+When the patients' database has accounts, a patient can log in here (`coach.ui.auth`);
+each session they finish is then imported into the database under their name
+(`coach.store.importer`, from the script thread once the log is closed), so their
+therapist sees it at once. With no accounts the page opens straight to the coach.
 """
 
 from __future__ import annotations
@@ -20,9 +25,13 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from coach.estimator import MODEL_ENV_VAR
 from coach.routine import expand_slots
 from coach.session_log import SessionLogError, load_session_log
+from coach.store import accounts
+from coach.store.database import Database, StoreError
+from coach.store.database import exists as store_exists
+from coach.store.importer import import_log
 from coach.stretches import Library, Routine, fill_sides
 from coach import settings
-from coach.ui import common, navigation, session_report
+from coach.ui import auth, clinic_page, common, navigation, session_report
 from coach.ui.common import plain
 from coach.live import LiveCoach, LiveSnapshot
 from coach.live.bench import live_coach_class
@@ -133,6 +142,52 @@ def _instructions(lib: Library, stretch_id: str, side: str | None) -> None:
     picture = settings.stretch_image(stretch.id)
     if picture is not None:
         st.image(str(picture), caption=f"{plain(stretch.name)}: the pose", width=320)
+
+
+# ---------------------------------------------------------------- who is coached
+
+
+def _store() -> Database | None:
+    """The patients' database if anyone can log in; None on a laptop without accounts
+    (a database file that does not exist is not created for the question)."""
+    if not store_exists():
+        return None
+    db = clinic_page.database()
+    if db is None or not accounts.has_accounts(db):
+        return None
+    return db
+
+
+def _who(db: Database) -> accounts.User | None:
+    """The login line, or a small login form: a logged-in patient's sessions go to their therapist."""
+    user = auth.current_user()
+    if user is None:
+        with st.expander("Log in, so your sessions are saved for your therapist"):
+            auth.login_form(db)
+        return None
+    name = accounts.display_name(db, user)
+    auth.logout_button(plain(name))
+    if user.role != "patient":
+        st.warning(f"{plain(name)} is a therapist's account: sessions on this page are saved only for a "
+                   "logged-in patient, so this one is saved for nobody. Log out to let a patient log in.")
+    return user
+
+
+def _save_for_therapist(db: Database | None, user: accounts.User | None, snap: LiveSnapshot) -> None:
+    """Import the finished session (its log closed) under the logged-in patient, once; say so."""
+    if db is None or user is None or user.role != "patient" or not snap.log_path or not snap.results:
+        return
+    saved: dict[str, str | int] = st.session_state.setdefault("live_imported", {})
+    if snap.log_path not in saved:
+        try:
+            saved[snap.log_path] = import_log(db, snap.log_path, user.id).session_id
+        except (SessionLogError, StoreError, OSError) as error:
+            saved[snap.log_path] = f"This session could not be saved for your therapist: {error}"
+    result = saved[snap.log_path]
+    if isinstance(result, int):
+        st.success(f"Saved for your therapist as session {result}.")
+    else:
+        st.warning(plain(result))
 
 
 # ---------------------------------------------------------------- state
@@ -249,6 +304,8 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
     playing = playing or flowing
     signalling_since, playing_since = _connection_times(playing, signalling)
     live = playing and snap.stream_active and snap.started
+    if live:
+        auth.current_user()  # a patient coached by the camera is using the page: the login does not go idle
     # A session that ends needs the whole page, not just this panel: the summary and the
     # download appear below.
     if snap.done and snap.session_id and st.session_state.get("live_summary_for") != snap.session_id:
@@ -367,7 +424,7 @@ def _pain_after(coach: LiveCoach, snap: LiveSnapshot) -> None:
 # ---------------------------------------------------------------- summary
 
 
-def _summary(lib: Library, coach: LiveCoach) -> None:
+def _summary(lib: Library, coach: LiveCoach, db: Database | None, user: accounts.User | None) -> None:
     snap: LiveSnapshot | None = st.session_state.get("live_last_done")
     if snap is None:
         return
@@ -375,6 +432,8 @@ def _summary(lib: Library, coach: LiveCoach) -> None:
     st.subheader("Your last session")
     _pain_after(coach, snap)
     waiting = coach.awaiting_pain_after(snap.session_id)
+    if not waiting:
+        _save_for_therapist(db, user, snap)
     if snap.results:
         names = {k: v.name for k, v in lib.stretches.items()}
         st.dataframe(session_report.live_results_table(snap.results, names), hide_index=True, width="stretch")
@@ -442,6 +501,11 @@ def render() -> None:
         # that streamlit-webrtc no longer reported the stream's end when the tab closed.
         setup = st.expander("Change the routine or settings", expanded=False)
         st.caption(f"Now: {plain(_chosen_words(lib))}")
+        db = _store()
+        user: accounts.User | None = None
+        if db is not None:
+            with st.container():  # its own slot: logging in or out never moves the camera component
+                user = _who(db)
     with setup:
         routine, log_routine_id, log_side = _choose(lib)
 
@@ -488,4 +552,4 @@ def render() -> None:
     with panel_col:
         active = (ctx is not None and bool(ctx.state.playing or ctx.state.signalling)) or coach.snapshot().stream_active
         st.fragment(_panel, run_every=PANEL_REFRESH_S if active else None)(coach, ctx, lib, routine, voice)
-    _summary(lib, coach)
+    _summary(lib, coach, db, user)
