@@ -98,3 +98,48 @@ def test_a_paused_session_nobody_comes_back_to_ends_with_its_log_closed(tmp_path
     log = load_session_log(log_path)
     assert log.summary is not None and log.summary["live"]["stopped_early"]
     assert coach.snapshot().done and coach.snapshot().paused is None
+
+
+def test_it_hurts_pauses_saves_the_moment_and_asks_whether_to_stop(tmp_path: Path) -> None:
+    coach = coach_for(tmp_path)
+    feed(coach, 9.0)
+    held = coach.snapshot().held_s
+    coach.it_hurts()
+    feed(coach, 5.0, start=200.0)  # the camera runs on: nothing is judged or counted
+    snap = coach.snapshot()
+    assert snap.paused == "it hurts" and snap.held_s == held
+    coach.on_stream_ended()  # the camera going off does not turn it into an ordinary pause
+    assert coach.snapshot().paused == "it hurts"
+    coach.stop()  # "Stop for today"
+    assert coach.snapshot().done and coach.snapshot().log_closed
+    log = load_session_log(snap.log_path)
+    assert [(p["when"], p["score"]) for p in log.pain] == [("during", None)]
+    assert "session paused: it hurts" in reasons(snap.log_path)
+
+
+def test_the_live_page_offers_it_hurts_and_stop_for_today(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from streamlit.testing.v1 import AppTest
+
+    from coach import settings
+    from coach.ui import live_page
+
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(tmp_path / "data"))
+    monkeypatch.setattr(live_page, "webrtc_streamer",
+                        lambda **_: SimpleNamespace(state=SimpleNamespace(playing=True, signalling=False)))
+    coach = LiveCoach(stretch_routine(FIGURE_FOUR, ("right",)), LIBRARY.stretches, log_dir=tmp_path,
+                      estimator_factory=lambda o: ScriptedEstimator(correct_figure_four))
+    feed(coach, 8.0)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=30)
+    at.session_state["live_coach"] = coach
+    at.session_state["live_mode"] = "One stretch"
+    at.session_state["live_stretch"] = "seated_figure_four"
+    at.session_state["live_side"] = "right"
+    at.run()
+    at.button(key="live_it_hurts").click().run()
+    assert not at.exception
+    assert any("Stop if pain, tingling or numbness increases" in e.value for e in at.error)
+    at.button(key="live_hurts_stop").click().run()
+    assert not at.exception and coach.snapshot().done
+    coach.close()

@@ -223,6 +223,13 @@ class LiveCoach:
                 self._session.pause(PAUSED_BY_PERSON)
                 self._snap = replace(self._snap, paused=self._session.paused, updated_at=self._clock())
 
+    def it_hurts(self) -> None:
+        """The "It hurts" button: logged, and the session pauses while the page asks whether to stop."""
+        with self._lock:
+            if self._session is not None:
+                self._session.it_hurts()
+                self._snap = replace(self._snap, paused=self._session.paused, updated_at=self._clock())
+
     def resume(self) -> None:
         """Carry on where the session was paused."""
         with self._lock:

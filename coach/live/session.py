@@ -67,6 +67,8 @@ class LogPlan:
 #: by itself when the camera starts again).
 PAUSED_BY_PERSON = "paused by you"
 CAMERA_STOPPED = "camera stopped"
+#: The person pressed "It hurts": the session pauses and the page asks whether to stop.
+IT_HURTS = "it hurts"
 #: Session time between the last frame before a pause and the first one after it.
 RESUME_STEP_S = 1.0 / 30.0
 
@@ -194,6 +196,16 @@ class LiveSession:
             return
         self.paused = reason
         self._mark(f"session paused: {reason}")
+
+    def it_hurts(self) -> None:
+        """The person says it hurts: the moment goes into the log (a pain record 'during', no
+        score asked mid-stretch) and the session pauses until they choose to stop or carry on."""
+        if self.closed or self.done:
+            return
+        if self.recorder.log is not None:
+            self.recorder.log.pain("during", None, self.last_t)
+        self.paused = None  # whatever paused it before, it is paused because it hurts now
+        self.pause(IT_HURTS)
 
     def resume(self) -> None:
         """Carry on where the session paused (logged); the pause took no session time."""

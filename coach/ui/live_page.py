@@ -35,7 +35,7 @@ from coach.ui import auth, clinic_page, common, navigation, session_report
 from coach.ui.common import plain
 from coach.live import LiveCoach, LiveSnapshot
 from coach.live.bench import live_coach_class
-from coach.live.session import CAMERA_STOPPED, PAUSED_BY_PERSON
+from coach.live.session import CAMERA_STOPPED, IT_HURTS, PAUSED_BY_PERSON
 from coach.ui.speech import SpeechPlanner, speak_js
 from coach.ui.panel_html import checks_html, now_box_html
 
@@ -268,6 +268,17 @@ def _controls(coach: LiveCoach, snap: LiveSnapshot, active: bool) -> None:
                    help="Start this hold again from its countdown")
     cols[3].button("End session", on_click=coach.stop, disabled=not running, width="stretch", key="live_stop",
                    help="End the routine now and see the summary (turning the camera off only pauses)")
+    if snap.paused == IT_HURTS:
+        st.error("**Stop if pain, tingling or numbness increases.** The session is paused and the moment is "
+                 "saved for your therapist. Do you want to stop for today?", icon="⚠️")
+        choice = st.columns(2)
+        choice[0].button("Stop for today", on_click=coach.stop, type="primary", width="stretch",
+                         key="live_hurts_stop")
+        choice[1].button("Carry on gently", on_click=coach.resume, width="stretch", key="live_hurts_resume",
+                         help="Only if the pain has eased: go back to a gentler position")
+    elif running:
+        st.button("It hurts", on_click=coach.it_hurts, width="stretch", key="live_it_hurts",
+                  help="Pauses the session, saves the moment for your therapist and asks whether to stop")
     if active and snap.done:
         st.button("Start the routine again", on_click=coach.restart, type="primary", width="stretch",
                   key="live_restart")
