@@ -226,14 +226,15 @@ def chromium_context(fake_video: Path | None = None, viewport: tuple[int, int] =
 
 
 def open_live_setup(page: Any) -> None:
-    """Unfold the live page's set-up (routine, stretch, voice, model), folded so the video fits."""
-    page.get_by_text(re.compile(r"^Change the routine or settings")).first.click()
+    """Open the live page's set-up (routine, stretch, voice, model): a popover, so the video fits."""
+    page.get_by_role("button", name=re.compile(r"Change the routine or settings")).first.click()
     page.get_by_text("One stretch", exact=True).wait_for(state="visible", timeout=10000)
 
 
 def start_camera(page: Any, timeout: float = 30.0) -> None:
     """Press the camera component's START and wait until it runs (its button turns into the
     camera-off one). A click that lands while the page is still rerunning is repeated."""
+    close_live_setup(page)
     component = page.frame_locator("iframe[title*='webrtc']")
     start = component.get_by_role("button", name=re.compile(r"^start$", re.I))
     running = component.get_by_role("button", name="Camera off (pauses)", exact=True)
@@ -246,6 +247,12 @@ def start_camera(page: Any, timeout: float = 30.0) -> None:
         except Exception:  # noqa: BLE001 - playwright's TimeoutError: press START again
             if time.monotonic() > deadline:
                 raise
+
+
+def close_live_setup(page: Any) -> None:
+    """Close the set-up popover (as a click elsewhere does; Escape is harmless when it is closed)."""
+    page.keyboard.press("Escape")
+    page.get_by_text("One stretch", exact=True).wait_for(state="hidden", timeout=10000)
 
 
 def main() -> None:  # pragma: no cover - a developer tool

@@ -217,8 +217,10 @@ def test_live_coach_in_browser(tmp_path: Path) -> None:
         # the timer from zero), the ended session is saved, no error, frames keep coming.
         first_logs = list((data_dir / "sessions").glob("live_*.jsonl"))
         assert len(first_logs) == 1, first_logs
+        browser.open_live_setup(page)
         page.locator("[data-testid='stSelectbox']").filter(has_text=re.compile(r"^Stretch")).click()
         page.get_by_role("option", name=SWITCH_TO).click()
+        browser.close_live_setup(page)
         switched_hold = f"Hold 1 of 2: {SWITCH_TO}, right side"
 
         def switched() -> bool:

@@ -501,17 +501,19 @@ def render() -> None:
     lib = common.library()
     # Everything whose layout can change between runs sits in one container, so the camera
     # component below keeps its place in the page (a moved component is remounted and its
-    # stream dropped). The set-up is folded: the video and the timer must fit above the fold
-    # of a laptop screen, read from 2-3 m.
+    # stream dropped). The set-up is a popover, which takes no room when closed and closes by
+    # itself when the person clicks elsewhere (START): the video and the timer must fit above
+    # the fold of a laptop screen, read from 2-3 m.
     with st.container():
         head, note = st.columns([1, 3], vertical_alignment="center")
         head.markdown("### Live coach")
         with note:
             common.health_note(compact=True)
-        # The expander's label and state never change: a changed one is a new element, and after
-        # that streamlit-webrtc no longer reported the stream's end when the tab closed.
-        setup = st.expander("Change the routine or settings", expanded=False)
-        st.caption(f"Now: {plain(_chosen_words(lib))}")
+        choose, now = st.columns([1, 3], vertical_alignment="center")
+        # Its label never changes: a changed element above the camera component is a new one, and
+        # after that streamlit-webrtc no longer reported the stream's end when the tab closed.
+        setup = choose.popover("Change the routine or settings", icon=":material/tune:")
+        now.caption(f"Now: {plain(_chosen_words(lib))}")
         db = _store()
         user: accounts.User | None = None
         if db is not None:
