@@ -421,6 +421,9 @@ class LiveCoach:
             if session is not None and session.paused == CAMERA_STOPPED:
                 self._resume_locked()  # the camera is back: carry on at the same hold
             elif session is not None and session.paused:
+                if self._pause_timer is not None:  # the camera is back: the person is there to choose
+                    self._pause_timer.cancel()
+                    self._pause_timer = None
                 self._snap = replace(self._snap, stream_active=True, updated_at=self._clock())
                 return LatestResult(None, frame.arrived, paused=True)  # paused by the person: no judging
         loaded = self._model.loaded
