@@ -63,7 +63,14 @@ from coach.estimator_process import ProcessOptions
 from coach.retention import Retention
 from coach.sources import VIDEO_SUFFIXES
 from coach.stretches import DEFAULT_POSES_DIR
-from coach.turn import DEFAULT_LIFETIME_S, MAX_LIFETIME_S, MIN_LIFETIME_S, MIN_SECRET_CHARS, TurnConfig, turn_server
+from coach.turn import (
+    DEFAULT_LIFETIME_S,
+    MAX_LIFETIME_S,
+    MIN_LIFETIME_S,
+    MIN_SECRET_CHARS,
+    TurnConfig,
+    turn_server,
+)
 
 DATA_DIR_ENV = "STRETCH_COACH_DATA_DIR"
 POSES_DIR_ENV = "STRETCH_COACH_POSES_DIR"
