@@ -3,12 +3,13 @@
 There is no Docker daemon and no public network here, so the images and TLS are not tried.
 What is tried: the files' shape (compose services, the app published to nothing but the
 proxy, coturn's `use-auth-secret` with no secret in any file, the proxies' WebSocket
-handling); Debian's nginx checking the nginx snippet (`nginx -t`); Debian's coturn started
+handling); Debian's nginx checking the nginx snippet (`nginx -t`); Debian's Caddy reading the
+Caddyfile and, run in front of the app, passing health and Streamlit's WebSocket; Debian's coturn started
 with `deploy/turnserver.conf`, granting a relay to the app's time-limited credential and
 refusing an expired one; and the app started with the deployment's own settings
 (`deploy/app.env.example`, placeholders replaced) on a real PostgreSQL, bound to 127.0.0.1,
 serving `/_stcore/health`, with the Live page's ICE servers carrying a TURN credential.
-Each part that needs a Debian package (nginx-light, coturn, postgresql) is skipped without it.
+Each part that needs a Debian package (nginx-light, caddy, coturn, postgresql) is skipped without it.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -126,6 +129,19 @@ def test_caddyfile_proxies_to_the_app_port_with_stcore_paths() -> None:
     assert re.findall(r"reverse_proxy\s+app:(\d+)", text) == [str(APP_PORT), str(APP_PORT)]
     assert "handle /_stcore/*" in text
     assert f"--server.port={APP_PORT}" in (DEPLOY / "compose.yaml").read_text()
+
+
+def test_caddyfile_is_valid_caddy_config() -> None:
+    """Debian's Caddy (2.6) reads the Caddyfile: both routes go to the app, /_stcore/ unbuffered."""
+    if shutil.which("caddy") is None:
+        pytest.skip("Debian's caddy is not installed (apt-get install -y caddy)")
+    result = subprocess.run(["caddy", "adapt", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    dials = re.findall(r'"dial":\s*"([^"]+)"', json.dumps(config))
+    assert dials == [f"app:{APP_PORT}", f"app:{APP_PORT}"]
+    assert config["apps"]["http"]["servers"]["srv0"]["listen"] == [":443"]  # HTTPS
 
 
 @pytest.fixture
@@ -274,3 +290,54 @@ def test_live_page_with_the_deployment_settings_offers_a_time_limited_turn_serve
     assert first["credential"] == expected
     assert deployment_env[settings.TURN_SECRET_ENV] not in repr(servers)
     assert os.environ[settings.TURN_SECRET_ENV] == deployment_env[settings.TURN_SECRET_ENV]
+
+
+def _websocket_handshake(port: int, path: str) -> str:
+    """The status line a server answers to a WebSocket upgrade request on 127.0.0.1:port."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request.encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    return answer.split(b"\r\n", 1)[0].decode()
+
+
+def test_caddy_in_front_of_the_app_passes_health_and_the_websocket(deployment_env: dict[str, str],
+                                                                   tmp_path: Path) -> None:
+    """Debian's Caddy run with the Caddyfile (its site address and upstream changed to local
+    ports, plain HTTP: no certificate can be had here) in front of the app started with the
+    deployment's settings: health answers through it and Streamlit's WebSocket upgrades (101)."""
+    if shutil.which("caddy") is None:
+        pytest.skip("Debian's caddy is not installed (apt-get install -y caddy)")
+    with browser.streamlit_process(deployment_env, log_path=tmp_path / "app.log", address="127.0.0.1") as (url, _):
+        app_port = int(url.rsplit(":", 1)[1])
+        proxy_port = browser.free_port()
+        caddyfile = (DEPLOY / "Caddyfile").read_text()
+        caddyfile = caddyfile.replace("coach.clinic.example {", f"http://127.0.0.1:{proxy_port} {{")
+        caddyfile = caddyfile.replace(f"app:{APP_PORT}", f"127.0.0.1:{app_port}")
+        assert f"127.0.0.1:{app_port}" in caddyfile
+        (tmp_path / "Caddyfile").write_text("{\n\tadmin off\n}\n" + caddyfile)
+        log = (tmp_path / "caddy.log").open("w")
+        caddy = subprocess.Popen(["caddy", "run", "--config", str(tmp_path / "Caddyfile"), "--adapter", "caddyfile"],
+                                 env={**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"),
+                                      "XDG_CONFIG_HOME": str(tmp_path / "config")},
+                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proxied = f"http://127.0.0.1:{proxy_port}"
+            browser.wait_until(lambda: caddy.poll() is not None or browser._healthy(proxied), 30,
+                               what="the app's health through Caddy")
+            assert caddy.poll() is None, (tmp_path / "caddy.log").read_text()[-2000:]
+            with urllib.request.urlopen(proxied + "/_stcore/health", timeout=10) as response:
+                assert response.read() == b"ok"
+                assert response.headers["Strict-Transport-Security"]  # the Caddyfile's headers apply
+            assert " 101 " in _websocket_handshake(proxy_port, "/_stcore/stream") + " "
+        finally:
+            caddy.terminate()
+            caddy.wait(timeout=10)
+            log.close()
