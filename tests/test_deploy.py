@@ -3,8 +3,8 @@
 There is no Docker daemon and no public network here, so the images and TLS are not tried.
 What is tried: the files' shape (compose services, the app published to nothing but the
 proxy, coturn's `use-auth-secret` with no secret in any file, the proxies' WebSocket
-handling); Debian's nginx checking the nginx snippet (`nginx -t`); Debian's Caddy reading the
-Caddyfile and, run in front of the app, passing health and Streamlit's WebSocket; Debian's coturn started
+handling); Debian's nginx checking the nginx snippet (`nginx -t`) and Debian's Caddy reading the
+Caddyfile, each then run in front of the app, passing health and Streamlit's WebSocket; Debian's coturn started
 with `deploy/turnserver.conf`, granting a relay to the app's time-limited credential and
 refusing an expired one; and the app started with the deployment's own settings
 (`deploy/app.env.example`, placeholders replaced) on a real PostgreSQL, bound to 127.0.0.1,
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -24,6 +25,7 @@ import re
 import secrets
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -292,12 +294,15 @@ def test_live_page_with_the_deployment_settings_offers_a_time_limited_turn_serve
     assert os.environ[settings.TURN_SECRET_ENV] == deployment_env[settings.TURN_SECRET_ENV]
 
 
-def _websocket_handshake(port: int, path: str) -> str:
+def _websocket_handshake(port: int, path: str, tls: ssl.SSLContext | None = None) -> str:
     """The status line a server answers to a WebSocket upgrade request on 127.0.0.1:port."""
     key = base64.b64encode(os.urandom(16)).decode()
     request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+    with contextlib.ExitStack() as stack:
+        sock = stack.enter_context(socket.create_connection(("127.0.0.1", port), timeout=10))
+        if tls is not None:
+            sock = stack.enter_context(tls.wrap_socket(sock, server_hostname="coach.clinic.example"))
         sock.sendall(request.encode())
         answer = b""
         while b"\r\n\r\n" not in answer:
@@ -341,3 +346,42 @@ def test_caddy_in_front_of_the_app_passes_health_and_the_websocket(deployment_en
             caddy.terminate()
             caddy.wait(timeout=10)
             log.close()
+
+
+def test_nginx_in_front_of_the_app_passes_health_and_the_websocket(deployment_env: dict[str, str],
+                                                                   nginx_snippet: Path, tmp_path: Path) -> None:
+    """Debian's nginx run with the nginx snippet (local ports, a throw-away certificate) in front
+    of the app: health answers over HTTPS and Streamlit's WebSocket upgrades (101)."""
+    with browser.streamlit_process(deployment_env, log_path=tmp_path / "app.log", address="127.0.0.1") as (url, _):
+        app_port = int(url.rsplit(":", 1)[1])
+        https_port, http_port = browser.free_port(), browser.free_port()
+        snippet = nginx_snippet.parent / "coach.conf"
+        text = snippet.read_text().replace(f"127.0.0.1:{APP_PORT}", f"127.0.0.1:{app_port}")
+        text = text.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+        text = text.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+        snippet.write_text(text)
+        folder = nginx_snippet.parent
+        nginx = subprocess.Popen(["nginx", "-c", str(nginx_snippet), "-p", str(folder), "-e", str(folder / "error.log"),
+                                  "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+        tls = ssl.create_default_context()
+        tls.check_hostname = False
+        tls.verify_mode = ssl.CERT_NONE  # the throw-away self-signed certificate
+
+        def health() -> bytes | None:
+            if nginx.poll() is not None:
+                return b"exited"
+            try:
+                with urllib.request.urlopen(f"https://127.0.0.1:{https_port}/_stcore/health", timeout=2,
+                                            context=tls) as response:
+                    return response.read()
+            except OSError:
+                return None
+
+        try:
+            answer = browser.wait_until(health, 30, what="the app's health through nginx")
+            assert answer == b"ok", (folder / "error.log").read_text()[-2000:]
+            assert " 101 " in _websocket_handshake(https_port, "/_stcore/stream", tls) + " "
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=10)
