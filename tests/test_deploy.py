@@ -1,6 +1,6 @@
 """The clinic deployment (deploy/, docs/deploy.md), checked as far as this machine allows.
 
-There is no Docker daemon and no public network here, so the images and TLS are not tried.
+There is no Docker daemon and no public network here, so the images and real certificates are not tried.
 What is tried: the files' shape (compose services, the app published to nothing but the
 proxy, coturn's `use-auth-secret` with no secret in any file, the proxies' WebSocket
 handling); Debian's nginx checking the nginx snippet (`nginx -t`) and Debian's Caddy reading the
