@@ -30,6 +30,13 @@ servers); environment variables, and for ICE servers also
                                  {"urls": "turn:turn.example.org:3478",
                                   "username": "u", "credential": "p"}]
     secrets.toml: ice_servers = [...]   (same shape; the env var wins)
+    STRETCH_COACH_TURN_SECRET   coturn's static-auth-secret (`use-auth-secret`): the live
+                                page then hands each browser a time-limited TURN
+                                credential (`coach.turn`); never logged
+    STRETCH_COACH_TURN_URLS     the TURN server's URLs, comma-separated, e.g.
+                                turn:turn.clinic.example:3478?transport=udp,turns:turn.clinic.example:5349
+    STRETCH_COACH_TURN_LIFETIME_S  how long a TURN credential lasts (default 3600, 60-86400)
+    secrets.toml: turn_secret = "...", turn_urls = "..." or [...], turn_lifetime_s = 3600
 
     STRETCH_COACH_STUCK_AFTER_S a hold with no time counted for this long offers to
                                 skip it or show the set-up again (default 45)
@@ -56,6 +63,14 @@ from coach.estimator_process import ProcessOptions
 from coach.retention import Retention
 from coach.sources import VIDEO_SUFFIXES
 from coach.stretches import DEFAULT_POSES_DIR
+from coach.turn import (
+    DEFAULT_LIFETIME_S,
+    MAX_LIFETIME_S,
+    MIN_LIFETIME_S,
+    MIN_SECRET_CHARS,
+    TurnConfig,
+    turn_server,
+)
 
 DATA_DIR_ENV = "STRETCH_COACH_DATA_DIR"
 POSES_DIR_ENV = "STRETCH_COACH_POSES_DIR"
@@ -63,6 +78,12 @@ DATABASE_URL_ENV = "STRETCH_COACH_DATABASE_URL"
 DATABASE_FILE = "stretch_coach.db"
 ICE_ENV = "STRETCH_COACH_ICE_SERVERS"
 ICE_SECRET_KEY = "ice_servers"
+TURN_SECRET_ENV = "STRETCH_COACH_TURN_SECRET"
+TURN_URLS_ENV = "STRETCH_COACH_TURN_URLS"
+TURN_LIFETIME_ENV = "STRETCH_COACH_TURN_LIFETIME_S"
+TURN_SECRET_KEY = "turn_secret"
+TURN_URLS_KEY = "turn_urls"
+TURN_LIFETIME_KEY = "turn_lifetime_s"
 KEEP_SESSIONS_ENV = "STRETCH_COACH_KEEP_SESSIONS"
 KEEP_DAYS_ENV = "STRETCH_COACH_KEEP_DAYS"
 DEFAULT_KEEP_SESSIONS = 100
@@ -259,6 +280,98 @@ def ice_servers(secrets: Mapping[str, Any] | None = None, environ: Mapping[str, 
         if configured:
             return parse_ice_servers(_plain(configured), f"secrets.toml {ICE_SECRET_KEY}")
     return []
+
+
+def _secret_value(secrets: Mapping[str, Any] | None, key: str) -> Any:
+    if secrets is None:
+        return None
+    try:
+        return _plain(secrets.get(key))
+    except Exception:  # noqa: BLE001 - no secrets.toml at all is the normal case
+        return None
+
+
+MAX_TURN_URL_CHARS = 500
+
+
+def _turn_urls(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
+        raise SettingsError(f"{where}: must be TURN URLs separated by commas (or a list in secrets.toml)")
+    urls = tuple(u.strip() for u in value if u.strip())
+    if not urls:
+        raise SettingsError(f"{where}: no TURN URL given")
+    if len(urls) > MAX_ICE_SERVERS:
+        raise SettingsError(f"{where}: more than {MAX_ICE_SERVERS} URLs")
+    for url in urls:
+        scheme, _, rest = url.partition(":")
+        host = rest.split("?", 1)[0].rsplit(":", 1)[0]
+        if scheme not in ("turn", "turns") or not host:
+            raise SettingsError(f"{where}: {url[:80]!r} is not a TURN URL (turn:HOST:PORT or turns:HOST:PORT)")
+        if len(url) > MAX_TURN_URL_CHARS or not url.isprintable() or any(c.isspace() for c in url):
+            raise SettingsError(f"{where}: {url[:80]!r} has spaces, control characters or is too long")
+    return urls
+
+
+def _turn_lifetime(value: Any, where: str) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_LIFETIME_S
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise SettingsError(f"{where}: must be a whole number of seconds")
+    try:
+        seconds = int(value.strip()) if isinstance(value, str) else value
+    except ValueError:
+        raise SettingsError(f"{where}: must be a whole number of seconds, not {value!r}") from None
+    if not MIN_LIFETIME_S <= seconds <= MAX_LIFETIME_S:
+        raise SettingsError(f"{where}: must be from {MIN_LIFETIME_S} to {MAX_LIFETIME_S} seconds, not {value!r}")
+    return seconds
+
+
+def turn_config(secrets: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> TurnConfig | None:
+    """The TURN secret, URLs and lifetime (None when no TURN server is configured).
+
+    Each comes from its environment variable, else from `.streamlit/secrets.toml`. Error
+    messages name the setting but never quote the secret.
+    """
+    environ = os.environ if environ is None else environ
+
+    def pick(env: str, key: str) -> tuple[Any, str]:
+        text = environ.get(env, "")
+        if text.strip():
+            return text, env
+        return _secret_value(secrets, key), f"secrets.toml {key}"
+
+    secret, secret_where = pick(TURN_SECRET_ENV, TURN_SECRET_KEY)
+    urls, urls_where = pick(TURN_URLS_ENV, TURN_URLS_KEY)
+    lifetime, lifetime_where = pick(TURN_LIFETIME_ENV, TURN_LIFETIME_KEY)
+    if not secret and not urls:
+        return None
+    if not secret:
+        raise SettingsError(f"{TURN_SECRET_ENV}: {TURN_URLS_ENV} is set but the TURN secret is not "
+                            "(coturn's static-auth-secret)")
+    if not urls:
+        raise SettingsError(f"{TURN_URLS_ENV}: the TURN secret is set but not the TURN server's URLs")
+    if not isinstance(secret, str):
+        raise SettingsError(f"{secret_where}: must be text")
+    secret = secret.strip()
+    if len(secret) < MIN_SECRET_CHARS or not secret.isprintable():
+        raise SettingsError(f"{secret_where}: must be at least {MIN_SECRET_CHARS} printable characters "
+                            "(e.g. `openssl rand -hex 32`)")
+    return TurnConfig(secret=secret, urls=_turn_urls(urls, urls_where),
+                      lifetime_s=_turn_lifetime(lifetime, lifetime_where))
+
+
+def live_ice_servers(user_id: str, secrets: Mapping[str, Any] | None = None,
+                     environ: Mapping[str, str] | None = None, now: float | None = None) -> list[dict[str, Any]]:
+    """The live page's ICE servers: a time-limited TURN credential when TURN is configured,
+    followed by any `STRETCH_COACH_ICE_SERVERS` (e.g. a STUN server); without TURN, just those."""
+    config = turn_config(secrets, environ)
+    configured = ice_servers(secrets, environ)
+    if config is None:
+        return configured
+    return [turn_server(config, user_id, now), *configured]
 
 
 def _plain(value: Any) -> Any:

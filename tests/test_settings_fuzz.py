@@ -21,6 +21,15 @@ env_text = st.one_of(
     st.sampled_from(["nan", "inf", "-inf", "1e999", "0x10", "1_000", "٣", "9" * 5000, "  ", "\x00"]),
 )
 
+_TURN_SECRET = "fuzz-secret-0123456789abcdef"
+_TURN_URLS = "turn:turn.clinic.example:3478?transport=udp,turns:turn.clinic.example:5349"
+
+
+def _turn_with(**fixed: str) -> Any:
+    """`settings.turn_config` with the other TURN settings set, so the fuzzed one is what is judged."""
+    return lambda environ: settings.turn_config(environ={**fixed, **environ})
+
+
 PARSERS: list[tuple[str, Any]] = [
     (settings.KEEP_SESSIONS_ENV, settings.session_retention),
     (settings.KEEP_DAYS_ENV, settings.session_retention),
@@ -29,6 +38,10 @@ PARSERS: list[tuple[str, Any]] = [
     (settings.BENCH_STAMP_ENV, settings.bench_stamp),
     (settings.STUCK_AFTER_ENV, settings.stuck_after_s),
     (settings.PAUSE_LIMIT_ENV, settings.paused_session_limit_s),
+    (settings.TURN_SECRET_ENV, _turn_with(**{settings.TURN_URLS_ENV: _TURN_URLS})),
+    (settings.TURN_URLS_ENV, _turn_with(**{settings.TURN_SECRET_ENV: _TURN_SECRET})),
+    (settings.TURN_LIFETIME_ENV, _turn_with(**{settings.TURN_SECRET_ENV: _TURN_SECRET,
+                                               settings.TURN_URLS_ENV: _TURN_URLS})),
 ]
 
 
@@ -40,6 +53,8 @@ def test_numeric_settings_give_a_value_or_a_settings_error(name: str, parse: Any
         value = parse({name: text})
     except settings.SettingsError as error:
         assert str(error).startswith(name + ":")  # the message names the setting
+        if name == settings.TURN_SECRET_ENV and len(text.strip()) >= 8:
+            assert text.strip() not in str(error)  # and never quotes the secret
         return
     if name == settings.MODEL_FPS_ENV:
         assert value is None or value > 0
@@ -47,6 +62,12 @@ def test_numeric_settings_give_a_value_or_a_settings_error(name: str, parse: Any
         assert 0 < value <= settings.MAX_SETTING_S
     if name in (settings.KEEP_SESSIONS_ENV, settings.KEEP_DAYS_ENV):
         assert value.keep >= 0 and value.max_age_days >= 0
+    if name == settings.TURN_SECRET_ENV:
+        assert value is not None and len(value.secret) >= 16 and value.secret == text.strip()
+    if name == settings.TURN_URLS_ENV:
+        assert value is not None and all(u.startswith(("turn:", "turns:")) for u in value.urls)
+    if name == settings.TURN_LIFETIME_ENV:
+        assert value is not None and 60 <= value.lifetime_s <= 86400
 
 
 json_values = st.recursive(

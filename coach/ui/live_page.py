@@ -30,7 +30,7 @@ from coach.store.database import Database, StoreError
 from coach.store.database import exists as store_exists
 from coach.store.importer import import_log
 from coach.stretches import Library, Routine, fill_sides
-from coach import settings
+from coach import settings, turn
 from coach.ui import auth, clinic_page, common, navigation, session_report
 from coach.ui.common import plain
 from coach.live import LiveCoach, LiveSnapshot
@@ -227,11 +227,31 @@ def _planner() -> SpeechPlanner:
 
 
 def _ice_servers() -> list[dict[str, Any]]:
+    """ICE servers for this browser session, with a time-limited TURN credential when configured.
+
+    The credential is made once per session under a random id (no patient name reaches the TURN
+    server's log) and renewed only once half its lifetime has passed, so the camera component's
+    configuration does not change on every rerun.
+    """
+    state = st.session_state
+    now = time.time()
+    cached = state.get("live_ice_servers")
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    user_id = state.setdefault("live_turn_user", os.urandom(8).hex())
     try:
-        return settings.ice_servers(st.secrets)
+        servers = settings.live_ice_servers(user_id, st.secrets)
     except settings.SettingsError as error:
-        st.error(f"The ICE server setting is wrong and was ignored: {plain(str(error))}")
+        st.error(f"The ICE/TURN server setting is wrong and was ignored: {plain(str(error))}")
         return []
+    renew_at = float("inf")
+    for server in servers:
+        try:
+            renew_at = min(renew_at, now + (turn.expiry_of(server.get("username", "")) - now) / 2)
+        except ValueError:
+            continue  # a static username from STRETCH_COACH_ICE_SERVERS
+    state["live_ice_servers"] = (renew_at, servers)
+    return servers
 
 
 def _connection_times(playing: bool, signalling: bool) -> tuple[float | None, float | None]:
