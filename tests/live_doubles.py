@@ -49,3 +49,20 @@ def feed(coach: LiveCoach, seconds: float, fps: float = 10.0, start: float = 100
         out = coach.process_rgb(frame, start + i / fps)
     assert out is not None
     return out
+
+
+def live_page_for(coach: LiveCoach, stretch_id: str = "seated_figure_four", side: str | None = "right") -> Any:
+    """The whole app on the Live page, run once with `coach` as this browser session's coach and
+    the page's choice set to what the coach runs (a different choice would switch the coach)."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=30)
+    at.session_state["live_coach"] = coach
+    at.session_state["live_mode"] = "One stretch"
+    at.session_state["live_stretch"] = stretch_id
+    if side is not None:
+        at.session_state["live_side"] = side
+    at.run()
+    return at

@@ -31,7 +31,7 @@ from coach.ui import live_page
 from coach.routine import stretch_routine
 from coach.ui.words import target_words
 from coach.live import LiveCoach
-from live_doubles import ScriptedEstimator, correct_figure_four, feed
+from live_doubles import ScriptedEstimator, correct_figure_four, feed, live_page_for
 from coach.live.bench import StampingLiveCoach, live_coach_class
 from coach.ui.speech import SpeechPlanner, speak_js
 
@@ -437,13 +437,7 @@ def test_live_panel_shows_what_to_do_the_hold_and_each_check(fake_camera: FakeWe
                       estimator_factory=lambda options: ScriptedEstimator(correct_figure_four))
     feed(coach, 9.0)
     fake_camera.playing = True
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["live_coach"] = coach
-    # The page shows what the coach runs (a different choice would switch the coach).
-    at.session_state["live_mode"] = "One stretch"
-    at.session_state["live_stretch"] = "seated_figure_four"
-    at.session_state["live_side"] = "right"
-    at.run()
+    at = live_page_for(coach)
     no_exception(at)
     page = texts(at)
     assert "Waiting for the camera" not in page

@@ -13,7 +13,7 @@ from typing import Any
 from coach.live import LiveCoach
 from coach.session_log import load_session_log
 from coach.stretches import Routine, RoutineStep, load_library
-from live_doubles import ScriptedEstimator, correct_figure_four, feed
+from live_doubles import ScriptedEstimator, correct_figure_four, feed, live_page_for
 
 LIBRARY = load_library()
 FIGURE_FOUR = LIBRARY.stretches["seated_figure_four"]
@@ -75,7 +75,6 @@ def test_without_the_question_the_log_closes_when_the_routine_ends(tmp_path: Pat
 def test_the_live_page_asks_before_and_after_and_warns_of_a_rise(tmp_path: Path, monkeypatch: Any) -> None:
     from types import SimpleNamespace
 
-    from streamlit.testing.v1 import AppTest
 
     from coach import settings
     from coach.ui import live_page
@@ -85,12 +84,7 @@ def test_the_live_page_asks_before_and_after_and_warns_of_a_rise(tmp_path: Path,
                         lambda **_: SimpleNamespace(state=SimpleNamespace(playing=False, signalling=False)))
     coach = LiveCoach(stretch_routine_right(), LIBRARY.stretches, log_dir=tmp_path, ask_pain_after=True,
                       estimator_factory=lambda o: ScriptedEstimator(correct_figure_four))
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=30)
-    at.session_state["live_coach"] = coach
-    at.session_state["live_mode"] = "One stretch"
-    at.session_state["live_stretch"] = "seated_figure_four"
-    at.session_state["live_side"] = "right"
-    at.run()
+    at = live_page_for(coach)
     assert not at.exception
     at.button_group(key="live_pain_before_0").set_value(2).run()
     assert not at.exception

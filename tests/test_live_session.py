@@ -16,7 +16,7 @@ from coach.live import LiveCoach
 from coach.routine import stretch_routine
 from coach.session_log import load_session_log
 from coach.stretches import load_library
-from live_doubles import ScriptedEstimator, correct_figure_four, feed
+from live_doubles import ScriptedEstimator, correct_figure_four, feed, live_page_for
 
 LIBRARY = load_library()
 FIGURE_FOUR = LIBRARY.stretches["seated_figure_four"]
@@ -120,7 +120,6 @@ def test_it_hurts_pauses_saves_the_moment_and_asks_whether_to_stop(tmp_path: Pat
 def test_the_live_page_offers_it_hurts_and_stop_for_today(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
 
-    from streamlit.testing.v1 import AppTest
 
     from coach import settings
     from coach.ui import live_page
@@ -131,12 +130,7 @@ def test_the_live_page_offers_it_hurts_and_stop_for_today(tmp_path: Path, monkey
     coach = LiveCoach(stretch_routine(FIGURE_FOUR, ("right",)), LIBRARY.stretches, log_dir=tmp_path,
                       estimator_factory=lambda o: ScriptedEstimator(correct_figure_four))
     feed(coach, 8.0)
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=30)
-    at.session_state["live_coach"] = coach
-    at.session_state["live_mode"] = "One stretch"
-    at.session_state["live_stretch"] = "seated_figure_four"
-    at.session_state["live_side"] = "right"
-    at.run()
+    at = live_page_for(coach)
     at.button(key="live_it_hurts").click().run()
     assert not at.exception
     assert any("Stop if pain, tingling or numbness increases" in e.value for e in at.error)

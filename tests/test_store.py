@@ -7,7 +7,7 @@ import csv
 import os
 import shutil
 import sqlite3
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from live_doubles import ScriptedEstimator, feed
-from streamlit.testing.v1 import AppTest
+from live_doubles import ScriptedEstimator, feed, live_page_for
 from test_app_pages import APP, FakeWebRtc, data_dir, fake_camera, no_exception, texts  # noqa: F401
 
 from coach.live import LiveCoach
@@ -26,12 +25,7 @@ def test_a_stuck_hold_offers_skip_and_the_set_up_again(fake_camera: FakeWebRtc, 
     feed(coach, 5.0 + 46.0)  # the countdown, then 46 s with nobody in view
     assert coach.snapshot().stuck
     fake_camera.playing = True
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state["live_coach"] = coach
-    at.session_state["live_mode"] = "One stretch"
-    at.session_state["live_stretch"] = "seated_figure_four"
-    at.session_state["live_side"] = "right"
-    at.run()
+    at = live_page_for(coach)
     no_exception(at)
     page = texts(at)
     assert "This hold has not counted any time for a while" in page
