@@ -77,10 +77,6 @@ class JudgedFrame:
     events: tuple[dict[str, Any], ...]
     checks: tuple[CheckRow, ...]
 
-    @property
-    def done(self) -> bool:
-        return self.status.phase is Phase.DONE
-
 
 def ended_early(runner: RoutineRunner) -> bool:
     """The routine ended without finishing every hold (stopped, skipped, camera gone)."""

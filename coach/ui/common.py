@@ -7,7 +7,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from coach.routine import stretch_routine  # noqa: F401 (re-exported for the pages)
 from coach.stretches import Library, load_library
 from coach.ui.words import target_words, unit_words, value_words  # noqa: F401 (re-exported)
 

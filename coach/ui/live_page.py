@@ -23,7 +23,7 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from coach.estimator import MODEL_ENV_VAR
-from coach.routine import expand_slots
+from coach.routine import expand_slots, stretch_routine
 from coach.session_log import SessionLogError, load_session_log
 from coach.store import accounts
 from coach.store.database import Database, StoreError
@@ -99,7 +99,7 @@ def _choose(lib: Library) -> tuple[Routine, str | None, str | None]:
             choice = st.selectbox("Side", ["both", "right", "left"], key="live_side",
                                   format_func=lambda s: "both sides (right first)" if s == "both" else f"{s} side only")
             side = None if choice == "both" else choice
-    routine = common.stretch_routine(stretch, (side,) if side else None)
+    routine = stretch_routine(stretch, (side,) if side else None)
     return routine, None, side
 
 
