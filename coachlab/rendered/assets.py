@@ -11,8 +11,10 @@ npz); no MakeHuman or MPFB code is used. The files are:
   joint names; ``joints`` maps a joint name to the vertex indices whose mean is the
   joint's position (so the skeleton follows any change of body shape).
 * ``default_weights.mhw`` (JSON): ``weights[bone] = [[vertex, weight], ...]``.
-* ``targets.npz``: morph targets as ``<name>.index`` (uint16 vertex indices) and
-  ``<name>.vector`` (int16 offsets in 1/1000 decimetre).
+* ``targets.npz`` and ``body_targets.npz``: morph targets as ``<name>.index``
+  (uint16 vertex indices) and ``<name>.vector`` (int16 offsets in 1/1000 decimetre);
+  the second holds the macro targets (gender, age, muscle, weight, height,
+  proportions) the body types of :mod:`coachlab.rendered.rig` use.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ ASSET_DIR = Path(__file__).resolve().parents[2] / "assets" / "makehuman"
 MESH_UNIT_M = 0.1
 #: Morph target offsets are stored as int16 in 1/1000 of a mesh unit.
 TARGET_SCALE = 1e-3
+#: Files of morph targets, read in this order (a later file may not repeat a name).
+TARGET_FILES = ("targets.npz", "body_targets.npz")
 
 
 @dataclass(frozen=True)
@@ -146,23 +150,32 @@ class BodyAssets:
     skeleton: Skeleton
     weights: dict[str, tuple[np.ndarray, np.ndarray]]
     targets: dict[str, tuple[np.ndarray, np.ndarray]]
+    directory: Path
 
 
 @lru_cache(maxsize=2)
 def load_assets(directory: str | None = None) -> BodyAssets:
     """Read all body files once (cached)."""
     folder = Path(directory) if directory else ASSET_DIR
-    missing = [n for n in ("base.obj", "default.mhskel", "default_weights.mhw", "targets.npz")
+    missing = [n for n in ("base.obj", "default.mhskel", "default_weights.mhw", *TARGET_FILES)
                if not (folder / n).is_file()]
     if missing:
         raise FileNotFoundError(f"{folder}: missing body files {', '.join(missing)}")
+    targets: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name in TARGET_FILES:
+        more = read_targets(folder / name)
+        repeated = sorted(set(more) & set(targets))
+        if repeated:
+            raise ValueError(f"{folder / name}: morph targets {', '.join(repeated)} are already in another file")
+        targets.update(more)
     return BodyAssets(
         read_obj(folder / "base.obj"),
         read_skeleton(folder / "default.mhskel"),
         read_weights(folder / "default_weights.mhw"),
-        read_targets(folder / "targets.npz"),
+        targets,
+        folder,
     )
 
 
-__all__ = ["ASSET_DIR", "BodyAssets", "Bone", "MESH_UNIT_M", "ObjMesh", "Skeleton", "load_assets",
+__all__ = ["ASSET_DIR", "BodyAssets", "TARGET_FILES", "Bone", "MESH_UNIT_M", "ObjMesh", "Skeleton", "load_assets",
            "read_obj", "read_skeleton", "read_targets", "read_weights"]

@@ -61,11 +61,129 @@ for _side, _s, _ in SIDES:
         f"wrist.{_s}": f"{_side}_hand",
     })
 
-#: Body shapes: macro morph targets and their weights (CC0 MakeHuman targets).
+#: The two original body shapes: macro morph targets and their weights (CC0 MakeHuman
+#: targets). Kept as they were; :data:`BODY_TYPE_TABLE` rebuilds them exactly.
 SHAPES: dict[str, dict[str, float]] = {
     "female": {"caucasian-female-young": 1.0},
     "male": {"caucasian-male-young": 1.0},
 }
+
+
+@dataclass(frozen=True)
+class BodyType:
+    """A body built from MakeHuman's macro morph targets (the sliders of its "Main" tab).
+
+    Sliders are 0..1 with 0.5 the neutral, average value, except ``age_years``:
+    gender 0 = female, 1 = male; muscle, weight and height 0 = minimum, 1 = maximum;
+    proportions > 0.5 towards MakeHuman's "ideal" (longer legs, smaller head),
+    < 0.5 towards "uncommon". Ages between the targets' anchor ages (11, 25, 90
+    years) blend the two nearest. ``details`` adds MakeHuman detail targets by
+    ``group/name`` (e.g. ``stomach/stomach-pregnant-incr``) with a weight in 0..1,
+    where the macro weight targets alone change the outline only a little.
+    """
+
+    description: str
+    gender: float
+    age_years: float = 25.0
+    muscle: float = 0.5
+    weight: float = 0.5
+    height: float = 0.5
+    proportions: float = 0.5
+    race: str = "caucasian"
+    details: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("gender", "muscle", "weight", "height", "proportions"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"body type {self.description!r}: {name} = {value} is outside 0..1")
+        if not AGE_ANCHORS[0][1] <= self.age_years <= AGE_ANCHORS[-1][1]:
+            raise ValueError(f"body type {self.description!r}: age {self.age_years} is outside "
+                             f"{AGE_ANCHORS[0][1]}..{AGE_ANCHORS[-1][1]} years")
+        if self.race not in ("african", "asian", "caucasian"):
+            raise ValueError(f"body type {self.description!r}: unknown race target {self.race!r}")
+        for target, weight in self.details:
+            if "/" not in target or not 0.0 < weight <= 1.0:
+                raise ValueError(f"body type {self.description!r}: detail {target!r} needs a 'group/name' "
+                                 f"and a weight in (0, 1], got {weight}")
+
+    def target_weights(self) -> dict[str, float]:
+        """Macro target name -> weight (only the targets with a non-zero weight)."""
+        out: dict[str, float] = {}
+        for gender, gw in _pair(self.gender, "female", "male"):
+            for age, aw in _age_weights(self.age_years):
+                _add(out, f"{self.race}-{gender}-{age}", gw * aw)
+                for muscle, mw in _three(self.muscle, "muscle"):
+                    for weight, ww in _three(self.weight, "weight"):
+                        stem = f"{gender}-{age}-{muscle}-{weight}"
+                        base = gw * aw * mw * ww
+                        _add(out, f"universal-{stem}", base)
+                        for end, hw in _pair(self.height, "minheight", "maxheight", neutral_middle=True):
+                            _add(out, f"{stem}-{end}", base * hw)
+                        for end, pw in _pair(self.proportions, "uncommonproportions", "idealproportions",
+                                             neutral_middle=True):
+                            _add(out, f"{stem}-{end}", base * pw)
+        for target, weight in self.details:
+            _add(out, target.rsplit("/", 1)[1], weight)
+        return out
+
+
+#: Anchor ages (years) of MakeHuman's age targets used here.
+AGE_ANCHORS: tuple[tuple[str, float], ...] = (("child", 11.0), ("young", 25.0), ("old", 90.0))
+
+
+def _add(out: dict[str, float], name: str, weight: float) -> None:
+    if weight > 1e-6:
+        out[name] = out.get(name, 0.0) + weight
+
+
+def _pair(value: float, low: str, high: str, neutral_middle: bool = False) -> list[tuple[str, float]]:
+    """Weights of two end targets: linear across 0..1, or (``neutral_middle``) zero at 0.5."""
+    if not neutral_middle:
+        return [(low, 1.0 - value), (high, value)]
+    return [(low, max(0.0, 1.0 - 2.0 * value)), (high, max(0.0, 2.0 * value - 1.0))]
+
+
+def _three(value: float, what: str) -> list[tuple[str, float]]:
+    """Weights of the min / average / max targets of a 0..1 slider (0.5 = average)."""
+    lo = max(0.0, 1.0 - 2.0 * value)
+    hi = max(0.0, 2.0 * value - 1.0)
+    return [(f"min{what}", lo), (f"average{what}", 1.0 - lo - hi), (f"max{what}", hi)]
+
+
+def _age_weights(years: float) -> list[tuple[str, float]]:
+    for (name_a, a), (name_b, b) in zip(AGE_ANCHORS, AGE_ANCHORS[1:]):
+        if years <= b:
+            t = (years - a) / (b - a)
+            return [(name_a, 1.0 - t), (name_b, t)]
+    raise ValueError(f"age {years} is outside the anchor ages")
+
+
+#: The body types :func:`load_body` knows: name -> macro slider settings.
+BODY_TYPE_TABLE: dict[str, BodyType] = {
+    "female": BodyType("average young woman (the original female shape)", gender=0.0),
+    "male": BodyType("average young man (the original male shape)", gender=1.0),
+    "tall_thin_woman": BodyType("tall, thin young woman", gender=0.0, weight=0.1, height=0.62,
+                                details=(("torso/torso-scale-horiz-decr", 0.5), ("hip/hip-scale-horiz-decr", 0.4),
+                                         ("stomach/stomach-pregnant-decr", 0.6))),
+    "short_heavy_older_woman": BodyType("short, heavy older woman", gender=0.0, age_years=64, weight=0.95,
+                                        height=0.36,
+                                        details=(("stomach/stomach-pregnant-incr", 0.45),
+                                                 ("torso/torso-scale-horiz-incr", 0.7),
+                                                 ("torso/torso-scale-depth-incr", 0.6),
+                                                 ("hip/hip-scale-horiz-incr", 0.7))),
+    "muscular_man": BodyType("muscular man", gender=1.0, muscle=1.0, weight=0.65, height=0.56,
+                             details=(("torso/torso-vshape-incr", 0.7), ("torso/torso-muscle-pectoral-incr", 0.5))),
+    "heavy_older_man": BodyType("heavy older man", gender=1.0, age_years=68, weight=1.0,
+                                details=(("stomach/stomach-pregnant-incr", 0.7), ("torso/torso-scale-horiz-incr", 0.6),
+                                         ("torso/torso-scale-depth-incr", 0.8), ("hip/hip-scale-horiz-incr", 0.4))),
+    "small_young_man": BodyType("small, light young man (teen-like proportions)", gender=1.0, age_years=18,
+                                weight=0.25),
+    "long_legged_woman": BodyType("average woman with long legs", gender=0.0, height=0.57, proportions=1.0),
+}
+
+#: Every body-type name :func:`load_body` accepts.
+BODY_TYPES: tuple[str, ...] = tuple(BODY_TYPE_TABLE)
 
 #: Face groups rendered: the skin and the two eyeballs.
 RENDER_GROUPS = ("body", "helper-l-eye", "helper-r-eye")
@@ -205,18 +323,27 @@ def _symmetric(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return (left + _mirror(right)) / 2
 
 
-@lru_cache(maxsize=4)
-def load_body(shape: str = "female") -> RenderedBody:
-    """The MakeHuman body with a shape from :data:`SHAPES`, measured and aligned (cached)."""
-    if shape not in SHAPES:
-        raise ValueError(f"unknown body shape {shape!r}; choose from {sorted(SHAPES)}")
-    assets = load_assets()
-    skel = assets.skeleton
+def shaped_vertices(shape: str, assets: BodyAssets | None = None) -> np.ndarray:
+    """Rest vertices (N, 3) in metres of the base mesh with a body type's macro targets applied."""
+    if shape not in BODY_TYPE_TABLE:
+        raise ValueError(f"unknown body shape {shape!r}; choose from {', '.join(BODY_TYPES)}")
+    assets = assets or load_assets()
     v = assets.mesh.vertices.copy()
-    for target, weight in SHAPES[shape].items():
+    for target, weight in BODY_TYPE_TABLE[shape].target_weights().items():
+        if target not in assets.targets:
+            raise ValueError(f"body shape {shape!r} needs the morph target {target!r}, which is not in "
+                             f"the committed targets ({assets.directory}); rerun tools/extract_body_targets.py")
         ids, offsets = assets.targets[target]
         v[ids] += weight * offsets
-    v *= MESH_UNIT_M
+    return v * MESH_UNIT_M
+
+
+@lru_cache(maxsize=16)
+def load_body(shape: str = "female") -> RenderedBody:
+    """The MakeHuman body of a type from :data:`BODY_TYPES`, measured and aligned (cached)."""
+    assets = load_assets()
+    skel = assets.skeleton
+    v = shaped_vertices(shape, assets)
 
     def head(bone: str) -> np.ndarray:
         return skel.head(v, bone)
@@ -288,7 +415,8 @@ def load_body(shape: str = "female") -> RenderedBody:
     def in_frame(segment: str, point: np.ndarray) -> np.ndarray:
         return align[segment].T @ (point - origin[segment])
 
-    seg_of_vertex = np.argmax(_segment_weights(assets, len(v)), axis=1)
+    segment_weights = _segment_weights(assets, len(v))
+    seg_of_vertex = np.argmax(segment_weights, axis=1)
     foot_offsets = []
     for side, _, _ in SIDES:
         ids = body_ids[seg_of_vertex[body_ids] == SEGMENTS.index(f"{side}_foot")]
@@ -369,7 +497,7 @@ def load_body(shape: str = "female") -> RenderedBody:
         vertices=v,
         faces=mesh.faces,
         face_groups=mesh.face_groups,
-        weights=_segment_weights(assets, len(v)),
+        weights=segment_weights,
         joints=j,
         rest_alignment=align,
         rest_origin=origin,
@@ -432,5 +560,5 @@ def _render_mesh(body: RenderedBody) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return vertex_ids, faces, face_mat
 
 
-__all__ = ["MATERIALS", "RENDER_GROUPS", "RenderedBody", "SEGMENTS", "SEGMENT_OF_BONE", "SHAPES",
-           "load_body", "mesh_rest_angles"]
+__all__ = ["BODY_TYPES", "BODY_TYPE_TABLE", "BodyType", "MATERIALS", "RENDER_GROUPS", "RenderedBody", "SEGMENTS",
+           "SEGMENT_OF_BONE", "SHAPES", "load_body", "shaped_vertices", "mesh_rest_angles"]
