@@ -7,11 +7,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from coach.landmarks import PoseLandmark as L
 from coachlab.rendered.assets import MESH_UNIT_M, load_assets
-from coachlab.rendered.rig import BODY_TYPE_TABLE, BODY_TYPES, SEGMENTS, SHAPES, BodyType, load_body
+from coachlab.rendered.rig import (
+    BODY_TYPE_TABLE,
+    BODY_TYPES,
+    SEGMENTS,
+    SHAPES,
+    BodyType,
+    load_body,
+)
 from coachlab.synthetic import seed_poses as sp
 from coachlab.synthetic.body import joint_positions
-from coach.landmarks import PoseLandmark as L
 
 
 def _waist_breadth(name: str) -> float:

@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from coachlab.rendered.assets import ASSET_DIR, read_targets  # noqa: E402
-from coachlab.rendered.rig import BODY_TYPE_TABLE  # noqa: E402
+from coachlab.rendered.assets import ASSET_DIR, read_targets
+from coachlab.rendered.rig import BODY_TYPE_TABLE
 
 PREFIX = "targets/macrodetails/"
 

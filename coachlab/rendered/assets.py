@@ -177,5 +177,17 @@ def load_assets(directory: str | None = None) -> BodyAssets:
     )
 
 
-__all__ = ["ASSET_DIR", "BodyAssets", "TARGET_FILES", "Bone", "MESH_UNIT_M", "ObjMesh", "Skeleton", "load_assets",
-           "read_obj", "read_skeleton", "read_targets", "read_weights"]
+__all__ = [
+    "ASSET_DIR",
+    "MESH_UNIT_M",
+    "TARGET_FILES",
+    "BodyAssets",
+    "Bone",
+    "ObjMesh",
+    "Skeleton",
+    "load_assets",
+    "read_obj",
+    "read_skeleton",
+    "read_targets",
+    "read_weights",
+]

@@ -31,6 +31,7 @@ corners, which use the synthetic body's head-size ratios.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -152,7 +153,7 @@ def _three(value: float, what: str) -> list[tuple[str, float]]:
 
 
 def _age_weights(years: float) -> list[tuple[str, float]]:
-    for (name_a, a), (name_b, b) in zip(AGE_ANCHORS, AGE_ANCHORS[1:]):
+    for (name_a, a), (name_b, b) in itertools.pairwise(AGE_ANCHORS):
         if years <= b:
             t = (years - a) / (b - a)
             return [(name_a, 1.0 - t), (name_b, t)]
@@ -560,5 +561,17 @@ def _render_mesh(body: RenderedBody) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return vertex_ids, faces, face_mat
 
 
-__all__ = ["BODY_TYPES", "BODY_TYPE_TABLE", "BodyType", "MATERIALS", "RENDER_GROUPS", "RenderedBody", "SEGMENTS",
-           "SEGMENT_OF_BONE", "SHAPES", "load_body", "shaped_vertices", "mesh_rest_angles"]
+__all__ = [
+    "BODY_TYPES",
+    "BODY_TYPE_TABLE",
+    "MATERIALS",
+    "RENDER_GROUPS",
+    "SEGMENTS",
+    "SEGMENT_OF_BONE",
+    "SHAPES",
+    "BodyType",
+    "RenderedBody",
+    "load_body",
+    "mesh_rest_angles",
+    "shaped_vertices",
+]
