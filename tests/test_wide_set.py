@@ -93,7 +93,7 @@ def _exact(stretch_id: str, kind_name: str, values: dict, side: str = "right"):
     return StretchEvaluator(stretch, side).evaluate(lm), derived
 
 
-TWIST = dict(chair_m=0.45, twist_deg=30.0, foot_fore_cm=0.0, heel_lift_cm=3.0, trunk_flexion_deg=5.0, hands="knee")
+TWIST = {"chair_m": 0.45, "twist_deg": 30.0, "foot_fore_cm": 0.0, "heel_lift_cm": 3.0, "trunk_flexion_deg": 5.0, "hands": "knee"}
 
 
 def test_twist_foot_just_3_cm_outside_the_knee_is_correct_and_on_its_own_side_is_wrong():
@@ -107,7 +107,7 @@ def test_twist_foot_just_3_cm_outside_the_knee_is_correct_and_on_its_own_side_is
 
 
 def test_figure_four_knee_height_and_shin_follow_the_sampled_values():
-    base = dict(chair_m=0.42, ankle_along_cm=5.0, trunk_flexion_deg=0.0)
+    base = {"chair_m": 0.42, "ankle_along_cm": 5.0, "trunk_flexion_deg": 0.0}
     low, d_low = _exact("seated_figure_four", "correct", {**base, "knee_above_hip_cm": -10.0})
     high, d_high = _exact("seated_figure_four", "correct", {**base, "knee_above_hip_cm": 12.0})
     assert abs(d_low["knee_above_hip_measured_cm"] + 10) < 1 and abs(d_high["knee_above_hip_measured_cm"] - 12) < 1

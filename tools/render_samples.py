@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 RENDER_DIR = ROOT / "build" / "renders"
 OUT_DIR = ROOT / "sample_videos"
@@ -267,7 +267,13 @@ def _wall_matrix(b: np.ndarray, point: np.ndarray, yaw: float) -> np.ndarray:
 def _render_todo(args: argparse.Namespace) -> tuple[list, Path]:
     """(job, png) pairs of the chosen set, and the folder its timings go to."""
     if args.set == "accuracy":
-        from coachlab.rendered.stills import STILLS_SUBDIR, plan_stills, plan_summary, still_job, still_png
+        from coachlab.rendered.stills import (
+            STILLS_SUBDIR,
+            plan_stills,
+            plan_summary,
+            still_job,
+            still_png,
+        )
 
         specs = [s for s in plan_stills() if not args.only or any(o in s.still_id for o in args.only)]
         summary = plan_summary(tuple(specs))
@@ -277,7 +283,12 @@ def _render_todo(args: argparse.Namespace) -> tuple[list, Path]:
         specs.sort(key=lambda s: (not s.recommended, s.shape))
         return [(still_job(s), still_png(ROOT, s)) for s in specs], ROOT / STILLS_SUBDIR
     if args.set == "wide":
-        from coachlab.rendered.wide import WIDE_SUBDIR, plan_summary, plan_wide, wide_png
+        from coachlab.rendered.wide import (
+            WIDE_SUBDIR,
+            plan_summary,
+            plan_wide,
+            wide_png,
+        )
 
         specs = [s for s in plan_wide() if (not args.only or any(o in s.still_id for o in args.only))
                  and (args.part in (None, "all") or s.part == args.part)]

@@ -42,6 +42,7 @@ from coach.session_log import load_session_log
 from coach.sources import VideoFileSource
 from coach.stretches import load_library
 from coach.verdicts import StretchEvaluator
+import itertools
 
 BODY_JOINTS = (
     L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
@@ -193,7 +194,11 @@ class ImageLandmarker:
 
     def __init__(self, model: str | None = None) -> None:
         from mediapipe.tasks.python import BaseOptions
-        from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
+        from mediapipe.tasks.python.vision import (
+            PoseLandmarker,
+            PoseLandmarkerOptions,
+            RunningMode,
+        )
 
         from coach.estimator import resolve_model_path
 
@@ -202,7 +207,7 @@ class ImageLandmarker:
                                         running_mode=RunningMode.IMAGE, num_poses=1)
         self._landmarker = PoseLandmarker.create_from_options(options)
 
-    def __enter__(self) -> "ImageLandmarker":
+    def __enter__(self) -> ImageLandmarker:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -496,8 +501,8 @@ def _fmt(rate: dict[str, Any] | None) -> str:
 
 def wide_markdown(report: dict[str, Any], part: str, date: str) -> str:
     """Markdown tables for the README: per stretch, per kind, per body type, per camera band."""
-    lines = [f"Wide render set, {part} part, measured {date} (MediaPipe full model, IMAGE mode; accepted = "
-             "every gate of the stretch file holds). Targets: correct accepted ≥ 95 %, wrong accepted ≤ 5 %.", "",
+    lines = [(f"Wide render set, {part} part, measured {date} (MediaPipe full model, IMAGE mode; accepted = "
+              "every gate of the stretch file holds). Targets: correct accepted ≥ 95 %, wrong accepted ≤ 5 %."), "",
              "| stretch | n | correct accepted | wrong accepted |", "|---|---|---|---|"]
     for sid, s in report["stretches"].items():
         lines.append(f"| {sid} | {s['n']} | {_fmt(s['correct_accepted'])} | {_fmt(s['wrong_accepted'])} |")
@@ -518,7 +523,7 @@ def best_limit(good: list[float], bad: list[float], side: str, max_bad: float = 
     if not good:
         return None
     values = sorted(set(good) | set(bad))
-    cands = [values[0] - 1e-6, values[-1] + 1e-6] + [(a + b) / 2 for a, b in zip(values, values[1:])]
+    cands = [values[0] - 1e-6, values[-1] + 1e-6] + [(a + b) / 2 for a, b in itertools.pairwise(values)]
     best = None
     for t in cands:
         acc_good = sum((v >= t) if side == "min" else (v <= t) for v in good) / len(good)
@@ -553,9 +558,8 @@ def calibrate(records: list[dict[str, Any]], library=None) -> dict[str, Any]:
             if not check.gate:
                 continue
 
-            def vals(rs: list[dict[str, Any]]) -> list[float]:
-                return [r["checks"][check.id]["value"] for r in rs
-                        if r["checks"].get(check.id, {}).get("value") is not None]
+            def vals(rs: list[dict[str, Any]], cid: str = check.id) -> list[float]:
+                return [r["checks"][cid]["value"] for r in rs if r["checks"].get(cid, {}).get("value") is not None]
 
             good = vals([r for r in recs if r["correct"]])
             bad = vals([r for r in recs if check.id in r["breaks"]])
@@ -575,8 +579,8 @@ def calibrate(records: list[dict[str, Any]], library=None) -> dict[str, Any]:
 
 def calibration_text(result: dict[str, Any]) -> str:
     lines = ["Gate checks on the CALIBRATION part (MediaPipe values; percentiles 0 5 25 50 75 95 100).",
-             "Suggested limit: most correct stills accepted with at most 5 % of the stills whose mistake breaks "
-             "the check accepted. Suggestions only; poses/*.toml are not edited."]
+             ("Suggested limit: most correct stills accepted with at most 5 % of the stills whose mistake breaks "
+              "the check accepted. Suggestions only; poses/*.toml are not edited.")]
     for key, e in result.items():
         lines.append(f"\n{key}  (current: min {e['current']['min']}, max {e['current']['max']})")
         lines.append(f"  correct         n={e['correct']['n']:<4d} {e['correct']['percentiles_0_5_25_50_75_95_100']}")
@@ -591,6 +595,24 @@ def calibration_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["AGREEMENT_TARGET", "CORRECT_ACCEPT_TARGET", "WRONG_ACCEPT_LIMIT", "best_limit", "calibrate",
-           "calibration_text", "wide_markdown", "wide_records", "wide_report", "ImageLandmarker", "analyze_clip", "compare_clip", "measure_all", "measure_still",
-           "measure_stills", "raw_landmarks", "stills_summary", "stills_table", "summarise_stills"]
+__all__ = [
+    "AGREEMENT_TARGET",
+    "CORRECT_ACCEPT_TARGET",
+    "WRONG_ACCEPT_LIMIT",
+    "ImageLandmarker",
+    "analyze_clip",
+    "best_limit",
+    "calibrate",
+    "calibration_text",
+    "compare_clip",
+    "measure_all",
+    "measure_still",
+    "measure_stills",
+    "raw_landmarks",
+    "stills_summary",
+    "stills_table",
+    "summarise_stills",
+    "wide_markdown",
+    "wide_records",
+    "wide_report",
+]

@@ -34,12 +34,25 @@ from typing import Any
 import numpy as np
 
 from coachlab.rendered import rig
-from coachlab.rendered.clips import IMAGE_SIZE, SAMPLES, RenderJob, _look, _pose_dict, seat_height
+from coachlab.rendered.clips import (
+    IMAGE_SIZE,
+    SAMPLES,
+    RenderJob,
+    _look,
+    _pose_dict,
+    seat_height,
+)
 from coachlab.rendered.scene import Box, chair_boxes, mat_box
 from coachlab.rendered.stills import LOOKS, _lift, _mesh_ids, _on_hands_and_feet
 from coachlab.synthetic import seed_poses as sp
 from coachlab.synthetic import variety
-from coachlab.synthetic.body import BodyPose, Camera, joint_positions, make_landmarks, project
+from coachlab.synthetic.body import (
+    BodyPose,
+    Camera,
+    joint_positions,
+    make_landmarks,
+    project,
+)
 
 STRETCHES = ("seated_piriformis_twist", "seated_figure_four", "downward_dog")
 #: Stills per kind: the correct execution gets about 40 % of a stretch's 400.

@@ -339,10 +339,10 @@ def _twist(p: BodyProportions, v: dict, hip_above_seat_m: float | None) -> tuple
     seat_y = v["chair_m"]
     if v["hands"] == "chair_back":
         right_target = np.array([j[L.RIGHT_HIP][0] - 0.03, seat_y + 0.36, 0.12 - 0.44 + 0.03])
-        extra = dict(forearm_pronation_deg=90.0, wrist_extension_deg=20.0)
+        extra = {"forearm_pronation_deg": 90.0, "wrist_extension_deg": 20.0}
     else:
         right_target = np.array([j[L.RIGHT_HIP][0] - 0.02 * h, seat_y + 0.01 * h, -0.13 * h])
-        extra = dict(forearm_pronation_deg=90.0, wrist_extension_deg=60.0)
+        extra = {"forearm_pronation_deg": 90.0, "wrist_extension_deg": 60.0}
     pose = _wrist_to(pose, p, "right", right_target, [-29.5, 6.5, 44.0], **extra)
     j = joint_positions(pose, p)
     pose = _wrist_to(pose, p, "left", j[L.RIGHT_KNEE] + np.array([-0.035 * h, 0.01 * h, 0.0]), [14.0, 4.0, 43.0])
@@ -430,9 +430,9 @@ def _dog(p: BodyProportions, v: dict) -> BodyPose:
         def at(pitch: float) -> BodyPose:
             pose = BodyPose(pelvis_position=(0.0, 0.0, 0.0), pelvis_pitch_deg=pitch, trunk_flexion_deg=spine,
                             neck_flexion_deg=neck)
-            leg = dict(hip_flexion_deg=hip_flexion, knee_flexion_deg=knee, ankle_dorsiflexion_deg=d,
-                       shoulder_flexion_deg=v["shoulder_flexion_deg"], shoulder_abduction_deg=3.0,
-                       elbow_flexion_deg=elbow, forearm_pronation_deg=90.0)
+            leg = {"hip_flexion_deg": hip_flexion, "knee_flexion_deg": knee, "ankle_dorsiflexion_deg": d,
+                       "shoulder_flexion_deg": v["shoulder_flexion_deg"], "shoulder_abduction_deg": 3.0,
+                       "elbow_flexion_deg": elbow, "forearm_pronation_deg": 90.0}
             return pose.side("left", **leg).side("right", **leg)
         return sp._on_hands_and_feet(p, at)
 
@@ -516,6 +516,20 @@ def sample(stretch_id: str, kind_name: str, p: BodyProportions, index: int, coun
     return Sample(stretch_id, kind_name, k.breaks, {**values, **derived}, pose, k.support)
 
 
-__all__ = ["CHAIR_RANGE_M", "KINDS", "Kind", "POSES_DIR", "Sample", "UNCHECKED_INTENTS", "broken_gates",
-           "build_pose", "check_roles", "is_correct", "kind", "kinds", "plant_foot", "sample",
-           "stratified_values"]
+__all__ = [
+    "CHAIR_RANGE_M",
+    "KINDS",
+    "POSES_DIR",
+    "UNCHECKED_INTENTS",
+    "Kind",
+    "Sample",
+    "broken_gates",
+    "build_pose",
+    "check_roles",
+    "is_correct",
+    "kind",
+    "kinds",
+    "plant_foot",
+    "sample",
+    "stratified_values",
+]
