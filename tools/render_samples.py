@@ -9,6 +9,8 @@ Three steps, two virtual environments (``make samples`` runs the first two,
     .venv-render/bin/python tools/render_samples.py render --set accuracy  # -> build/stills/ (on demand)
     .venv/bin/python        tools/render_samples.py accuracy  # MediaPipe vs truth -> sample_videos/accuracy*.json
     .venv/bin/python        tools/render_samples.py truth     # only the clip truth, after a change to poses/*.toml
+    .venv-render/bin/python tools/render_samples.py render --set wide [--part calibration] [--limit N]
+    .venv/bin/python        tools/render_samples.py calibrate # limits from the wide set's calibration part
 
 ``render`` imports only ``coachlab.rendered`` / ``coachlab.synthetic`` (numpy) beside
 bpy, so it runs in its own environment (``tools/render_requirements.txt``); a
@@ -31,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 RENDER_DIR = ROOT / "build" / "renders"
 OUT_DIR = ROOT / "sample_videos"
@@ -265,7 +267,13 @@ def _wall_matrix(b: np.ndarray, point: np.ndarray, yaw: float) -> np.ndarray:
 def _render_todo(args: argparse.Namespace) -> tuple[list, Path]:
     """(job, png) pairs of the chosen set, and the folder its timings go to."""
     if args.set == "accuracy":
-        from coachlab.rendered.stills import STILLS_SUBDIR, plan_stills, plan_summary, still_job, still_png
+        from coachlab.rendered.stills import (
+            STILLS_SUBDIR,
+            plan_stills,
+            plan_summary,
+            still_job,
+            still_png,
+        )
 
         specs = [s for s in plan_stills() if not args.only or any(o in s.still_id for o in args.only)]
         summary = plan_summary(tuple(specs))
@@ -274,10 +282,52 @@ def _render_todo(args: argparse.Namespace) -> tuple[list, Path]:
         # recommended views first (they carry the targets), then one body at a time
         specs.sort(key=lambda s: (not s.recommended, s.shape))
         return [(still_job(s), still_png(ROOT, s)) for s in specs], ROOT / STILLS_SUBDIR
+    if args.set == "wide":
+        from coachlab.rendered.wide import (
+            WIDE_SUBDIR,
+            plan_summary,
+            plan_wide,
+            wide_png,
+        )
+
+        specs = [s for s in plan_wide() if (not args.only or any(o in s.still_id for o in args.only))
+                 and (args.part in (None, "all") or s.part == args.part)]
+        summary = plan_summary(plan_wide())
+        print(f"wide set: {summary['stills']} stills planned ({summary['parts']}; {len(summary['bodies'])} bodies); "
+              f"{len(specs)} chosen (part {args.part or 'all'})", flush=True)
+        # the plan's order interleaves stretches, kinds and bodies: any prefix is balanced
+        return [(_LazyWideJob(s), wide_png(ROOT, s)) for s in specs], ROOT / WIDE_SUBDIR
     from coachlab.rendered.clips import render_jobs
 
     jobs = render_jobs(only=args.only)
     return [(job, RENDER_DIR / job.clip_id / f"{job.index:04d}.png") for job in jobs], RENDER_DIR
+
+
+class _LazyWideJob:
+    """A wide-set still whose pose is solved only when it is needed (solving all 1,200
+    up front would take minutes before the first render); writes its truth record."""
+
+    def __init__(self, spec) -> None:
+        self.wide_spec = spec
+        self._job = None
+
+    def job(self):
+        if self._job is None:
+            from coachlab.rendered.wide import wide_job
+
+            self._job = wide_job(self.wide_spec)
+        return self._job
+
+    def spec(self) -> dict:
+        return self.job().spec()
+
+    def __getattr__(self, name: str):
+        return getattr(self.job(), name)
+
+    def write_truth(self, png: Path) -> None:
+        from coachlab.rendered.wide import still_truth, truth_path
+
+        truth_path(png).write_text(json.dumps(still_truth(self.wide_spec)) + "\n")
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -287,6 +337,17 @@ def cmd_render(args: argparse.Namespace) -> int:
     todo = []
     for job, png in jobs:
         meta = png.with_suffix(".json")
+        if isinstance(job, _LazyWideJob):
+            # resumable without re-solving every pose: a rendered still with its truth is done
+            truth = png.with_suffix(".truth.json")
+            if png.is_file() and meta.is_file() and truth.is_file() and not args.force:
+                from dataclasses import asdict
+
+                recorded = json.loads(truth.read_text())
+                if all(recorded.get(k) == v for k, v in asdict(job.wide_spec).items()):
+                    continue
+            todo.append((job, png, meta, None))
+            continue
         spec = job.spec()
         if png.is_file() and meta.is_file() and json.loads(meta.read_text()) == spec and not args.force:
             continue
@@ -300,6 +361,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     for n, (job, png, meta, spec) in enumerate(todo, 1):
         png.parent.mkdir(parents=True, exist_ok=True)
+        if spec is None:
+            spec = job.spec()
         stage.set_body(job.shape, job.look["colours"])
         stage.pose_body(job.pose)
         stage.set_boxes(job.boxes, job.look["colours"])
@@ -307,6 +370,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         seconds = stage.render(png, job.samples)
         total += seconds
         meta.write_text(json.dumps(spec, indent=1) + "\n")
+        if isinstance(job, _LazyWideJob):
+            job.write_truth(png)
         print(f"[{n}/{len(todo)}] {job.clip_id} #{job.index}: {seconds:.1f} s (mean {total / n:.1f} s)", flush=True)
     wall = time.perf_counter() - started
     print(f"{len(todo)} renders in {wall / 60:.1f} min ({total / len(todo):.1f} s a render)", flush=True)
@@ -366,6 +431,43 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
         compact["per_still"] = "build/stills/accuracy_stills_full.json (not committed)"
         (OUT_DIR / "accuracy_stills.json").write_text(json.dumps(compact, indent=1) + "\n")
         print(stills_table(report))
+    if args.set in ("wide", "all"):
+        _wide_accuracy(args)
+    return 0
+
+
+WIDE_DIR = ROOT / "build" / "wide"
+
+
+def _wide_accuracy(args: argparse.Namespace) -> None:
+    if not any(WIDE_DIR.glob("*/*.truth.json")):
+        print("no wide-set stills in build/wide/: render them with `make accuracy-renders-wide`")
+        return
+    from coachlab.rendered.accuracy import wide_markdown, wide_records, wide_report
+
+    records = wide_records(ROOT, "test")
+    (WIDE_DIR / "accuracy_wide_test_full.json").write_text(json.dumps(records) + "\n")
+    report = wide_report(records)
+    report["date"] = time.strftime("%Y-%m-%d")
+    report["part"] = "test"
+    report["per_still"] = "build/wide/accuracy_wide_test_full.json (not committed)"
+    (OUT_DIR / "accuracy_wide.json").write_text(json.dumps(report, indent=1) + "\n")
+    markdown = wide_markdown(report, "test", report["date"])
+    (OUT_DIR / "accuracy_wide.md").write_text(markdown)
+    print(markdown)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from coachlab.rendered.accuracy import calibrate, calibration_text, wide_records
+
+    records = wide_records(ROOT, "calibration")
+    if not records:
+        print("no calibration stills in build/wide/: render them with `make accuracy-renders-wide`")
+        return 0
+    result = calibrate(records)
+    (WIDE_DIR / "calibration.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{len(records)} calibration stills measured")
+    print(calibration_text(result))
     return 0
 
 
@@ -373,9 +475,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("render", help="render the frames with Blender (run in .venv-render)")
-    r.add_argument("--set", choices=("clips", "accuracy"), default="clips",
+    r.add_argument("--part", choices=("calibration", "test", "all"), default=None,
+                   help="--set wide: render only this part (default: all)")
+    r.add_argument("--set", choices=("clips", "accuracy", "wide"), default="clips",
                    help="clips: the sample clips and doc pictures (build/renders/); accuracy: the still "
-                        "accuracy set (build/stills/, rendered on demand, not committed)")
+                        "accuracy set (build/stills/, rendered on demand, not committed); wide: the 1,200-still wide set with pose "
+                        "variety (build/wide/, on demand)")
     r.add_argument("--only", nargs="*", help="clip ids, or for --set accuracy parts of still ids (default: all)")
     r.add_argument("--limit", type=int, default=0)
     r.add_argument("--threads", type=int, default=2)
@@ -392,10 +497,13 @@ def main(argv: list[str] | None = None) -> int:
     m = sub.add_parser("accuracy", help="MediaPipe on the committed clips and the rendered stills vs ground truth "
                                         "(run in .venv)")
     m.add_argument("--only", nargs="*")
-    m.add_argument("--set", choices=("clips", "accuracy", "all"), default="all",
+    m.add_argument("--set", choices=("clips", "accuracy", "wide", "all"), default="all",
                    help="clips: the committed clips -> sample_videos/accuracy.json; accuracy: the stills in "
                         "build/stills/ -> sample_videos/accuracy_stills.json; all (default): both")
     m.set_defaults(func=cmd_accuracy)
+    c = sub.add_parser("calibrate", help="on the wide set's calibration part: each gate check's values on correct vs "
+                                         "wrong stills and the limit that best separates them (run in .venv)")
+    c.set_defaults(func=cmd_calibrate)
     args = parser.parse_args(argv)
     return args.func(args)
 

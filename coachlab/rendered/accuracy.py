@@ -42,6 +42,7 @@ from coach.session_log import load_session_log
 from coach.sources import VideoFileSource
 from coach.stretches import load_library
 from coach.verdicts import StretchEvaluator
+import itertools
 
 BODY_JOINTS = (
     L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST,
@@ -193,7 +194,11 @@ class ImageLandmarker:
 
     def __init__(self, model: str | None = None) -> None:
         from mediapipe.tasks.python import BaseOptions
-        from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
+        from mediapipe.tasks.python.vision import (
+            PoseLandmarker,
+            PoseLandmarkerOptions,
+            RunningMode,
+        )
 
         from coach.estimator import resolve_model_path
 
@@ -202,7 +207,7 @@ class ImageLandmarker:
                                         running_mode=RunningMode.IMAGE, num_poses=1)
         self._landmarker = PoseLandmarker.create_from_options(options)
 
-    def __enter__(self) -> "ImageLandmarker":
+    def __enter__(self) -> ImageLandmarker:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -396,5 +401,218 @@ def stills_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["AGREEMENT_TARGET", "ImageLandmarker", "analyze_clip", "compare_clip", "measure_all", "measure_still",
-           "measure_stills", "raw_landmarks", "stills_summary", "stills_table", "summarise_stills"]
+# ---------------------------------------------------------------------- the wide set
+
+#: Targets of issue 13, on the test part of the wide set, per stretch, body and camera band.
+CORRECT_ACCEPT_TARGET = 0.95
+WRONG_ACCEPT_LIMIT = 0.05
+
+
+def _exact_checks(truth: dict[str, Any], stretch) -> dict[str, Any]:
+    """What a fresh evaluator says about the still's exact landmarks (today's stretch file)."""
+    from coachlab.rendered.clips import pose_from_dict
+    from coachlab.rendered.rig import load_body
+    from coachlab.synthetic.body import Camera, make_landmarks
+
+    cam = truth["camera"]
+    camera = Camera(tuple(cam["position"]), tuple(cam["target"]), cam["vertical_fov_deg"], tuple(cam["image_size"]))
+    lm = make_landmarks(pose_from_dict(truth["pose"]), load_body(truth["body"]).proportions, camera)
+    verdict = StretchEvaluator(stretch, truth["side"]).evaluate(lm)
+    return {"exact_correct": verdict.correct,
+            "exact_checks": {c.check_id: None if not math.isfinite(c.value) else round(c.value, 4)
+                             for c in verdict.checks}}
+
+
+def wide_records(root: Path, part: str | None, library=None, limit: int = 0) -> list[dict[str, Any]]:
+    """Every rendered still of the wide set (of one part, or all) run through the judging
+    step of ``coach analyze`` (MediaPipe on the picture, then the stretch's checks;
+    only the gates decide accept / reject), with its truth, judged by today's stretch
+    files (``variety.is_correct``)."""
+    from coachlab.rendered.wide import WIDE_SUBDIR
+    from coachlab.synthetic import variety
+
+    library = library or load_library()
+    paths = sorted((root / WIDE_SUBDIR).glob("*/*.truth.json"))
+    out = []
+    with ImageLandmarker() as landmarker:
+        for path in paths:
+            truth = json.loads(path.read_text())
+            if part and truth["part"] != part:
+                continue
+            png = path.with_name(path.name.replace(".truth.json", ".png"))
+            if not png.is_file():
+                continue
+            stretch = library.stretches[truth["stretch_id"]]
+            roles = {c.id: c.role for c in stretch.checks}
+            lm = landmarker.detect(_read_rgb(png))
+            rec = {k: truth[k] for k in ("still_id", "part", "stretch_id", "kind", "body", "side", "view",
+                                         "camera_height_m", "camera_distance_m", "yaw_deg", "height_band",
+                                         "breaks", "params")}
+            rec["correct"] = variety.is_correct(truth["stretch_id"], tuple(truth["breaks"]), roles)
+            rec["broken_gates"] = variety.broken_gates(truth["stretch_id"], tuple(truth["breaks"]), roles)
+            rec["person"] = lm is not None
+            if lm is None:
+                rec.update(accepted=False, cue=None, checks={})
+            else:
+                verdict = StretchEvaluator(stretch, truth["side"]).evaluate(lm)
+                rec.update(accepted=verdict.correct, cue=verdict.cue,
+                           checks={c.check_id: {"status": c.status.value,
+                                                "value": round(c.value, 4) if math.isfinite(c.value) else None}
+                                   for c in verdict.checks})
+            rec.update(_exact_checks(truth, stretch))
+            out.append(rec)
+            if limit and len(out) >= limit:
+                break
+    return out
+
+
+def _rate(flags: list[bool]) -> dict[str, Any] | None:
+    if not flags:
+        return None
+    return {"n": len(flags), "accepted": sum(flags), "rate": round(sum(flags) / len(flags), 3)}
+
+
+def _accept_rates(recs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"correct_accepted": _rate([r["accepted"] for r in recs if r["correct"]]),
+            "wrong_accepted": _rate([r["accepted"] for r in recs if not r["correct"]]),
+            "person_found": sum(r["person"] for r in recs), "n": len(recs)}
+
+
+def wide_report(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Accept rates per stretch, per kind, per body type and per camera-height band."""
+    out: dict[str, Any] = {"targets": {"correct_accepted_min": CORRECT_ACCEPT_TARGET,
+                                       "wrong_accepted_max": WRONG_ACCEPT_LIMIT},
+                           "n": len(records), "stretches": {}}
+    for stretch_id in dict.fromkeys(r["stretch_id"] for r in records):
+        recs = [r for r in records if r["stretch_id"] == stretch_id]
+        groups: dict[str, dict[str, Any]] = {}
+        for key in ("kind", "body", "height_band"):
+            values = sorted({r[key] for r in recs})
+            groups[key] = {v: _accept_rates([r for r in recs if r[key] == v]) for v in values}
+        exact = _rate([r["exact_correct"] == r["correct"] for r in recs])
+        out["stretches"][stretch_id] = {**_accept_rates(recs), **groups,
+                                        "exact_landmarks_agree_with_truth": exact}
+    return out
+
+
+def _fmt(rate: dict[str, Any] | None) -> str:
+    return "–" if not rate else f"{100 * rate['rate']:.0f}% ({rate['accepted']}/{rate['n']})"
+
+
+def wide_markdown(report: dict[str, Any], part: str, date: str) -> str:
+    """Markdown tables for the README: per stretch, per kind, per body type, per camera band."""
+    lines = [(f"Wide render set, {part} part, measured {date} (MediaPipe full model, IMAGE mode; accepted = "
+              "every gate of the stretch file holds). Targets: correct accepted ≥ 95 %, wrong accepted ≤ 5 %."), "",
+             "| stretch | n | correct accepted | wrong accepted |", "|---|---|---|---|"]
+    for sid, s in report["stretches"].items():
+        lines.append(f"| {sid} | {s['n']} | {_fmt(s['correct_accepted'])} | {_fmt(s['wrong_accepted'])} |")
+    for key, title in (("kind", "kind (correct or mistake)"), ("body", "body type"),
+                       ("height_band", "camera height")):
+        lines += ["", f"| stretch | {title} | correct accepted | wrong accepted |", "|---|---|---|---|"]
+        for sid, s in report["stretches"].items():
+            for v, g in s[key].items():
+                lines.append(f"| {sid} | {v} | {_fmt(g['correct_accepted'])} | {_fmt(g['wrong_accepted'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def best_limit(good: list[float], bad: list[float], side: str, max_bad: float = WRONG_ACCEPT_LIMIT
+               ) -> dict[str, Any] | None:
+    """The limit that accepts the most ``good`` values while accepting at most ``max_bad``
+    of the ``bad`` ones; ``side`` "min" accepts values >= the limit, "max" <= it.
+    Candidates are midpoints between neighbouring observed values."""
+    if not good:
+        return None
+    values = sorted(set(good) | set(bad))
+    cands = [values[0] - 1e-6, values[-1] + 1e-6] + [(a + b) / 2 for a, b in itertools.pairwise(values)]
+    best = None
+    for t in cands:
+        acc_good = sum((v >= t) if side == "min" else (v <= t) for v in good) / len(good)
+        acc_bad = (sum((v >= t) if side == "min" else (v <= t) for v in bad) / len(bad)) if bad else 0.0
+        if acc_bad <= max_bad + 1e-12:
+            key = (acc_good, -acc_bad, (t if side == "max" else -t))
+            if best is None or key > best[0]:
+                best = (key, t, acc_good, acc_bad)
+    if best is None:
+        return None
+    return {"limit": round(best[1], 4), "correct_accepted": round(best[2], 3), "wrong_accepted": round(best[3], 3)}
+
+
+def _pcts(values: list[float]) -> str:
+    if not values:
+        return "–"
+    q = np.percentile(values, [0, 5, 25, 50, 75, 95, 100])
+    return " ".join(f"{v:.2f}" for v in q)
+
+
+def calibrate(records: list[dict[str, Any]], library=None) -> dict[str, Any]:
+    """On the calibration part: for each gate check, its measured (MediaPipe) value on the
+    correct stills and on the stills whose mistake breaks that check, and the limit(s)
+    that best separate them (most correct stills accepted with at most 5 % of those
+    wrong ones). Suggestions only: the stretch files are not edited."""
+    library = library or load_library()
+    out: dict[str, Any] = {}
+    for stretch_id in dict.fromkeys(r["stretch_id"] for r in records):
+        stretch = library.stretches[stretch_id]
+        recs = [r for r in records if r["stretch_id"] == stretch_id and r["person"]]
+        for check in stretch.checks:
+            if not check.gate:
+                continue
+
+            def vals(rs: list[dict[str, Any]], cid: str = check.id) -> list[float]:
+                return [r["checks"][cid]["value"] for r in rs if r["checks"].get(cid, {}).get("value") is not None]
+
+            good = vals([r for r in recs if r["correct"]])
+            bad = vals([r for r in recs if check.id in r["breaks"]])
+            entry: dict[str, Any] = {"current": {"min": check.target.min, "max": check.target.max},
+                                     "correct": {"n": len(good), "percentiles_0_5_25_50_75_95_100": _pcts(good)},
+                                     "wrong_for_check": {"n": len(bad), "percentiles_0_5_25_50_75_95_100": _pcts(bad)}}
+            median = float(np.median(good)) if good else 0.0
+            if check.target.min is not None:
+                entry["suggested_min"] = best_limit(good, [b for b in bad if b < median] if check.target.max
+                                                    is not None else bad, "min")
+            if check.target.max is not None:
+                entry["suggested_max"] = best_limit(good, [b for b in bad if b > median] if check.target.min
+                                                    is not None else bad, "max")
+            out[f"{stretch_id}.{check.id}"] = entry
+    return out
+
+
+def calibration_text(result: dict[str, Any]) -> str:
+    lines = ["Gate checks on the CALIBRATION part (MediaPipe values; percentiles 0 5 25 50 75 95 100).",
+             ("Suggested limit: most correct stills accepted with at most 5 % of the stills whose mistake breaks "
+              "the check accepted. Suggestions only; poses/*.toml are not edited.")]
+    for key, e in result.items():
+        lines.append(f"\n{key}  (current: min {e['current']['min']}, max {e['current']['max']})")
+        lines.append(f"  correct         n={e['correct']['n']:<4d} {e['correct']['percentiles_0_5_25_50_75_95_100']}")
+        lines.append(f"  wrong for check n={e['wrong_for_check']['n']:<4d} "
+                     f"{e['wrong_for_check']['percentiles_0_5_25_50_75_95_100']}")
+        for side in ("suggested_min", "suggested_max"):
+            if side in e:
+                s = e[side]
+                lines.append(f"  {side}: " + ("none meets the 5 % bound" if s is None else
+                                              f"{s['limit']}  (correct accepted {100 * s['correct_accepted']:.0f}%, "
+                                              f"wrong accepted {100 * s['wrong_accepted']:.0f}%)"))
+    return "\n".join(lines)
+
+
+__all__ = [
+    "AGREEMENT_TARGET",
+    "CORRECT_ACCEPT_TARGET",
+    "WRONG_ACCEPT_LIMIT",
+    "ImageLandmarker",
+    "analyze_clip",
+    "best_limit",
+    "calibrate",
+    "calibration_text",
+    "compare_clip",
+    "measure_all",
+    "measure_still",
+    "measure_stills",
+    "raw_landmarks",
+    "stills_summary",
+    "stills_table",
+    "summarise_stills",
+    "wide_markdown",
+    "wide_records",
+    "wide_report",
+]
