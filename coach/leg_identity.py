@@ -7,7 +7,9 @@ swapped frame reads as the wrong leg crossed and would stop the hold, yet the
 person has not moved. Legs do not jump: a leg chain is where it was a frame ago.
 So each frame's two leg chains are matched to the previous frame's (straight or
 crosswise, whichever is much closer), and a crosswise match is relabelled. The
-hips are not part of the chains: MediaPipe keeps them apart even with legs crossed.
+hips are not part of the chains: MediaPipe keeps them apart even with legs crossed; when
+the hips swap too, the model relabelled the whole body (which way the person faces), and
+that is not undone here.
 
 Continuity carries an identity; the start position gives it: sitting tall (or on
 hands and knees), each knee is near its own hip, so `anchor` labels the chains by
@@ -63,7 +65,7 @@ def _crosswise(left_now: np.ndarray, right_now: np.ndarray, left_ref: np.ndarray
     straight = np.linalg.norm(left_now - left_ref, axis=-1) + np.linalg.norm(right_now - right_ref, axis=-1)
     cross = np.linalg.norm(left_now - right_ref, axis=-1) + np.linalg.norm(right_now - left_ref, axis=-1)
     usable = np.isfinite(straight) & np.isfinite(cross)
-    if not usable.any() or margin_px <= 0:
+    if not usable.any() or margin_px < 0:
         return False
     straight_sum, cross_sum = float(straight[usable].sum()), float(cross[usable].sum())
     return cross_sum < SWAP_RATIO * straight_sum and straight_sum - cross_sum > 2 * margin_px * usable.sum()
@@ -96,7 +98,9 @@ class LegIdentity:
         if previous is not None and 0 <= landmarks.timestamp_s - previous.timestamp_s <= MAX_GAP_S:
             now, ref = landmarks.pixels, previous.pixels
             margin = SWAP_MARGIN_TORSO * _torso_px(landmarks)
-            if _crosswise(now[_LEFT], now[_RIGHT], ref[_LEFT], ref[_RIGHT], margin):
+            hips = [L.LEFT_HIP], [L.RIGHT_HIP]
+            whole_body = _crosswise(now[hips[0]], now[hips[1]], ref[hips[0]], ref[hips[1]], 0.0)
+            if margin > 0 and not whole_body and _crosswise(now[_LEFT], now[_RIGHT], ref[_LEFT], ref[_RIGHT], margin):
                 landmarks = swap_legs(landmarks)
                 self.swapped = True
                 self.swaps += 1
@@ -116,7 +120,7 @@ class LegIdentity:
         knees = pixels[[L.LEFT_KNEE, L.RIGHT_KNEE]]
         hips = pixels[[L.LEFT_HIP, L.RIGHT_HIP]]
         margin = SWAP_MARGIN_TORSO * _torso_px(last)
-        if not _crosswise(knees[:1], knees[1:], hips[:1], hips[1:], margin):
+        if margin <= 0 or not _crosswise(knees[:1], knees[1:], hips[:1], hips[1:], margin):
             return False
         self._previous = swap_legs(last)
         self.swaps += 1

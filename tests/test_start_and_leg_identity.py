@@ -124,6 +124,18 @@ def test_legs_that_lie_on_top_of_each_other_are_never_relabelled() -> None:
     assert legs.swaps == 0
 
 
+def test_a_whole_body_relabelled_is_not_taken_for_a_leg_swap() -> None:
+    """Hips and legs swapped together is the model's view of which way the person faces, not a
+    crossed-leg mix-up: the legs stay with their hips."""
+    legs = LegIdentity()
+    person = figure_four_person(sit_until=0.0, cross_s=0.1)
+    for t in np.arange(0.0, 3.0, 1 / FPS):
+        landmarks = person(float(t))
+        out = legs(landmarks.swapped_sides() if t >= 1.5 else landmarks)
+        assert out is not None and not legs.swapped
+    assert legs.swaps == 0
+
+
 # ------------------------------------------------------------------ start phase
 
 
