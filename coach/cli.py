@@ -25,7 +25,8 @@ def _check_poses(args: argparse.Namespace) -> int:
             print(f"error: {line}", file=sys.stderr)
     for stretch in library.stretches.values():
         sides = "both sides" if stretch.has_sides else "no sides"
-        print(f"ok  {stretch.id}: {stretch.name} ({len(stretch.checks)} checks, {stretch.view} view, {sides})")
+        start = f", start position '{stretch.start.name}' ({len(stretch.start.checks)} checks)" if stretch.start else ""
+        print(f"ok  {stretch.id}: {stretch.name} ({len(stretch.checks)} checks, {stretch.view} view, {sides}{start})")
     for routine in library.routines.values():
         print(f"ok  routine {routine.id}: {len(routine.steps)} steps")
     if not errors and not library.stretches:

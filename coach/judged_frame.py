@@ -137,6 +137,7 @@ def judge_frame(runner: RoutineRunner, reading: PoseReading, t: float) -> Judged
     if update is not None and slot is not None:
         record = frame_record(update, t, slot.stretch.id, slot.side, status.phase.value, slot.rep,
                               reading.people_in_view)
+        record["legs_swapped"] = status.legs_swapped
         checks = check_rows(status, update)
     events = drained_events(runner)
     instruction = status.instruction

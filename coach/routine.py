@@ -7,16 +7,17 @@ the UI between frames.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
 from coach.hold import HoldEvent, HoldSnapshot
 from coach.landmarks import Landmarks
+from coach.leg_identity import LegIdentity
 from coach.measurements import Side
-from coach.stretches import Routine, RoutineStep, Stretch
+from coach.stretches import Routine, RoutineStep, Stretch, fill_sides
 from coach.tracker import StretchTracker, TrackerSettings, TrackerUpdate
-from coach.verdicts import CheckStatus
+from coach.verdicts import CheckStatus, StretchEvaluator
 
 
 class Phase(str, Enum):
@@ -24,6 +25,10 @@ class Phase(str, Enum):
     #: counting no time, until the stretch's `setup_checks` hold for `SETUP_SETTLE_S`.
     SETUP = "setup"
     COUNTDOWN = "countdown"
+    #: The stretch's start position (e.g. sitting tall, both feet on the floor): after the
+    #: countdown, counting no time, until it is seen for `START_SETTLE_S`, the person is
+    #: already in the stretch, or `TrackerSettings.start_timeout_s` has passed.
+    START = "start"
     HOLD = "hold"
     REST = "rest"
     DONE = "done"
@@ -31,6 +36,13 @@ class Phase(str, Enum):
 
 #: How long the set-up checks must hold without a break before the countdown starts.
 SETUP_SETTLE_S = 1.0
+
+#: How long the start position must be seen without a break before the hold begins.
+START_SETTLE_S = 0.5
+
+#: For how long after the start position the instruction says what to do next (its `then`),
+#: before the cues of the stretch take over.
+THEN_SHOWN_S = 4.0
 
 #: How the camera should see the person, in the set-up instruction (`Stretch.view`).
 VIEW_WORDS = {"side": "side-on", "front": "from the front"}
@@ -69,13 +81,15 @@ class HoldResult:
     skipped: bool
     top_cues: tuple[tuple[str, float], ...]
     events: tuple[HoldEvent, ...]
+    #: Frames of this hold whose leg labels were swapped back (`coach.leg_identity`).
+    legs_swapped: int = 0
 
     def record(self) -> dict[str, Any]:
         """The hold as a summary's hold record (the session log's `live.holds`, the results tables)."""
         return {"stretch": self.stretch_id, "side": self.side, "rep": self.rep, "held_s": self.held_s,
                 "target_s": self.target_s, "completed": self.completed, "skipped": self.skipped,
                 "longest_hold_s": self.longest_run_s, "time_to_first_correct_s": self.time_to_first_correct_s,
-                "top_cues": [list(cue) for cue in self.top_cues]}
+                "top_cues": [list(cue) for cue in self.top_cues], "legs_swapped": self.legs_swapped}
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,8 @@ class RoutineStatus:
     instruction: str
     phase_remaining_s: float
     update: TrackerUpdate | None
+    #: This frame's leg chains came swapped from the pose model and were swapped back.
+    legs_swapped: bool = False
 
     @property
     def hold(self) -> HoldSnapshot | None:
@@ -146,6 +162,11 @@ class RoutineRunner:
     _hold_start: float | None = field(init=False, default=None)
     _last_t: float | None = field(init=False, default=None)
     _setup_ok_since: float | None = field(init=False, default=None)
+    _start_ok_since: float | None = field(init=False, default=None)
+    _start_judge: StretchEvaluator | None = field(init=False, default=None)
+    #: One leg identity for the whole session: it carries which leg is which across holds.
+    legs: LegIdentity = field(init=False, default_factory=LegIdentity)
+    _swaps_at_slot_start: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.slots = expand_slots(self.routine, self.stretches)
@@ -156,7 +177,7 @@ class RoutineRunner:
         """Give up the current hold (recorded as skipped) and move on."""
         if self.phase is Phase.DONE:
             return
-        if self.phase in (Phase.SETUP, Phase.COUNTDOWN, Phase.HOLD):
+        if self.phase in (Phase.SETUP, Phase.COUNTDOWN, Phase.START, Phase.HOLD):
             self._record(skipped=True)
         self._next_slot()
 
@@ -170,7 +191,7 @@ class RoutineRunner:
 
     def stop(self) -> None:
         """End the routine now; an unfinished hold is recorded as skipped."""
-        if self.phase in (Phase.SETUP, Phase.COUNTDOWN, Phase.HOLD):
+        if self.phase in (Phase.SETUP, Phase.COUNTDOWN, Phase.START, Phase.HOLD):
             self._record(skipped=True)
         self.phase = Phase.DONE
         self.tracker = None
@@ -209,9 +230,18 @@ class RoutineRunner:
         self._phase_start = None
         self._hold_start = None
         self._setup_ok_since = None
+        self._start_ok_since = None
+        self._swaps_at_slot_start = self.legs.swaps
+        start = slot.stretch.start
+        self._start_judge = None if start is None else StretchEvaluator(
+            replace(slot.stretch, checks=start.checks), slot.side)
 
     def _after_setup(self) -> Phase:
-        return Phase.COUNTDOWN if self.routine.countdown_seconds > 0 else Phase.HOLD
+        return Phase.COUNTDOWN if self.routine.countdown_seconds > 0 else self._after_countdown()
+
+    def _after_countdown(self) -> Phase:
+        assert self.slot is not None
+        return Phase.START if self.slot.stretch.start is not None else Phase.HOLD
 
     def needs_setup(self, index: int) -> bool:
         """Hold `index` starts with a set-up step: the camera's view changes from the hold
@@ -253,6 +283,7 @@ class RoutineRunner:
                 skipped=skipped,
                 top_cues=tuple((cue, round(s, 1)) for cue, s in tracker.cue_seconds.most_common(3)),
                 events=tuple(timer.events),
+                legs_swapped=self.legs.swaps - self._swaps_at_slot_start,
             )
         )
 
@@ -268,6 +299,10 @@ class RoutineRunner:
                     f"The countdown starts when the camera sees you {view}.")
         if self.phase is Phase.COUNTDOWN:
             return f"Get ready: {slot.label}. Starting in {max(1, int(remaining + 0.999))}"
+        if self.phase is Phase.START:
+            start = slot.stretch.start
+            assert start is not None
+            return f"{fill_sides(start.cue, slot.side)}. The hold starts when the camera sees you there."
         if self.phase is Phase.REST:
             nxt = self.slots[self.index + 1] if self.index + 1 < len(self.slots) else None
             if nxt is None:
@@ -276,6 +311,12 @@ class RoutineRunner:
                 return f"Rest, then switch to the {nxt.side} side"
             return f"Rest. Next: {nxt.label}"
         assert update is not None
+        start = slot.stretch.start
+        just_started = (self._hold_start is not None and self._last_t is not None
+                        and self._last_t - self._hold_start < THEN_SHOWN_S)
+        if (start is not None and start.then and just_started and update.verdict.person_visible
+                and not update.verdict.correct):
+            return fill_sides(start.then, slot.side)  # from the start position into the stretch
         if update.verdict.correct:
             # The hold counts; a depth cue (how far to go) comes after, never instead.
             counting = f"Hold: {update.hold.remaining_s:.0f} s to go"
@@ -290,6 +331,9 @@ class RoutineRunner:
         self._last_t = t
         if self._phase_start is None:
             self._phase_start = t
+        # Before anything is measured: each leg keeps its identity through a crossing.
+        landmarks = self.legs(landmarks)
+        legs_swapped = self.legs.swapped
         update: TrackerUpdate | None = None
         remaining = 0.0
 
@@ -307,8 +351,10 @@ class RoutineRunner:
             update = self.tracker.update(landmarks, t, count_time=False)
             remaining = self.routine.countdown_seconds - (t - self._phase_start)
             if remaining <= 0:
-                self.phase, self._phase_start, self._hold_start = Phase.HOLD, t, t
+                self.phase, self._phase_start = self._after_countdown(), t
                 remaining = 0.0
+        if self.phase is Phase.START:
+            update = self._start_phase(landmarks, t)
         finished: Slot | None = None
         finished_index = self.index
         if self.phase is Phase.HOLD:
@@ -338,7 +384,7 @@ class RoutineRunner:
             # The frame that completed a hold belongs to that hold: its record must carry the
             # timer's "complete" under that hold (not the rest, nor the next slot's countdown).
             return RoutineStatus(Phase.HOLD, finished_index, len(self.slots), finished,
-                                 instruction, max(0.0, remaining), update)
+                                 instruction, max(0.0, remaining), update, legs_swapped)
         return RoutineStatus(
             phase=self.phase,
             slot_index=min(self.index, len(self.slots)),
@@ -347,4 +393,30 @@ class RoutineRunner:
             instruction=instruction,
             phase_remaining_s=max(0.0, remaining),
             update=update,
+            legs_swapped=legs_swapped,
         )
+
+    def _start_phase(self, landmarks: Landmarks | None, t: float) -> TrackerUpdate:
+        """One frame of the start position; moves on to the hold when it is time.
+
+        Seen for `START_SETTLE_S`: the legs are uncrossed, so their labels are anchored to
+        the hips. Already in the stretch (every gate holds), or waited for
+        `start_timeout_s`: go on anyway. The hold timer does not run here.
+        """
+        assert self.tracker is not None and self._start_judge is not None and self._phase_start is not None
+        update = self.tracker.update(landmarks, t, count_time=False)
+        start = self._start_judge.evaluate(update.landmarks, t)
+        seen = start.person_visible and all(c.status is CheckStatus.OK for c in start.checks)
+        if seen:
+            self.legs.anchor()
+            if self._start_ok_since is None:
+                self._start_ok_since = t
+        else:
+            self._start_ok_since = None
+        settled = self._start_ok_since is not None and t - self._start_ok_since >= START_SETTLE_S
+        timed_out = t - self._phase_start >= self.settings.start_timeout_s
+        if settled or update.verdict.correct or timed_out:
+            self.phase, self._phase_start, self._hold_start = Phase.HOLD, t, t
+            return update
+        # What to correct about the start position, not about the stretch not yet begun.
+        return replace(update, cue=None if seen else start.cue)

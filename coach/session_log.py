@@ -152,7 +152,7 @@ class FrameRecord(TypedDict):
     stretch: _Id
     side: Optional[_Id]
     rep: Annotated[int, Field(ge=1, le=MAX_HOLDS)]
-    phase: Literal["setup", "countdown", "hold", "rest", "done"]
+    phase: Literal["setup", "countdown", "start", "hold", "rest", "done"]
     person: bool
     people: Optional[Annotated[int, Field(ge=0, le=1000)]]
     correct: bool
@@ -165,6 +165,9 @@ class FrameRecord(TypedDict):
     #: whether the pose was correct for the other side instead.
     depth_met: NotRequired[bool]
     wrong_side: NotRequired[bool]
+    #: Since leg identity (absent in older logs): the pose model's left and right leg labels
+    #: came swapped in this frame and were swapped back before anything was measured.
+    legs_swapped: NotRequired[bool]
 
 
 class EventRecord(TypedDict):
@@ -293,6 +296,8 @@ class LiveHold(TypedDict):
     longest_hold_s: NotRequired[_Num]
     time_to_first_correct_s: NotRequired[Optional[_Num]]
     top_cues: NotRequired[Annotated[list[CueSeconds], Field(max_length=10)]]
+    #: Frames of the hold whose leg labels were swapped back (absent in older logs).
+    legs_swapped: NotRequired[_Count]
 
 
 class LiveFacts(TypedDict):

@@ -174,6 +174,21 @@ class Check:
 
 
 @dataclass(frozen=True)
+class StartPosition:
+    """Where a stretch begins (its file's `[start]` section), e.g. sitting tall, both feet down.
+
+    The hold waits until every check here holds: in the start position left and right are
+    unambiguous, so the coach learns which leg is which before the legs cross. ``cue`` is
+    what to do (shown large, said once), ``then`` what to do next, once seen there.
+    """
+
+    name: str
+    cue: str
+    checks: tuple[Check, ...]
+    then: str = ""
+
+
+@dataclass(frozen=True)
 class Stretch:
     """A stretch definition (one `poses/*.toml` file)."""
 
@@ -200,6 +215,8 @@ class Stretch:
     #: Gate checks that show the camera sees the person the way this stretch needs (e.g. side-on):
     #: after a change of view in a routine, the countdown waits until they hold. Empty: no wait.
     setup_checks: tuple[str, ...] = ()
+    #: The start position the hold begins from (None: the hold starts straight away).
+    start: StartPosition | None = None
 
     def sides(self) -> tuple[Side | None, ...]:
         return ("right", "left") if self.has_sides else (None,)
@@ -477,6 +494,24 @@ class _CheckTable(_FileModel):
         )
 
 
+class _StartTable(_FileModel):
+    name: ShortText
+    cue: ShortText
+    then: OptionalShortText = ""
+    checks: list[_CheckTable] = Field(min_length=1, max_length=MAX_CHECKS)
+
+    @model_validator(mode="after")
+    def _all_hold(self) -> _StartTable:
+        for check in self.checks:
+            if check.resolved_role != "gate":
+                raise _Verbatim(f"check {check.id!r}: role = 'depth' is not allowed in [start] "
+                                "(the start position is seen when every one of its checks holds)")
+        return self
+
+    def to_start(self) -> StartPosition:
+        return StartPosition(self.name, self.cue, tuple(check.to_check() for check in self.checks), self.then)
+
+
 class _StretchFile(_FileModel):
     id: FileId
     name: ShortText
@@ -496,6 +531,7 @@ class _StretchFile(_FileModel):
     wrong_side_cue: OptionalShortText = ""
     setup_checks: list[str] = Field(default_factory=list, max_length=MAX_CHECKS)
     checks: list[_CheckTable] = Field(min_length=1, max_length=MAX_CHECKS)
+    start: _StartTable | None = None
 
     @model_validator(mode="after")
     def _has_a_gate(self) -> _StretchFile:
@@ -533,6 +569,7 @@ class _StretchFile(_FileModel):
             wrong_side_cue=self.wrong_side_cue or DEFAULT_WRONG_SIDE_CUE,
             benefit=self.benefit,
             setup_checks=tuple(self.setup_checks),
+            start=self.start.to_start() if self.start is not None else None,
         )
 
 
@@ -661,10 +698,15 @@ def _problem(detail: Any, data: dict[str, Any]) -> tuple[str, str]:
     names: list[str | int] = []
     loc = list(detail["loc"])
     i = 0
+    section = data
+    if loc and loc[0] == "start" and (len(loc) > 1 or detail["type"] == "value_error"):  # the [start] section: its checks are labelled like the others
+        where.append("[start]")
+        section = data.get("start") if isinstance(data.get("start"), dict) else {}
+        i = 1
     while i < len(loc):
         part = loc[i]
         if not names and part in _LABELS and i + 1 < len(loc) and isinstance(loc[i + 1], int):
-            where.append(_label(data, str(part), loc[i + 1]))
+            where.append(_label(section, str(part), loc[i + 1]))
             i += 2
         elif not names and where and part == "measure" and detail["type"] != "missing":
             where.append("measure")
@@ -786,6 +828,9 @@ def parse_stretch(data: dict[str, Any], path: Path | str) -> Stretch:
     except ValidationError as error:
         problems = _problems(error, data)
     problems += _duplicate_checks(data)
+    start = data.get("start")
+    if isinstance(start, dict):
+        problems += [(f"[start]: {where}", what) for where, what in _duplicate_checks(start)]
     if problems:
         raise PoseFileError.of(path, problems)
     return model.to_stretch(path)

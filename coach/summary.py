@@ -58,9 +58,20 @@ def summarize(frames: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str,
     screen showed, never a re-summed float compared with the target.
     """
     groups: dict[tuple[str, str | None, int], list[Mapping[str, Any]]] = defaultdict(list)
+    waiting: dict[tuple[str, str | None, int], list[Mapping[str, Any]]] = defaultdict(list)
+    order: dict[tuple[str, str | None, int], None] = {}
     for frame in frames:
-        if frame.get("phase", "hold") == "hold":
-            groups[(frame["stretch"], frame.get("side"), int(frame.get("rep", 1)))].append(frame)
+        key = (frame["stretch"], frame.get("side"), int(frame.get("rep", 1)))
+        phase = frame.get("phase", "hold")
+        if phase in ("start", "hold"):
+            order.setdefault(key)
+        if phase == "hold":
+            groups[key].append(frame)
+        elif phase == "start":
+            waiting[key].append(frame)
+    # A hold that never got past its start position (a clip or session that ended there) is
+    # still a hold tried: listed from its start-position frames, with nothing held.
+    groups = {key: groups.get(key) or waiting[key] for key in order}
     completed_by_event = {(e["stretch"], e.get("side"), int(e.get("rep", 1)))
                           for e in events if e.get("state") == HoldState.COMPLETE.value}
 

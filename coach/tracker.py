@@ -26,6 +26,9 @@ class TrackerSettings:
     settle_s: float = 0.5
     absence_reset_s: float = 10.0
     max_frame_gap_s: float = 1.0
+    #: A stretch's start position is waited for at most this long (then the hold begins anyway:
+    #: nobody is kept waiting, e.g. a patient who sat down with the legs already crossed).
+    start_timeout_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -66,19 +69,25 @@ class StretchTracker:
         self.cue_seconds: Counter[str] = Counter()
         self._last_t: float | None = None
         self._last_cue: str | None = None
+        self._judged: tuple[Landmarks | None, float, TrackerUpdate] | None = None
 
     def update(self, landmarks: Landmarks | None, timestamp_s: float, count_time: bool = True) -> TrackerUpdate:
         """Process one frame. ``landmarks=None`` means nobody was found in it.
 
         With ``count_time=False`` the pose is judged (cues still show) but the hold
-        timer does not run, e.g. during the countdown before a hold.
+        timer does not run, e.g. during the countdown before a hold. The same frame given
+        twice (a phase that ends on this frame hands it to the next) is judged once.
         """
-        if landmarks is not None and self.smoother is not None:
-            landmarks = self.smoother(landmarks)
-        elif landmarks is None and self.smoother is not None:
-            self.smoother.reset()
-        verdict = self.evaluator.evaluate(landmarks, timestamp_s)
-        cue = self.cues.select(verdict)
+        given = landmarks
+        if self._judged is not None and self._judged[0] is given and self._judged[1] == timestamp_s:
+            landmarks, verdict, cue = self._judged[2].landmarks, self._judged[2].verdict, self._judged[2].cue
+        else:
+            if landmarks is not None and self.smoother is not None:
+                landmarks = self.smoother(landmarks)
+            elif landmarks is None and self.smoother is not None:
+                self.smoother.reset()
+            verdict = self.evaluator.evaluate(landmarks, timestamp_s)
+            cue = self.cues.select(verdict)
         if count_time:
             if self._last_t is not None and self._last_cue and timestamp_s > self._last_t:
                 self.cue_seconds[self._last_cue] += min(timestamp_s - self._last_t, 1.0)
@@ -86,7 +95,9 @@ class StretchTracker:
             hold = self.timer.update(timestamp_s, verdict.correct, verdict.person_visible)
         else:
             hold = self.timer.snapshot()
-        return TrackerUpdate(landmarks, verdict, hold, cue)
+        update = TrackerUpdate(landmarks, verdict, hold, cue)
+        self._judged = (given, timestamp_s, update)
+        return update
 
     @property
     def complete(self) -> bool:

@@ -181,9 +181,10 @@ class LiveSession:
         return judged
 
     def _note_progress(self, judged: JudgedFrame) -> None:
-        """When the hold last counted time (a new hold counts as progress)."""
+        """When the hold last counted time (a new hold counts as progress; its start position
+        is part of it: waiting there counts no time either)."""
         hold = judged.status.hold
-        if judged.status.phase is not Phase.HOLD or hold is None:
+        if judged.status.phase not in (Phase.START, Phase.HOLD) or hold is None:
             self._progress = None
             return
         now = (judged.status.slot_index, hold.held_s)

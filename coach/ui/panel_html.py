@@ -71,8 +71,9 @@ def now_box_html(snap: LiveSnapshot) -> str:
     parts = [f"<div style='font-weight:700;font-size:{MEDIUM};line-height:1.2'>{escape(step)}</div>"]
     if snap.paused:
         parts.append(_box("info", f"Paused ({escape(snap.paused)}). Press Resume to carry on.", MEDIUM))
-    elif snap.phase == "setup":
-        # "Set up for X: move the laptop so it sees you side-on. The countdown starts when ...":
+    elif snap.phase in ("setup", "start"):
+        # "Set up for X: move the laptop so it sees you side-on. The countdown starts when ...",
+        # or the start position ("Sit tall with .... The hold starts when ..."):
         # what to do in large type, when it goes on below it.
         what, _, when = snap.instruction.partition(". ")
         parts.append(_box("info", escape(what), BIG))

@@ -93,6 +93,10 @@ class SpeechPlanner:
         if (slot_changed or phase_changed) and snap.phase == "setup":
             self._pending.clear()  # a new place for the laptop: said once, before anything else
             self._milestone(snap.instruction, now)
+        elif phase_changed and snap.phase == "start":
+            self._milestone(snap.instruction.partition(". ")[0], now)  # the start position, once
+        elif phase_changed and snap.phase == "hold" and prev is not None and prev[0] == "start" and not snap.correct:
+            self._milestone(snap.instruction, now)  # "Now push your hips up and back"
         elif slot_changed and snap.phase in ("countdown", "hold"):
             self._pending.clear()  # whatever was queued is about the previous hold
             before = self._prev_stretch_side
