@@ -133,14 +133,16 @@ class LiveCoach:
         log_side: str | None = None,
         model: str | None = None,
         mirror: bool | None = None,
+        stretches: dict[str, Stretch] | None = None,
     ) -> LiveSnapshot | None:
         """Change settings from the page (script thread); the mirror applies at once.
 
         A different routine (or stretch, or side) or pose model while a session is on
         ends that session as Stop does (its log is closed with its summary) and the next
         frame starts the new one: the person switches without stopping the camera. A new
-        model also replaces the stream's estimator. Returns the ended session's last
-        snapshot (for its summary), else None.
+        model also replaces the stream's estimator. ``stretches``: the definitions the routine
+        runs with (a patient's plan sets its own depth targets); None keeps the current ones.
+        Returns the ended session's last snapshot (for its summary), else None.
         """
         ended: LiveSnapshot | None = None
         new_model = model is not None and model != effective_model(self._model.model)
@@ -151,6 +153,9 @@ class LiveCoach:
                 self._routine = routine
                 self._log_routine_id = log_routine_id
                 self._log_side = log_side
+            if stretches is not None:
+                changed = changed or stretches != self._stretches
+                self._stretches = stretches
             if model is not None:
                 self._model.model = model
             if mirror is not None:

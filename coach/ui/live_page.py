@@ -29,9 +29,9 @@ from coach.store import accounts
 from coach.store.database import Database, StoreError
 from coach.store.database import exists as store_exists
 from coach.store.importer import import_log
-from coach.stretches import Library, Routine, fill_sides
+from coach.stretches import Library, Routine, Stretch, fill_sides
 from coach import settings, turn
-from coach.ui import auth, clinic_page, common, navigation, session_report
+from coach.ui import auth, clinic_page, common, navigation, plan_choice, session_report
 from coach.ui.common import plain
 from coach.live import LiveCoach, LiveSnapshot
 from coach.live.bench import live_coach_class
@@ -103,10 +103,21 @@ def _choose(lib: Library) -> tuple[Routine, str | None, str | None]:
     return routine, None, side
 
 
-def _chosen_words(lib: Library) -> str:
+def _choose_with_plan(lib: Library, plan: plan_choice.PatientPlan | None
+                      ) -> tuple[Routine, str | None, str | None, dict[str, Stretch]]:
+    """`_choose`, after the logged-in patient's own plan when they have one (`coach.ui.plan_choice`);
+    also the stretch definitions to run with (the plan's depth targets)."""
+    if plan is not None and plan_choice.use_plan(plan):
+        return plan.routine, plan.log_routine_id, None, plan.stretches
+    return *_choose(lib), lib.stretches
+
+
+def _chosen_words(lib: Library, plan: plan_choice.PatientPlan | None = None) -> str:
     """What the set-up's widgets hold now (from their last run), for its folded label."""
     state = st.session_state
-    if state.get("live_mode", "A routine") == "A routine":
+    if plan is not None and plan_choice.plan_chosen(plan):
+        chosen = plan.label
+    elif state.get("live_mode", "A routine") == "A routine":
         routine = lib.routines.get(state.get("live_routine", "sciatica"))
         chosen = f"{routine.name} routine" if routine else "a routine"
     else:
@@ -533,14 +544,19 @@ def render() -> None:
         # Its label never changes: a changed element above the camera component is a new one, and
         # after that streamlit-webrtc no longer reported the stream's end when the tab closed.
         setup = choose.popover("Change the routine or settings", icon=":material/tune:")
-        now.caption(f"Now: {plain(_chosen_words(lib))}")
+        now_line = now.empty()
         db = _store()
         user: accounts.User | None = None
+        plan: plan_choice.PatientPlan | None = None
         if db is not None:
             with st.container():  # its own slot: logging in or out never moves the camera component
                 user = _who(db)
+                plan = plan_choice.current_plan(db, user, lib)
+                if plan_choice.plan_chosen(plan):
+                    plan_choice.plan_heading(plan)  # type: ignore[arg-type]
+        now_line.caption(f"Now: {plain(_chosen_words(lib, plan))}")
     with setup:
-        routine, log_routine_id, log_side = _choose(lib)
+        routine, log_routine_id, log_side, stretches = _choose_with_plan(lib, plan)
 
         options = st.columns(3)
         mirror = options[0].toggle("Mirror the picture", value=True, key="live_mirror",
@@ -559,7 +575,7 @@ def render() -> None:
 
         coach = _coach(lib, routine)
         ended = coach.configure(routine, log_routine_id=log_routine_id, log_side=log_side, model=model,
-                                mirror=mirror)
+                                mirror=mirror, stretches=stretches)
         if ended is not None and any(r.held_s > 0 for r in ended.results):
             # Switched while a session was on: it ended like Stop; keep its summary and log below.
             st.session_state["live_last_done"] = ended
