@@ -123,6 +123,10 @@ class LiveCoach:
         #: with ask_pain_after a finished session's log stays open for the after score.
         self._pain_before: int | None = None
         self._ask_pain_after = ask_pain_after
+        #: Called with each session log's path when it is opened (judge thread): the page sets it
+        #: while a patient is logged in, so a session never finished on the page still reaches
+        #: their therapist (`coach.store.pending`). It must be quick and must not raise.
+        self.on_log_opened: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------ settings
     def configure(
@@ -460,6 +464,12 @@ class LiveCoach:
                                     self._stuck_after_s, pain_before=self._pain_before,
                                     hold_log_for_pain=self._ask_pain_after)
         self._pain_before = None
+        log_path = self._session.log_path
+        if log_path is not None and self.on_log_opened is not None:
+            try:
+                self.on_log_opened(log_path)
+            except Exception:  # noqa: BLE001 - the session goes on; the log is still written
+                LOGGER.exception("recording whose session log this is failed")
         return self._session
 
     # ------------------------------------------------------------ drawing

@@ -14,18 +14,21 @@ therapist sees it at once. With no accounts the page opens straight to the coach
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from coach.estimator import MODEL_ENV_VAR
 from coach.routine import expand_slots, stretch_routine
 from coach.session_log import SessionLogError, load_session_log
-from coach.store import accounts
+from coach.store import accounts, pending
 from coach.store.database import Database, StoreError
 from coach.store.database import exists as store_exists
 from coach.store.importer import import_log
@@ -39,6 +42,7 @@ from coach.live.session import CAMERA_STOPPED, IT_HURTS, PAUSED_BY_PERSON
 from coach.ui.speech import SpeechPlanner, speak_js
 from coach.ui.panel_html import checks_html, now_box_html
 
+LOGGER = logging.getLogger(__name__)
 WEBRTC_KEY = "live-coach"
 #: The side panel refreshes twice a second. Every refresh is a Streamlit script run, and the
 #: browser re-renders the whole app for each (measured with tools/live_bench.py on 2 cores:
@@ -166,7 +170,25 @@ def _store() -> Database | None:
     db = clinic_page.database()
     if db is None or not accounts.has_accounts(db):
         return None
+    _import_unfinished(db)
     return db
+
+
+def _import_unfinished(db: Database) -> None:
+    """Sessions of logged-in patients that never reached the database (pain-after never answered:
+    the tab closed, the server stopped) are imported now, from their logs (`coach.store.pending`)."""
+    try:
+        pending.import_pending(db, settings.sessions_dir())
+    except (StoreError, OSError, SQLAlchemyError):
+        LOGGER.exception("importing unfinished sessions failed; they are tried again on the next page load")
+
+
+def _claim_sessions(coach: LiveCoach, user: accounts.User | None) -> None:
+    """While a patient is logged in, each session log the coach opens is claimed for them at once."""
+    if user is not None and user.role == "patient":
+        coach.on_log_opened = functools.partial(pending.claim, settings.sessions_dir(), patient_id=user.id)
+    else:
+        coach.on_log_opened = None
 
 
 def _who(db: Database) -> accounts.User | None:
@@ -574,6 +596,7 @@ def render() -> None:
                                      format_func=lambda m: MODEL_WORDS.get(m, Path(m).name))
 
         coach = _coach(lib, routine)
+        _claim_sessions(coach, user)
         ended = coach.configure(routine, log_routine_id=log_routine_id, log_side=log_side, model=model,
                                 mirror=mirror, stretches=stretches)
         if ended is not None and any(r.held_s > 0 for r in ended.results):
