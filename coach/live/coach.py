@@ -198,11 +198,15 @@ class LiveCoach:
 
     # ------------------------------------------------------------ controls
     def _control(self, action: Callable[[RoutineRunner], None]) -> None:
+        self._on_session(lambda session: session.control(action))
+
+    def _on_session(self, change: Callable[[LiveSession], None]) -> None:
+        """Apply a control to the running session between frames; the panel sees it at once."""
         with self._lock:
             session = self._session
             if session is None or session.closed:
                 return
-            session.control(action)
+            change(session)
             self._snap = replace(
                 self._snap,
                 done=session.done,
@@ -220,6 +224,10 @@ class LiveCoach:
     def repeat(self) -> None:
         """Start the current hold again from its countdown."""
         self._control(lambda runner: runner.repeat())
+
+    def ready(self) -> None:
+        """The Ready button of a set-up step: the countdown starts (logged as "set-up: ready pressed")."""
+        self._on_session(lambda session: session.ready())
 
     def stop(self) -> None:
         """End the routine now (an unfinished hold is recorded as skipped)."""

@@ -34,7 +34,7 @@ from coach.store.database import exists as store_exists
 from coach.store.importer import import_log
 from coach.stretches import Library, Routine, Stretch, fill_sides
 from coach import settings, turn
-from coach.ui import auth, clinic_page, common, navigation, plan_choice, session_report
+from coach.ui import auth, clinic_page, common, navigation, plan_choice, session_report, setup_step
 from coach.ui.common import plain
 from coach.live import LiveCoach, LiveSnapshot
 from coach.live.bench import live_coach_class
@@ -388,6 +388,7 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
         show_checks = st.toggle("Show every check", key="live_show_checks",
                                 help="What each check measures now, and its target")
         st.html(now_box_html(snap) + (checks_html(snap) if show_checks else ""))
+        setup_step.render(coach, snap, lib)  # moving the laptop: the next position's picture, Ready
         if snap.stuck:
             # Stuck: skip, or go back to this hold's set-up (its set-up step after a change of view,
             # then the countdown) with where the camera goes said here, not only below the video.
