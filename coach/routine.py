@@ -189,6 +189,12 @@ class RoutineRunner:
             self.results.pop()  # resting after a hold: that hold is done again
         self._start_slot()
 
+    def ready(self) -> None:
+        """The person says they are set up (the Ready button): the set-up step ends and the
+        countdown starts with the next frame, whether or not the camera has seen them yet."""
+        if self.phase is Phase.SETUP:
+            self.phase, self._phase_start = self._after_setup(), None
+
     def stop(self) -> None:
         """End the routine now; an unfinished hold is recorded as skipped."""
         if self.phase in (Phase.SETUP, Phase.COUNTDOWN, Phase.START, Phase.HOLD):

@@ -123,6 +123,10 @@ class LiveCoach:
         #: with ask_pain_after a finished session's log stays open for the after score.
         self._pain_before: int | None = None
         self._ask_pain_after = ask_pain_after
+        #: Called with each session log's path when it is opened (judge thread): the page sets it
+        #: while a patient is logged in, so a session never finished on the page still reaches
+        #: their therapist (`coach.store.pending`). It must be quick and must not raise.
+        self.on_log_opened: Callable[[str], None] | None = None
 
     # ------------------------------------------------------------ settings
     def configure(
@@ -133,14 +137,16 @@ class LiveCoach:
         log_side: str | None = None,
         model: str | None = None,
         mirror: bool | None = None,
+        stretches: dict[str, Stretch] | None = None,
     ) -> LiveSnapshot | None:
         """Change settings from the page (script thread); the mirror applies at once.
 
         A different routine (or stretch, or side) or pose model while a session is on
         ends that session as Stop does (its log is closed with its summary) and the next
         frame starts the new one: the person switches without stopping the camera. A new
-        model also replaces the stream's estimator. Returns the ended session's last
-        snapshot (for its summary), else None.
+        model also replaces the stream's estimator. ``stretches``: the definitions the routine
+        runs with (a patient's plan sets its own depth targets); None keeps the current ones.
+        Returns the ended session's last snapshot (for its summary), else None.
         """
         ended: LiveSnapshot | None = None
         new_model = model is not None and model != effective_model(self._model.model)
@@ -151,6 +157,9 @@ class LiveCoach:
                 self._routine = routine
                 self._log_routine_id = log_routine_id
                 self._log_side = log_side
+            if stretches is not None:
+                changed = changed or stretches != self._stretches
+                self._stretches = stretches
             if model is not None:
                 self._model.model = model
             if mirror is not None:
@@ -189,11 +198,15 @@ class LiveCoach:
 
     # ------------------------------------------------------------ controls
     def _control(self, action: Callable[[RoutineRunner], None]) -> None:
+        self._on_session(lambda session: session.control(action))
+
+    def _on_session(self, change: Callable[[LiveSession], None]) -> None:
+        """Apply a control to the running session between frames; the panel sees it at once."""
         with self._lock:
             session = self._session
             if session is None or session.closed:
                 return
-            session.control(action)
+            change(session)
             self._snap = replace(
                 self._snap,
                 done=session.done,
@@ -211,6 +224,10 @@ class LiveCoach:
     def repeat(self) -> None:
         """Start the current hold again from its countdown."""
         self._control(lambda runner: runner.repeat())
+
+    def ready(self) -> None:
+        """The Ready button of a set-up step: the countdown starts (logged as "set-up: ready pressed")."""
+        self._on_session(lambda session: session.ready())
 
     def stop(self) -> None:
         """End the routine now (an unfinished hold is recorded as skipped)."""
@@ -455,6 +472,12 @@ class LiveCoach:
                                     self._stuck_after_s, pain_before=self._pain_before,
                                     hold_log_for_pain=self._ask_pain_after)
         self._pain_before = None
+        log_path = self._session.log_path
+        if log_path is not None and self.on_log_opened is not None:
+            try:
+                self.on_log_opened(log_path)
+            except Exception:  # noqa: BLE001 - the session goes on; the log is still written
+                LOGGER.exception("recording whose session log this is failed")
         return self._session
 
     # ------------------------------------------------------------ drawing

@@ -69,6 +69,8 @@ PAUSED_BY_PERSON = "paused by you"
 CAMERA_STOPPED = "camera stopped"
 #: The person pressed "It hurts": the session pauses and the page asks whether to stop.
 IT_HURTS = "it hurts"
+#: The hold event logged when the person presses Ready during a set-up step.
+READY_PRESSED = "set-up: ready pressed"
 #: Session time between the last frame before a pause and the first one after it.
 RESUME_STEP_S = 1.0 / 30.0
 
@@ -216,6 +218,13 @@ class LiveSession:
         self._rebase = True
         self._progress_t = self.last_t  # time away is not time stuck
         self._mark("session resumed")
+
+    def ready(self) -> None:
+        """The Ready button during a set-up step: logged ("set-up: ready pressed"), then the countdown."""
+        if self.closed or self.paused or self.runner.phase is not Phase.SETUP:
+            return
+        self._mark(READY_PRESSED)
+        self.control(lambda runner: runner.ready())
 
     def _mark(self, reason: str) -> None:
         """A moment worth finding in the log (pause, resume, a stuck hold), as a hold event."""

@@ -180,18 +180,21 @@ def _add(s: DbSession, log: SessionLog, key: str, patient_id: int, path: Path) -
 
 
 def import_log(db: Database, path: str | Path, patient_id: int | None = None, *,
-               create_patient: str | None = None) -> ImportResult:
+               create_patient: str | None = None, recover: bool = False) -> ImportResult:
     """Import one session log for a patient; the same log again is the same session.
 
     `create_patient`: instead of `patient_id`, add a new patient of this name (in the
     same transaction: a refused log adds no patient). Raises `SessionLogError`
     (damaged, edited, truncated: the line is named) or `StoreError` (no such patient,
     the log belongs to another patient); either way nothing is written.
+    `recover`: accept a log that stops early, as far as it is complete and verified: only for
+    this app's own live logs whose process ended mid-session (`coach.store.pending`); a log
+    someone sends is never recovered. Its owner is kept, so `rebuild` recovers it again.
     """
     if (patient_id is None) == (create_patient is None):
         raise StoreError("give a patient id or a new patient's name")
     path = Path(path)
-    log = load_session_log(path)
+    log = load_session_log(path, allow_incomplete=recover)
     key = log_key(path)
     with db.transaction() as s:
         if create_patient is not None:
@@ -233,12 +236,17 @@ def rebuild(db: Database, logs_folder: str | Path) -> RebuildResult:
         found: set[str] = set()
         for path in sorted(folder.rglob("*.jsonl")):
             try:
-                log = load_session_log(path)
+                key = log_key(path)
+            except OSError as error:
+                result.refused.append(f"{path}: cannot be read ({error.strerror or error})")
+                continue
+            owner = owners.get(key)
+            try:
+                # A log that stops early has an owner only if it was recovered (`import_log(recover=True)`).
+                log = load_session_log(path, allow_incomplete=owner is not None)
             except SessionLogError as error:
                 result.refused.append(str(error))
                 continue
-            key = log_key(path)
-            owner = owners.get(key)
             if owner is None:
                 result.unowned.append(str(path))
                 continue

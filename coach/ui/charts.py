@@ -39,6 +39,8 @@ WRONG_COLOUR = _hex(WRONG_RED)
 #: The target band: blue, a colour neither the verdict nor the hold line uses.
 BAND_COLOUR = "#4c78a8"
 COUNTDOWN_COLOUR = "#c8c8c8"
+SETUP_COLOUR = "#e3b95f"  # amber: waiting for the person to move the laptop, not a verdict
+REST_COLOUR = "#a9c8e0"
 #: The hold line while the timer is not counting (dashed as well as grey).
 STOPPED_COLOUR = "#8c8c8c"
 
@@ -98,8 +100,9 @@ def correct_periods(frames: list[dict[str, Any]], max_gap_s: float = 1.0) -> pd.
         start = float(frame["t"])
         end = float(nxt["t"]) if nxt is not None and nxt["t"] - start <= max_gap_s else start + 1.0 / 30.0
         state = POSE_CORRECT if frame.get("correct") else POSE_WRONG
-        if frame.get("phase", "hold") != "hold":
-            state = COUNTDOWN
+        phase = frame.get("phase", "hold")
+        if phase != "hold":
+            state = PHASE_STATES.get(phase, COUNTDOWN)
         if rows and rows[-1]["state"] == state and abs(rows[-1]["end"] - start) < 1e-6:
             rows[-1]["end"] = end
         else:
@@ -110,8 +113,13 @@ def correct_periods(frames: list[dict[str, Any]], max_gap_s: float = 1.0) -> pd.
 # Legend entries. The verdict is a strip along the top of each chart, apart from the plot, so
 # its red and green never mix with the target band (blue) or the hold line.
 POSE_CORRECT, POSE_WRONG, COUNTDOWN = "pose correct", "pose not correct", "countdown"
+#: Frames outside a hold that are not the countdown: a set-up step (moving the laptop to a new
+#: view) and the rest after a hold. Listed in the legend only when the frames have them.
+SETUP, REST = "set-up", "rest"
+PHASE_STATES = {"countdown": COUNTDOWN, "setup": SETUP, "rest": REST}
 VERDICTS = (POSE_CORRECT, POSE_WRONG, COUNTDOWN)
 VERDICT_COLOURS = (OK_COLOUR, WRONG_COLOUR, COUNTDOWN_COLOUR)
+OPTIONAL_STATES = ((SETUP, SETUP_COLOUR), (REST, REST_COLOUR))
 TARGET_RANGE = "target range"
 TIMER_COUNTING, TIMER_STOPPED = "timer counting", "timer not counting"
 #: Pixels of the verdict strip, and of the gap under it that the plot's data never enters.
@@ -120,8 +128,12 @@ STRIP_PX, STRIP_GAP_PX = 10, 6
 CHART_HEIGHT = 230
 
 
-def _legend_scale(extra: tuple[str, ...], colours: tuple[str, ...]) -> alt.Scale:
-    return alt.Scale(domain=[*VERDICTS, *extra], range=[*VERDICT_COLOURS, *colours])
+def _legend_scale(periods: pd.DataFrame, extra: tuple[str, ...], colours: tuple[str, ...]) -> alt.Scale:
+    """The strip's states (set-up and rest only if present) and the chart's own entries."""
+    present = set(periods["state"])
+    optional = [(state, colour) for state, colour in OPTIONAL_STATES if state in present]
+    return alt.Scale(domain=[*VERDICTS, *(s for s, _ in optional), *extra],
+                     range=[*VERDICT_COLOURS, *(c for _, c in optional), *colours])
 
 
 def _legend(columns: int) -> alt.Legend:
@@ -182,7 +194,8 @@ def check_chart(frames: list[dict[str, Any]], info: dict[str, Any], side: str | 
     }])
     y_title = "degrees" if unit == "°" else unit_words(unit) if unit else "value"
     y_scale = alt.Scale(domain=[low, _with_strip_room(low, high, height)], zero=False, clamp=True, nice=False)
-    scale = _legend_scale((TARGET_RANGE,), (BAND_COLOUR,))
+    periods = correct_periods(frames)
+    scale = _legend_scale(periods, (TARGET_RANGE,), (BAND_COLOUR,))
     legend = _legend(columns=4)
     band_layer = alt.Chart(band).mark_rect(opacity=0.22).encode(
         y=alt.Y("low:Q", scale=y_scale, title=y_title), y2="high:Q",
@@ -194,7 +207,7 @@ def check_chart(frames: list[dict[str, Any]], info: dict[str, Any], side: str | 
         tooltip=[alt.Tooltip("t:Q", format=".2f", title="time (s)"), alt.Tooltip("value:Q", format=".2f"),
                  alt.Tooltip("status:N")],
     )
-    strip = _strip_layer(correct_periods(frames), scale, legend)
+    strip = _strip_layer(periods, scale, legend)
     return alt.layer(band_layer, line, strip).properties(height=height)
 
 
@@ -227,7 +240,8 @@ def hold_chart(frames: list[dict[str, Any]], height: int = CHART_HEIGHT) -> alt.
     data = timer_segments(frames)
     target = float(frames[-1]["hold"].get("target") or 0.0) if frames else 0.0
     top = max(target, 1.0) * 1.05
-    scale = _legend_scale((TIMER_COUNTING, TIMER_STOPPED), (OK_COLOUR, STOPPED_COLOUR))
+    periods = correct_periods(frames)
+    scale = _legend_scale(periods, (TIMER_COUNTING, TIMER_STOPPED), (OK_COLOUR, STOPPED_COLOUR))
     legend = _legend(columns=3)
     line = alt.Chart(data).mark_line(strokeWidth=2.5).encode(
         x=alt.X("t:Q", title="time (s)"),
@@ -243,7 +257,7 @@ def hold_chart(frames: list[dict[str, Any]], height: int = CHART_HEIGHT) -> alt.
     rule = alt.Chart(pd.DataFrame([{"target": target}])).mark_rule(strokeDash=[6, 4], color="#555555").encode(
         y="target:Q", tooltip=[alt.Tooltip("target:Q", title="target (s)")]
     )
-    strip = _strip_layer(correct_periods(frames), scale, legend)
+    strip = _strip_layer(periods, scale, legend)
     return alt.layer(line, rule, strip).properties(height=height)
 
 

@@ -14,24 +14,27 @@ therapist sees it at once. With no accounts the page opens straight to the coach
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from coach.estimator import MODEL_ENV_VAR
 from coach.routine import expand_slots, stretch_routine
 from coach.session_log import SessionLogError, load_session_log
-from coach.store import accounts
+from coach.store import accounts, pending
 from coach.store.database import Database, StoreError
 from coach.store.database import exists as store_exists
 from coach.store.importer import import_log
-from coach.stretches import Library, Routine, fill_sides
+from coach.stretches import Library, Routine, Stretch, fill_sides
 from coach import settings, turn
-from coach.ui import auth, clinic_page, common, navigation, session_report
+from coach.ui import auth, clinic_page, common, navigation, plan_choice, session_report, setup_step
 from coach.ui.common import plain
 from coach.live import LiveCoach, LiveSnapshot
 from coach.live.bench import live_coach_class
@@ -39,6 +42,7 @@ from coach.live.session import CAMERA_STOPPED, IT_HURTS, PAUSED_BY_PERSON
 from coach.ui.speech import SpeechPlanner, speak_js
 from coach.ui.panel_html import checks_html, now_box_html
 
+LOGGER = logging.getLogger(__name__)
 WEBRTC_KEY = "live-coach"
 #: The side panel refreshes twice a second. Every refresh is a Streamlit script run, and the
 #: browser re-renders the whole app for each (measured with tools/live_bench.py on 2 cores:
@@ -103,10 +107,21 @@ def _choose(lib: Library) -> tuple[Routine, str | None, str | None]:
     return routine, None, side
 
 
-def _chosen_words(lib: Library) -> str:
+def _choose_with_plan(lib: Library, plan: plan_choice.PatientPlan | None
+                      ) -> tuple[Routine, str | None, str | None, dict[str, Stretch]]:
+    """`_choose`, after the logged-in patient's own plan when they have one (`coach.ui.plan_choice`);
+    also the stretch definitions to run with (the plan's depth targets)."""
+    if plan is not None and plan_choice.use_plan(plan):
+        return plan.routine, plan.log_routine_id, None, plan.stretches
+    return *_choose(lib), lib.stretches
+
+
+def _chosen_words(lib: Library, plan: plan_choice.PatientPlan | None = None) -> str:
     """What the set-up's widgets hold now (from their last run), for its folded label."""
     state = st.session_state
-    if state.get("live_mode", "A routine") == "A routine":
+    if plan is not None and plan_choice.plan_chosen(plan):
+        chosen = plan.label
+    elif state.get("live_mode", "A routine") == "A routine":
         routine = lib.routines.get(state.get("live_routine", "sciatica"))
         chosen = f"{routine.name} routine" if routine else "a routine"
     else:
@@ -155,7 +170,25 @@ def _store() -> Database | None:
     db = clinic_page.database()
     if db is None or not accounts.has_accounts(db):
         return None
+    _import_unfinished(db)
     return db
+
+
+def _import_unfinished(db: Database) -> None:
+    """Sessions of logged-in patients that never reached the database (pain-after never answered:
+    the tab closed, the server stopped) are imported now, from their logs (`coach.store.pending`)."""
+    try:
+        pending.import_pending(db, settings.sessions_dir())
+    except (StoreError, OSError, SQLAlchemyError):
+        LOGGER.exception("importing unfinished sessions failed; they are tried again on the next page load")
+
+
+def _claim_sessions(coach: LiveCoach, user: accounts.User | None) -> None:
+    """While a patient is logged in, each session log the coach opens is claimed for them at once."""
+    if user is not None and user.role == "patient":
+        coach.on_log_opened = functools.partial(pending.claim, settings.sessions_dir(), patient_id=user.id)
+    else:
+        coach.on_log_opened = None
 
 
 def _who(db: Database) -> accounts.User | None:
@@ -355,6 +388,7 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
         show_checks = st.toggle("Show every check", key="live_show_checks",
                                 help="What each check measures now, and its target")
         st.html(now_box_html(snap) + (checks_html(snap) if show_checks else ""))
+        setup_step.render(coach, snap, lib)  # moving the laptop: the next position's picture, Ready
         if snap.stuck:
             # Stuck: skip, or go back to this hold's set-up (its set-up step after a change of view,
             # then the countdown) with where the camera goes said here, not only below the video.
@@ -533,14 +567,19 @@ def render() -> None:
         # Its label never changes: a changed element above the camera component is a new one, and
         # after that streamlit-webrtc no longer reported the stream's end when the tab closed.
         setup = choose.popover("Change the routine or settings", icon=":material/tune:")
-        now.caption(f"Now: {plain(_chosen_words(lib))}")
+        now_line = now.empty()
         db = _store()
         user: accounts.User | None = None
+        plan: plan_choice.PatientPlan | None = None
         if db is not None:
             with st.container():  # its own slot: logging in or out never moves the camera component
                 user = _who(db)
+                plan = plan_choice.current_plan(db, user, lib)
+                if plan_choice.plan_chosen(plan):
+                    plan_choice.plan_heading(plan)  # type: ignore[arg-type]
+        now_line.caption(f"Now: {plain(_chosen_words(lib, plan))}")
     with setup:
-        routine, log_routine_id, log_side = _choose(lib)
+        routine, log_routine_id, log_side, stretches = _choose_with_plan(lib, plan)
 
         options = st.columns(3)
         mirror = options[0].toggle("Mirror the picture", value=True, key="live_mirror",
@@ -558,8 +597,9 @@ def render() -> None:
                                      format_func=lambda m: MODEL_WORDS.get(m, Path(m).name))
 
         coach = _coach(lib, routine)
+        _claim_sessions(coach, user)
         ended = coach.configure(routine, log_routine_id=log_routine_id, log_side=log_side, model=model,
-                                mirror=mirror)
+                                mirror=mirror, stretches=stretches)
         if ended is not None and any(r.held_s > 0 for r in ended.results):
             # Switched while a session was on: it ended like Stop; keep its summary and log below.
             st.session_state["live_last_done"] = ended

@@ -12,6 +12,8 @@ import streamlit as st
 from coach.analyze import AnalysisResult, analyze_video
 from coach.session_log import SessionLog, SessionLogError, load_session_log
 from coach.sources import VIDEO_SUFFIXES, VideoError, VideoFileSource
+from coach.stretch_guess import StretchGuess, guess_stretch
+from coach.stretches import Library
 from coach import retention, settings
 from coach.ui import common, session_report
 
@@ -123,6 +125,8 @@ def _video_tab() -> None:
             st.error(_plain_message(error, path))
             path = None
 
+    guess = _detected_stretch(path, lib) if st.session_state.get("review_what", "One stretch") == "One stretch" \
+        else None
     what = st.radio("Judge it as", ["One stretch", "A routine"], horizontal=True, key="review_what")
     stretch_id = routine_id = None
     side = "auto"
@@ -132,6 +136,7 @@ def _video_tab() -> None:
         with left:
             stretch_id = st.selectbox("Stretch", ids, format_func=lambda i: lib.stretches[i].name,
                                       key="review_stretch")
+            _guess_caption(guess, lib)
         with right:
             has_sides = lib.stretches[stretch_id].has_sides
             side = st.selectbox("Side", ["auto", "right", "left"], key="review_side", disabled=not has_sides,
@@ -169,6 +174,37 @@ def _video_tab() -> None:
     stored: tuple[str, AnalysisResult] | None = st.session_state.get("review_result")
     if stored is not None and path is not None and stored[0] == str(path):
         _show_analysis(stored[1])
+
+
+def _detected_stretch(path: Path | None, lib: Library) -> StretchGuess | None:
+    """The stretch this video shows (`coach.stretch_guess`), worked out once per video; the first
+    time, the picker is set to it (the person can still change it)."""
+    if path is None:
+        return None
+    cached: tuple[str, StretchGuess | None] | None = st.session_state.get("review_guess")
+    if cached is not None and cached[0] == str(path):
+        return cached[1]
+    guess: StretchGuess | None
+    try:
+        with st.spinner("Looking at the video to see which stretch it shows…"):
+            guess = guess_stretch(path, lib)
+    except (VideoError, ValueError, RuntimeError, OSError) as error:
+        LOGGER.warning("no stretch guessed for %s: %s", path.name, error)
+        guess = None
+    st.session_state["review_guess"] = (str(path), guess)
+    if guess is not None and guess.stretch_id is not None:
+        st.session_state["review_stretch"] = guess.stretch_id
+    return guess
+
+
+def _guess_caption(guess: StretchGuess | None, lib: Library) -> None:
+    if guess is None:
+        return
+    if guess.stretch_id is None:
+        st.caption("Could not tell which stretch this video shows: pick it here.")
+        return
+    side = f" ({guess.side} side)" if guess.side else ""
+    st.caption(f"Detected: {common.plain(lib.stretches[guess.stretch_id].name)}{side}. Change it if wrong.")
 
 
 def _show_analysis(result: AnalysisResult) -> None:

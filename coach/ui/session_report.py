@@ -54,7 +54,8 @@ def render_log_report(log: SessionLog, key: str, replay: bool) -> None:
     group = groups[index]
     st.caption(
         "The strip along the top of each chart: green while the whole pose was correct, red while it "
-        "was not, grey during the countdown. The blue band is the target range of that measurement; "
+        "was not, grey during the countdown, amber during a set-up step (moving the laptop to a new "
+        "view), light blue while resting. The blue band is the target range of that measurement; "
         "the hold line is grey and dashed while the timer is not counting."
     )
     infos = charts.check_infos(header, group.stretch_id)

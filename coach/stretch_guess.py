@@ -1,0 +1,78 @@
+"""Which known stretch a video shows, for the Review page's picker (issue 14: it defaulted to the
+downward dog whatever the video showed).
+
+Frames spread over the video (the person gets into the stretch after the first seconds, so
+not only the start) go through the pose model; on each, every stretch's gates (the shape of
+the stretch, `role = "gate"` in its file) are judged on each side. The stretch whose gates
+hold on the most frames is the guess, with the side that held most. No guess when no stretch's
+gates held on at least `MIN_SHARE` of the frames with a person: the page then says so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coach.estimator import EstimatorOptions, PoseEstimator
+from coach.landmarks import Landmarks
+from coach.sources import VideoFileSource
+from coach.stretches import Library, Stretch
+from coach.verdicts import StretchEvaluator
+
+#: Frames judged, spread evenly over the video.
+SAMPLES = 24
+#: The guessed stretch's gates must hold on at least this share of the frames with a person.
+MIN_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class StretchGuess:
+    stretch_id: str | None  # None: no known stretch fits
+    side: str | None
+    #: Frames with a person on which each stretch's gates held (on its better side).
+    votes: dict[str, int] = field(default_factory=dict)
+    frames_with_person: int = 0
+
+
+def _gates_hold(stretch: Stretch, side: str | None, landmarks: Landmarks) -> bool:
+    return StretchEvaluator(stretch, side, check_other_side=False).evaluate(landmarks).correct  # type: ignore[arg-type]
+
+
+def guess_from_landmarks(frames: list[Landmarks], library: Library) -> StretchGuess:
+    """The stretch (and side) whose gates hold on the most of these frames."""
+    votes: Counter[str] = Counter()
+    sides: dict[str, Counter[str]] = {sid: Counter() for sid in library.stretches}
+    for landmarks in frames:
+        for sid, stretch in library.stretches.items():
+            held = [side for side in (("right", "left") if stretch.has_sides else (None,))
+                    if _gates_hold(stretch, side, landmarks)]
+            if held:
+                votes[sid] += 1
+                sides[sid].update(s for s in held if s is not None)
+    counts = {sid: votes.get(sid, 0) for sid in library.stretches}
+    if not frames or not votes:
+        return StretchGuess(None, None, counts, len(frames))
+    best, count = votes.most_common(1)[0]
+    if count < max(1, MIN_SHARE * len(frames)) or list(votes.values()).count(count) > 1:
+        return StretchGuess(None, None, counts, len(frames))  # too few frames, or a tie
+    side_votes = sides[best].most_common(2)
+    side = side_votes[0][0] if side_votes and (len(side_votes) == 1 or side_votes[0][1] > side_votes[1][1]) else None
+    return StretchGuess(best, side, counts, len(frames))
+
+
+def guess_stretch(path: str | Path, library: Library, samples: int = SAMPLES,
+                  model: str | None = None) -> StretchGuess:
+    """Guess from `samples` frames spread over the video at `path` (raises `VideoError` as
+    `VideoFileSource` does; a pose model that cannot load raises its own error)."""
+    source = VideoFileSource(path)
+    step = max(1, source.info.frame_count // samples)
+    found: list[Landmarks] = []
+    with PoseEstimator(EstimatorOptions(model=model, census_poses=0)) as estimator:
+        for frame in source:
+            if frame.index % step:
+                continue
+            result = estimator.process(frame.rgb, frame.timestamp_s)
+            if result.landmarks is not None:
+                found.append(result.landmarks)
+    return guess_from_landmarks(found, library)
