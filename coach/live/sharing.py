@@ -280,6 +280,9 @@ class ShareRegistry:
             share.ended = reason
             share.gate.set()
             share.viewers.clear()
+            # Keep nothing of the session: the coach and the camera component can go.
+            share.snapshot = LiveSnapshot
+            share.track = _no_track
 
     def _viewer_gone(self, track: ViewerTrack) -> None:
         with self._lock:
@@ -298,6 +301,10 @@ class ShareRegistry:
         for code in [c for c, s in self._shares.items() if now > s.expires_at + 3600.0]:
             self._end_locked(self._shares[code], ENDED_EXPIRED)
             del self._shares[code]
+
+
+def _no_track() -> MediaStreamTrack | None:
+    return None
 
 
 def normalise(code: str) -> str:

@@ -32,7 +32,7 @@ from coach.live.sharing import REGISTRY, ShareRefused, Viewer, normalise
 from coach.store import accounts
 from coach.store.database import Database
 from coach.store.database import exists as store_exists
-from coach.ui import auth, clinic_page, words
+from coach.ui import auth, clinic_page, common, words
 from coach.ui.common import plain
 from coach.ui.panel_html import checks_html, now_box_html
 
@@ -83,6 +83,7 @@ def _ice_servers() -> list[dict[str, Any]]:
 
 def render() -> None:
     st.markdown("### Watch a live session")
+    common.health_note(compact=True)
     db = _database()
     if db is None:
         st.info("Watching a patient's live session needs therapist accounts (see the Patients page).")
