@@ -42,6 +42,9 @@ servers); environment variables, and for ICE servers also
                                 skip it or show the set-up again (default 45)
     STRETCH_COACH_PAUSE_LIMIT_S a live session paused because the camera stopped
                                 (or the tab closed) ends after this long (default 600)
+    STRETCH_COACH_SHARE_MINUTES a patient's "Let my therapist watch" share lasts at most
+                                this many minutes (default 60, 1-1440); it ends with
+                                the session anyway (`coach.live.sharing`)
 
 Benchmark only (`tools/live_bench.py`; off by default, and free when off):
 
@@ -96,6 +99,9 @@ DEFAULT_STUCK_AFTER_S = 45.0
 PAUSE_LIMIT_ENV = "STRETCH_COACH_PAUSE_LIMIT_S"
 DEFAULT_PAUSE_LIMIT_S = 600.0
 MAX_SETTING_S = 86400.0
+SHARE_MINUTES_ENV = "STRETCH_COACH_SHARE_MINUTES"
+DEFAULT_SHARE_MINUTES = 60.0
+MAX_SHARE_MINUTES = 1440.0
 BENCH_STAMP_ENV = "STRETCH_COACH_BENCH_STAMP"
 LIVE_PASSTHROUGH_ENV = "STRETCH_COACH_LIVE_PASSTHROUGH"
 #: Largest video the Review page accepts (also `server.maxUploadSize` in .streamlit/config.toml).
@@ -203,6 +209,20 @@ def stuck_after_s(environ: Mapping[str, str] | None = None) -> float:
 def paused_session_limit_s(environ: Mapping[str, str] | None = None) -> float:
     """A live session paused because the camera stopped (or the tab closed) ends after this long."""
     return _seconds(PAUSE_LIMIT_ENV, DEFAULT_PAUSE_LIMIT_S, environ)
+
+
+def share_max_s(environ: Mapping[str, str] | None = None) -> float:
+    """How long a live share lasts at most, in seconds (the setting is in minutes)."""
+    text = (os.environ if environ is None else environ).get(SHARE_MINUTES_ENV, "").strip()
+    if not text:
+        return DEFAULT_SHARE_MINUTES * 60.0
+    try:
+        minutes = float(text)
+    except ValueError:
+        raise SettingsError(f"{SHARE_MINUTES_ENV}: must be a number of minutes, not {text!r}") from None
+    if not math.isfinite(minutes) or not 1 <= minutes <= MAX_SHARE_MINUTES:
+        raise SettingsError(f"{SHARE_MINUTES_ENV}: must be 1 to {MAX_SHARE_MINUTES:g} minutes, not {text!r}")
+    return minutes * 60.0
 
 
 def _flag(name: str, environ: Mapping[str, str] | None = None) -> bool:

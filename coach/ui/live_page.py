@@ -34,7 +34,7 @@ from coach.store.database import exists as store_exists
 from coach.store.importer import import_log
 from coach.stretches import Library, Routine, Stretch, fill_sides
 from coach import settings, turn
-from coach.ui import auth, clinic_page, common, navigation, plan_choice, session_report, setup_step
+from coach.ui import auth, clinic_page, common, live_share, navigation, plan_choice, session_report, setup_step
 from coach.ui.common import plain
 from coach.live import LiveCoach, LiveSnapshot
 from coach.live.bench import live_coach_class
@@ -623,6 +623,7 @@ def render() -> None:
             )
             st.page_link(navigation.page("review"), label="Go to the Review page", icon="🎞️")
     with panel_col:
+        live_share.render(coach, ctx, db, user)  # "Let my therapist watch" (a logged-in patient only)
         active = (ctx is not None and bool(ctx.state.playing or ctx.state.signalling)) or coach.snapshot().stream_active
         st.fragment(_panel, run_every=PANEL_REFRESH_S if active else None)(coach, ctx, lib, routine, voice)
     _summary(lib, coach, db, user)

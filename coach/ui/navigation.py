@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from coach.ui import auth
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -19,6 +21,7 @@ class PageSpec:
     title: str
     icon: str
     module: str  # its `render()` draws the page
+    therapists_only: bool = False  # listed in the menu only for a logged-in therapist (its URL always works)
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -26,16 +29,22 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("review", "Review", ":material/analytics:", "coach.ui.review_page"),
     PageSpec("stretches", "Stretches", ":material/self_improvement:", "coach.ui.stretches_page"),
     PageSpec("clinic", "Patients", ":material/clinical_notes:", "coach.ui.clinic_page"),
+    PageSpec("watch", "Watch", ":material/visibility:", "coach.ui.watch_page", therapists_only=True),
 )
 
 
-def page(url_path: str) -> st.Page:
-    """The `st.Page` of a page (the first one is the default)."""
+def page(url_path: str, therapist: bool = False) -> st.Page:
+    """The `st.Page` of a page (the first one is the default). A therapists-only page is hidden
+    from the menu unless ``therapist``, yet opens from its URL (e.g. a shared ``/watch?watch=CODE``
+    link, which then asks the therapist to log in)."""
     spec = next(p for p in PAGES if p.url_path == url_path)
     render = importlib.import_module(spec.module).render
+    visible = therapist or not spec.therapists_only
     return st.Page(render, title=spec.title, icon=spec.icon, url_path=spec.url_path,
-                   default=spec is PAGES[0])
+                   default=spec is PAGES[0], visibility="visible" if visible else "hidden")
 
 
 def all_pages() -> list[st.Page]:
-    return [page(p.url_path) for p in PAGES]
+    user = auth.current_user()
+    therapist = user is not None and user.role == "therapist"
+    return [page(p.url_path, therapist) for p in PAGES]
