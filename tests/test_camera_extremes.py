@@ -1,0 +1,50 @@
+"""Gates changed for issue 13 flip between the correct pose and its mistake at the
+camera extremes people use: lens 0.5 m and 1.3 m high, 2 and 3.5 m away, 15° off
+the advised view, every preset body, both sides (synthetic body, exact landmarks).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from coach.stretches import load_library
+from coach.verdicts import StretchEvaluator
+from coachlab.synthetic import seed_poses as sp
+from coachlab.synthetic.body import BodyProportions
+from coachlab.synthetic.camera_sweep import Shot, landmarks_at
+from coachlab.synthetic.twist_foot import twist_with_foot
+from coachlab.synthetic.variants import _figure_four_standing_up
+
+BODIES = BodyProportions.presets()
+EXTREMES = list(itertools.product(("left", "right"), (0.5, 1.3), (2.0, 3.5), (-15.0, 15.0)))
+
+
+def status(stretch_id: str, check_id: str, pose_of, body: str, shot: Shot) -> str:
+    stretch = load_library().stretches[stretch_id]
+    lm = landmarks_at(pose_of(BODIES[body]), BODIES[body], "front", shot)
+    return StretchEvaluator(stretch, shot.side).evaluate(lm).by_id()[check_id].status.value
+
+
+@pytest.mark.parametrize("body", sorted(BODIES))
+def test_twist_foot_outside_knee_flips_whatever_the_camera_and_the_hip_landmarks(body: str) -> None:
+    """A foot 8 cm outside the other knee passes and one 8 cm on its own side fails,
+    also with the hip line tilted 12° the way MediaPipe draws it under crossed legs."""
+    for (side, height, distance, yaw), tilt in itertools.product(EXTREMES, (-12.0, 12.0)):
+        shot = Shot(body, side, height, distance, yaw, tilt)
+        assert status("seated_piriformis_twist", "foot_outside_knee",
+                      lambda b: twist_with_foot(b, 0.08), body, shot) == "ok", shot
+        assert status("seated_piriformis_twist", "foot_outside_knee",
+                      lambda b: twist_with_foot(b, -0.08), body, shot) == "too_low", shot
+
+
+@pytest.mark.parametrize("body", sorted(BODIES))
+def test_figure_four_seated_flips_between_sitting_and_standing_at_any_lens_height(body: str) -> None:
+    """Sitting on a high chair (thigh sloping 10° down) passes under a lens 1.3 m high;
+    standing on the supporting leg fails under a lens 0.5 m high."""
+    high_chair = lambda b: sp.figure_four(b).side("left", hip_flexion_deg=80.0, knee_flexion_deg=80.0)  # noqa: E731
+    for side, height, distance, yaw in EXTREMES:
+        shot = Shot(body, side, height, distance, yaw)
+        assert status("seated_figure_four", "seated", high_chair, body, shot) == "ok", shot
+        assert status("seated_figure_four", "seated", _figure_four_standing_up, body, shot) == "too_low", shot
