@@ -14,6 +14,7 @@ from coach.verdicts import StretchEvaluator
 from coachlab.synthetic import seed_poses as sp
 from coachlab.synthetic.body import BodyProportions
 from coachlab.synthetic.camera_sweep import Shot, landmarks_at
+from coachlab.synthetic.figure_four_sweep import figure_four_at
 from coachlab.synthetic.twist_foot import twist_with_foot
 from coachlab.synthetic.variants import _figure_four_standing_up
 
@@ -48,3 +49,14 @@ def test_figure_four_seated_flips_between_sitting_and_standing_at_any_lens_heigh
         shot = Shot(body, side, height, distance, yaw)
         assert status("seated_figure_four", "seated", high_chair, body, shot) == "ok", shot
         assert status("seated_figure_four", "seated", _figure_four_standing_up, body, shot) == "too_low", shot
+
+
+@pytest.mark.parametrize("body", sorted(BODIES))
+def test_figure_four_ankle_on_knee_flips_at_any_lens_height(body: str) -> None:
+    """The ankle 10 cm up the thigh with the knee 6 cm above the hip (a tight hip) passes;
+    the ankle pulled off to the side (crossed hip abducted 55°) fails."""
+    pulled_off = lambda b: sp.figure_four(b).side("right", hip_abduction_deg=55)  # noqa: E731
+    for side, height, distance, yaw in EXTREMES:
+        shot = Shot(body, side, height, distance, yaw)
+        assert status("seated_figure_four", "ankle_on_knee", lambda b: figure_four_at(b, 0.10, 0.06), body, shot) == "ok"
+        assert status("seated_figure_four", "ankle_on_knee", pulled_off, body, shot) == "too_high", shot
