@@ -1,4 +1,4 @@
-"""Gates changed for issue 13 flip between the correct pose and its mistake at the
+"""Gates changed or checked for issue 13 flip between the correct pose and its mistake at the
 camera extremes people use: lens 0.5 m and 1.3 m high, 2 and 3.5 m away, 15° off
 the advised view, every preset body, both sides (synthetic body, exact landmarks).
 """
@@ -11,8 +11,9 @@ import pytest
 
 from coach.stretches import load_library
 from coach.verdicts import StretchEvaluator
+from coachlab.synthetic import dog_sweep
 from coachlab.synthetic import seed_poses as sp
-from coachlab.synthetic.body import BodyProportions
+from coachlab.synthetic.body import BodyProportions, Camera, joint_positions
 from coachlab.synthetic.camera_sweep import Shot, landmarks_at
 from coachlab.synthetic.figure_four_sweep import figure_four_at
 from coachlab.synthetic.twist_foot import twist_with_foot
@@ -60,3 +61,36 @@ def test_figure_four_ankle_on_knee_flips_at_any_lens_height(body: str) -> None:
         shot = Shot(body, side, height, distance, yaw)
         assert status("seated_figure_four", "ankle_on_knee", lambda b: figure_four_at(b, 0.10, 0.06), body, shot) == "ok"
         assert status("seated_figure_four", "ankle_on_knee", pulled_off, body, shot) == "too_high", shot
+
+
+def dog_status(check_id: str, pose, body: str, shot: Shot, flare: float = 0.0) -> str:
+    stretch = load_library().stretches["downward_dog"]
+    b = BODIES[body]
+    scene = dog_sweep.flared(joint_positions(pose, b), flare)
+    centre = (scene.min(axis=0) + scene.max(axis=0)) / 2
+    camera = Camera.around(centre, f"side_{shot.side}", shot.distance_m, shot.height_m, shot.yaw_deg)
+    return StretchEvaluator(stretch, None).evaluate(dog_sweep.landmarks_of(scene, camera)).by_id()[check_id].status.value
+
+
+@pytest.mark.parametrize("body", sorted(BODIES))
+def test_downward_dog_rounded_back_and_bent_elbows_fail_from_either_side_and_any_lens_height(body: str) -> None:
+    """Seen from the side with the lens on the floor (0.3 m) or at 1.3 m, 15° off: a long
+    back passes arms_in_line and a back rounded 40° fails it; straight arms pass
+    arms_straight and elbows bent to 118° in the arm's plane fail it."""
+    b = BODIES[body]
+    good, rounded_back, bent = sp.downward_dog(b), dog_sweep.rounded(b, 40.0), dog_sweep.elbows(b, 62.0)
+    for side, height, distance, yaw in itertools.product(("left", "right"), (0.3, 1.3), (2.0, 3.5), (-15.0, 15.0)):
+        shot = Shot(body, side, height, distance, yaw)
+        assert dog_status("arms_in_line", good, body, shot) == "ok", shot
+        assert dog_status("arms_in_line", rounded_back, body, shot) == "too_low", shot
+        assert dog_status("arms_straight", good, body, shot) == "ok", shot
+        assert dog_status("arms_straight", bent, body, shot) == "too_low", shot
+
+
+def test_elbows_bent_out_to_the_side_are_not_seen_from_the_side() -> None:
+    """What the coach cannot catch, pinned so a change that claims to is measured:
+    elbows bent to 118° but flared 90° out of the arm's plane read nearly straight
+    from a side view at some camera positions."""
+    b = BODIES["average_male"]
+    shot = Shot("average_male", "left", 0.3, 2.0, 0.0)
+    assert dog_status("arms_straight", dog_sweep.elbows(b, 62.0), "average_male", shot, flare=90.0) == "ok"
