@@ -75,8 +75,9 @@ def dog_status(check_id: str, pose, body: str, shot: Shot, flare: float = 0.0) -
 @pytest.mark.parametrize("body", sorted(BODIES))
 def test_downward_dog_rounded_back_and_bent_elbows_fail_from_either_side_and_any_lens_height(body: str) -> None:
     """Seen from the side with the lens on the floor (0.3 m) or at 1.3 m, 15° off: a long
-    back passes arms_in_line and a back rounded 40° fails it; straight arms pass
-    arms_straight and elbows bent to 118° in the arm's plane fail it."""
+    back meets the arms_in_line depth target and a back rounded 40° is cued by it (a
+    depth target: real good dogs read as low, so it cannot stop the hold); straight
+    arms pass the arms_straight gate and elbows bent to 118° in the arm's plane fail it."""
     b = BODIES[body]
     good, rounded_back, bent = sp.downward_dog(b), dog_sweep.rounded(b, 40.0), dog_sweep.elbows(b, 62.0)
     for side, height, distance, yaw in itertools.product(("left", "right"), (0.3, 1.3), (2.0, 3.5), (-15.0, 15.0)):

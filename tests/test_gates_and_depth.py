@@ -43,7 +43,7 @@ SEED_ROLES = {
     "seated_piriformis_twist": {"facing_camera": "gate", "seated": "gate", "foot_outside_knee": "gate",
                                 "trunk_turned": "depth", "chest_turned": "depth", "sitting_tall": "gate"},
     "downward_dog": {"side_on": "gate", "hips_highest": "gate", "inverted_v": "gate",
-                     "knees_straight": "depth", "arms_straight": "gate", "arms_in_line": "gate"},
+                     "knees_straight": "depth", "arms_straight": "gate", "arms_in_line": "depth"},
 }
 #: Frames of a static pose given to a tracker: 5 s at 15 frames a second.
 TIMES = [i / 15 for i in range(76)]
