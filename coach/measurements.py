@@ -10,7 +10,12 @@ resolves those names for a given side and computes the geometry:
                    180 = straight below);
 * ``offset``       how far one point lies from another along a body axis,
                    divided by a body scale (so it does not depend on distance
-                   to the camera or body size);
+                   to the camera or body size). The ``toward_*`` and
+                   ``person_*`` axes run along the hip line; the ``across_*``
+                   axes along the hip line made level (its up-down part
+                   dropped: in the picture, plain horizontal), for points far
+                   apart in height, whose offset a tilted hip line would mix
+                   with their height difference;
 * ``distance``     distance between two points (optionally only its horizontal
                    or vertical part), divided by a body scale;
 * ``twist``        rotation of the shoulder line against the hip line about
@@ -52,9 +57,14 @@ from coach.landmarks import SIDED_PARTS, Landmarks, PoseLandmark
 
 Side = Literal["left", "right"]
 Space = Literal["image", "world"]
-OffsetAxis = Literal["up", "toward_other_side", "toward_working_side", "person_left", "person_right"]
+OffsetAxis = Literal[
+    "up", "toward_other_side", "toward_working_side", "person_left", "person_right",
+    "across_toward_other_side", "across_toward_working_side",
+]
 DistanceAxis = Literal["any", "horizontal", "vertical"]
-Scale = Literal["torso", "hip_width", "shoulder_width", "working_thigh", "other_thigh", "none"]
+Scale = Literal[
+    "torso", "hip_width", "shoulder_width", "working_thigh", "other_thigh", "working_shin", "other_shin", "none",
+]
 
 SIDES: tuple[Side, Side] = ("left", "right")
 OFFSET_AXES: tuple[str, ...] = get_args(OffsetAxis)
@@ -166,6 +176,8 @@ def body_scale(landmarks: Landmarks, scale: str, context: BodyContext, space: Sp
         "shoulder_width": ("left_shoulder", "right_shoulder"),
         "working_thigh": ("working_hip", "working_knee"),
         "other_thigh": ("other_hip", "other_knee"),
+        "working_shin": ("working_knee", "working_ankle"),
+        "other_shin": ("other_knee", "other_ankle"),
     }
     a, b = pairs[scale]
     length = float(np.linalg.norm(point(landmarks, a, context, space) - point(landmarks, b, context, space)))
@@ -183,7 +195,14 @@ def _axis_vector(axis: str, landmarks: Landmarks, context: BodyContext, space: S
         return _up_vector(space, dims)
     left = point(landmarks, "left_hip", context, space)
     right = point(landmarks, "right_hip", context, space)
-    to_left = _unit(left - right)
+    hip_line = left - right
+    if axis.startswith("across_"):
+        # Only which way the hips run is taken from them, not their tilt: MediaPipe
+        # draws the crossed leg's hip up, and camera pitch and yaw tilt the line too.
+        hip_line = hip_line.copy()
+        hip_line[1] = 0.0
+        axis = axis.removeprefix("across_")
+    to_left = _unit(hip_line)
     if axis == "person_left":
         return to_left
     if axis == "person_right":
@@ -400,7 +419,7 @@ class Offset(_Scaled):
     @field_validator("axis")
     @classmethod
     def _axis_side(cls, axis: str, info: ValidationInfo) -> str:
-        if axis in ("toward_other_side", "toward_working_side"):
+        if axis.endswith(("toward_other_side", "toward_working_side")):
             _needs_working_side(repr(axis), info)
         return axis
 

@@ -75,6 +75,27 @@ def test_offset_along_the_body_does_not_depend_on_which_way_the_picture_is_flipp
     assert measure(spec, landmarks(pixels), context) == pytest.approx(measure(spec, landmarks(flipped), context))
 
 
+def test_the_level_hip_line_keeps_a_foot_s_height_out_of_its_sideways_offset() -> None:
+    """A hip line tilted in the picture (MediaPipe under crossed legs) mixes the
+    ankle's height below the knee into an offset along it; the level one does not."""
+    pixels = {L.LEFT_SHOULDER: (360, 100), L.RIGHT_SHOULDER: (280, 100),
+              L.LEFT_KNEE: (370, 250), L.RIGHT_ANKLE: (400, 350)}
+    along = MeasurementSpec("offset", ("working_ankle", "other_knee"), axis="toward_other_side", scale="torso")
+    level = MeasurementSpec("offset", ("working_ankle", "other_knee"), axis="across_toward_other_side", scale="torso")
+    context = BodyContext(working_side="right")
+    for tilt_px in (0, 20, -20):  # the left hip drawn up or down by that much
+        hips = {L.LEFT_HIP: (360, 240 - tilt_px), L.RIGHT_HIP: (280, 240 + tilt_px)}
+        lm = landmarks({**pixels, **hips})
+        assert measure(level, lm, context) == pytest.approx(30 / 140)  # torso: 140 px
+        if tilt_px:
+            assert abs(measure(along, lm, context) - 30 / 140) > 0.1
+    # Which way is "toward the other side" still comes from the hips.
+    toward_working = MeasurementSpec("offset", ("working_ankle", "other_knee"), axis="across_toward_working_side",
+                                     scale="torso")
+    lm = landmarks({**pixels, L.LEFT_HIP: (360, 220), L.RIGHT_HIP: (280, 260)})
+    assert measure(toward_working, lm, context) == pytest.approx(-30 / 140)
+
+
 def test_twist_sign_follows_the_side_the_chest_turns_to() -> None:
     # World: x right of picture, y down, z away from the camera. Person faces the camera.
     hips = {L.LEFT_HIP: (0.1, 0.0, 0.0), L.RIGHT_HIP: (-0.1, 0.0, 0.0)}

@@ -139,7 +139,8 @@ MISTAKES: tuple[Mistake, ...] = (
             frozenset({"inverted_v", "arms_in_line"})),
     Mistake("downward_dog", "feet walked in too close", sp.downward_dog_feet_too_close, "inverted_v"),
     Mistake("downward_dog", "knees bent", sp.downward_dog_knees_bent, "knees_straight"),
-    Mistake("downward_dog", "elbows bent", sp.downward_dog_elbows_bent, "arms_straight"),
+    # Hands stay on the floor, so bent elbows drop the shoulders and close the shoulder angle too.
+    Mistake("downward_dog", "elbows bent", sp.downward_dog_elbows_bent, "arms_straight", frozenset({"arms_in_line"})),
     Mistake("downward_dog", "arms not in line with the back", sp.downward_dog_arms_not_in_line, "arms_in_line"),
 )
 
