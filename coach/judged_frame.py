@@ -16,9 +16,9 @@ from typing import Any, Protocol
 from coach.landmarks import Landmarks
 from coach.routine import Phase, RoutineRunner, RoutineStatus
 from coach.session_log import event_record, frame_record
-from coach.stretches import fill_sides
+from coach.stretches import Check, fill_sides
 from coach.tracker import TrackerUpdate
-from coach.verdicts import CheckStatus
+from coach.verdicts import CheckStatus, FrameVerdict
 
 #: What the video says when a session ended before every hold was finished.
 SESSION_ENDED_INSTRUCTION = "Session ended. Your summary is on the page."
@@ -75,6 +75,9 @@ class JudgedFrame:
     record: dict[str, Any] | None
     #: Hold-timer events since the previous frame, as session-log records.
     events: tuple[dict[str, Any], ...]
+    #: What the person is judged on now, listed in `checks` and coloured on the skeleton: the
+    #: start position's checks in the start phase, else the stretch's (None: nothing judged).
+    verdict: FrameVerdict | None
     checks: tuple[CheckRow, ...]
 
 
@@ -102,24 +105,44 @@ def _finite(value: float | None) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
-def check_rows(status: RoutineStatus, update: TrackerUpdate) -> tuple[CheckRow, ...]:
-    """The verdict's checks joined to the stretch's definitions, in the verdict's order."""
+def shown_checks(status: RoutineStatus) -> tuple[Check, ...]:
+    """The checks the person is judged on now: the start position's in the start phase
+    (sitting tall before a twist), else the stretch's."""
     slot = status.slot
     assert slot is not None
-    by_id = {c.id: c for c in slot.stretch.checks}
+    if status.start_verdict is not None and slot.stretch.start is not None:
+        return slot.stretch.start.checks
+    return slot.stretch.checks
+
+
+def shown_verdict(status: RoutineStatus) -> FrameVerdict | None:
+    """The verdict of `shown_checks`: the start position's in the start phase, else the tracker's
+    (None while resting or done)."""
+    if status.phase is Phase.REST or status.update is None:
+        return None
+    return status.start_verdict if status.start_verdict is not None else status.update.verdict
+
+
+def check_rows(status: RoutineStatus, update: TrackerUpdate) -> tuple[CheckRow, ...]:
+    """The rows of what the person is judged on now (`shown_checks`: the start position's verdict
+    in the start phase, else `update`'s), in the verdict's order."""
+    slot = status.slot
+    assert slot is not None
+    verdict = status.start_verdict if status.start_verdict is not None else update.verdict
+    by_id = {c.id: c for c in shown_checks(status)}
     rows = []
-    for verdict in update.verdict.checks:
-        check = by_id.get(verdict.check_id)
+    for check_verdict in verdict.checks:
+        check = by_id.get(check_verdict.check_id)
         if check is None:
             continue
         rows.append(CheckRow(
             check_id=check.id,
             description=fill_sides(check.description, slot.side),
-            status=verdict.status.value,
-            value=_finite(verdict.value),
+            status=check_verdict.status.value,
+            value=_finite(check_verdict.value),
             unit=check.unit,
             target=check.target.describe(check.unit),
-            cue=verdict.cue,
+            cue=check_verdict.cue,
             target_min=check.target.min,
             target_max=check.target.max,
             role=check.role,
@@ -132,6 +155,7 @@ def judge_frame(runner: RoutineRunner, reading: PoseReading, t: float) -> Judged
     status = runner.update(reading.landmarks, t)
     slot = status.slot
     update = status.update if status.phase is not Phase.REST else None
+    verdict = shown_verdict(status)
     record = None
     checks: tuple[CheckRow, ...] = ()
     if update is not None and slot is not None:
@@ -154,5 +178,6 @@ def judge_frame(runner: RoutineRunner, reading: PoseReading, t: float) -> Judged
         instruction=instruction,
         record=record,
         events=events,
+        verdict=verdict,
         checks=checks,
     )

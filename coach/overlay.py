@@ -303,9 +303,15 @@ class Overlay:
                            CueAnnotator(cue_clear_bottom)]
 
     def render_judged(self, frame_rgb: np.ndarray, judged: JudgedFrame) -> np.ndarray:
-        """Annotate with a judged frame (live and `coach analyze` draw the same way)."""
-        return self.render_update(frame_rgb, judged.update, judged.landmarks, title=judged.title,
-                                  instruction=judged.instruction, second_person=judged.second_person)
+        """Annotate with a judged frame (live and `coach analyze` draw the same way); the joints
+        are coloured by what the person is judged on now (`JudgedFrame.verdict`: in the start
+        phase the start position's checks, not the stretch's)."""
+        update = judged.update
+        if update is None:
+            return self.render(frame_rgb, judged.landmarks, None, None, judged.title, judged.instruction,
+                               judged.second_person)
+        return self.render(frame_rgb, update.landmarks, judged.verdict, update.hold, judged.title,
+                           judged.instruction, judged.second_person, cue=update.cue)
 
     def render_update(
         self,

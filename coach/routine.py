@@ -17,7 +17,7 @@ from coach.leg_identity import LegIdentity
 from coach.measurements import Side
 from coach.stretches import Routine, RoutineStep, Stretch, fill_sides
 from coach.tracker import StretchTracker, TrackerSettings, TrackerUpdate
-from coach.verdicts import CheckStatus, StretchEvaluator
+from coach.verdicts import CheckStatus, FrameVerdict, StretchEvaluator
 
 
 class Phase(str, Enum):
@@ -110,6 +110,9 @@ class RoutineStatus:
     update: TrackerUpdate | None
     #: This frame's leg chains came swapped from the pose model and were swapped back.
     legs_swapped: bool = False
+    #: In the start phase, the start position's verdict (its own checks); None otherwise.
+    #: What the panel lists and the skeleton colours then (`coach.judged_frame`).
+    start_verdict: FrameVerdict | None = None
 
     @property
     def hold(self) -> HoldSnapshot | None:
@@ -359,8 +362,9 @@ class RoutineRunner:
             if remaining <= 0:
                 self.phase, self._phase_start = self._after_countdown(), t
                 remaining = 0.0
+        start_verdict: FrameVerdict | None = None
         if self.phase is Phase.START:
-            update = self._start_phase(landmarks, t)
+            update, start_verdict = self._start_phase(landmarks, t)
         finished: Slot | None = None
         finished_index = self.index
         if self.phase is Phase.HOLD:
@@ -400,10 +404,12 @@ class RoutineRunner:
             phase_remaining_s=max(0.0, remaining),
             update=update,
             legs_swapped=legs_swapped,
+            start_verdict=start_verdict if self.phase is Phase.START else None,
         )
 
-    def _start_phase(self, landmarks: Landmarks | None, t: float) -> TrackerUpdate:
-        """One frame of the start position; moves on to the hold when it is time.
+    def _start_phase(self, landmarks: Landmarks | None, t: float) -> tuple[TrackerUpdate, FrameVerdict]:
+        """One frame of the start position (the tracker's update, the start checks' verdict);
+        moves on to the hold when it is time.
 
         Seen for `START_SETTLE_S`: the legs are uncrossed, so their labels are anchored to
         the hips. Already in the stretch (every gate holds), or waited for
@@ -423,6 +429,6 @@ class RoutineRunner:
         timed_out = t - self._phase_start >= self.settings.start_timeout_s
         if settled or update.verdict.correct or timed_out:
             self.phase, self._phase_start, self._hold_start = Phase.HOLD, t, t
-            return update
+            return update, start
         # What to correct about the start position, not about the stretch not yet begun.
-        return replace(update, cue=None if seen else start.cue)
+        return replace(update, cue=None if seen else start.cue), start

@@ -40,6 +40,7 @@ WRONG_COLOUR = _hex(WRONG_RED)
 BAND_COLOUR = "#4c78a8"
 COUNTDOWN_COLOUR = "#c8c8c8"
 SETUP_COLOUR = "#e3b95f"  # amber: waiting for the person to move the laptop, not a verdict
+START_COLOUR = "#c9b3e0"  # lilac: the start position (sitting tall, hands and knees), not the stretch's verdict
 REST_COLOUR = "#a9c8e0"
 #: The hold line while the timer is not counting (dashed as well as grey).
 STOPPED_COLOUR = "#8c8c8c"
@@ -114,12 +115,13 @@ def correct_periods(frames: list[dict[str, Any]], max_gap_s: float = 1.0) -> pd.
 # its red and green never mix with the target band (blue) or the hold line.
 POSE_CORRECT, POSE_WRONG, COUNTDOWN = "pose correct", "pose not correct", "countdown"
 #: Frames outside a hold that are not the countdown: a set-up step (moving the laptop to a new
-#: view) and the rest after a hold. Listed in the legend only when the frames have them.
-SETUP, REST = "set-up", "rest"
-PHASE_STATES = {"countdown": COUNTDOWN, "setup": SETUP, "rest": REST}
+#: view), the start position before a hold (judged on its own checks, not the stretch's) and the
+#: rest after a hold. Listed in the legend only when the frames have them.
+SETUP, START, REST = "set-up", "start position", "rest"
+PHASE_STATES = {"countdown": COUNTDOWN, "setup": SETUP, "start": START, "rest": REST}
 VERDICTS = (POSE_CORRECT, POSE_WRONG, COUNTDOWN)
 VERDICT_COLOURS = (OK_COLOUR, WRONG_COLOUR, COUNTDOWN_COLOUR)
-OPTIONAL_STATES = ((SETUP, SETUP_COLOUR), (REST, REST_COLOUR))
+OPTIONAL_STATES = ((SETUP, SETUP_COLOUR), (START, START_COLOUR), (REST, REST_COLOUR))
 TARGET_RANGE = "target range"
 TIMER_COUNTING, TIMER_STOPPED = "timer counting", "timer not counting"
 #: Pixels of the verdict strip, and of the gap under it that the plot's data never enters.
@@ -129,7 +131,7 @@ CHART_HEIGHT = 230
 
 
 def _legend_scale(periods: pd.DataFrame, extra: tuple[str, ...], colours: tuple[str, ...]) -> alt.Scale:
-    """The strip's states (set-up and rest only if present) and the chart's own entries."""
+    """The strip's states (set-up, start position and rest only if present) and the chart's own entries."""
     present = set(periods["state"])
     optional = [(state, colour) for state, colour in OPTIONAL_STATES if state in present]
     return alt.Scale(domain=[*VERDICTS, *(s for s, _ in optional), *extra],
