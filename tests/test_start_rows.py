@@ -18,8 +18,8 @@ from coach.landmarks import Landmarks
 from coach.live.snapshot import LiveSnapshot
 from coach.overlay import OK_GREEN, WRONG_RED, Overlay
 from coach.routine import Phase, RoutineRunner
-from coach.tracker import TrackerSettings
 from coach.stretches import Routine, RoutineStep, load_library
+from coach.tracker import TrackerSettings
 from coach.ui import charts
 from coach.ui.panel_html import checks_html
 from coach.ui.words import STATUS_MARK
