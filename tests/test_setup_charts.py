@@ -2,7 +2,7 @@
 
 The log is a real live session written by the real engine (only the pose model is scripted:
 nobody in view): the sciatica routine's chair holds skipped, 20 s of set-up for the downward
-dog, Ready, then its countdown.
+dog, Ready, then its countdown, its start position and its hold.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from coach.ui import charts
 def log(tmp_path_factory: pytest.TempPathFactory) -> SessionLog:
     coach = at_setup(tmp_path_factory.mktemp("logs"))  # set-up from t=101 to t=121
     coach.ready()
-    feed(coach, 7.0, start=121.0)  # the 5 s countdown, then the hold
+    # the 5 s countdown, the start position (nobody in view: waited for up to 10 s), the hold
+    feed(coach, 17.0, start=121.0)
     path = coach.snapshot().log_path
     coach.stop()
     return load_session_log(path)
