@@ -91,9 +91,10 @@ def current_user() -> User | None:
     return user  # type: ignore[no-any-return]
 
 
-def logout(note: str | None = None) -> None:
+def logout(note: str | None = None) -> bool:
     """Forget the login (and whatever the pages kept for it); a single-sign-on login also
-    drops Streamlit's identity cookie (`st.logout`), or the next page run would log in again."""
+    drops Streamlit's identity cookie (`st.logout`), or the next page run would log in again.
+    True when the browser is being sent to Streamlit's logout (the page reloads by itself)."""
     sso = st.session_state.get(_SSO_KEY, False)
     for key in list(st.session_state.keys()):
         if key in (_USER_KEY, _SEEN_KEY, _SSO_KEY) or str(key).startswith("clinic_"):
@@ -102,6 +103,7 @@ def logout(note: str | None = None) -> None:
         st.session_state[_NOTE_KEY] = note
     if sso:
         st.logout()
+    return bool(sso)
 
 
 # ---------------------------------------------------------------- single sign-on (OpenID Connect)
@@ -218,5 +220,5 @@ def logout_button(name: str) -> None:
     left, right = st.columns([4, 1], vertical_alignment="center")
     left.caption(f"Logged in as {name}. You are logged out after {IDLE_LIMIT_S / 60:.0f} minutes without activity.")
     if right.button("Log out", key="auth_logout"):
-        logout("You are logged out.")
-        st.rerun()
+        if not logout("You are logged out."):
+            st.rerun()  # (a single-sign-on logout instead leaves the page for /auth/logout: a rerun would cancel it)
