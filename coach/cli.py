@@ -207,7 +207,7 @@ def _patient_add(args: argparse.Namespace) -> int:
     from coach.store.accounts import add_patient
 
     password = _password(f"password for {args.username}: ") if args.username else None
-    patient = add_patient(_database(), args.name, args.username, password)
+    patient = add_patient(_database(), args.name, args.username, password, email=args.email)
     print(f"patient {patient.id}: {patient.name}")
     return 0
 
@@ -216,8 +216,20 @@ def _patient_add(args: argparse.Namespace) -> int:
 def _therapist_add(args: argparse.Namespace) -> int:
     from coach.store.accounts import add_therapist
 
-    therapist = add_therapist(_database(), args.username, _password(f"password for {args.username}: "))
+    if args.sso_only and not args.email:
+        raise ValueError("--sso-only needs --email (or link a subject later: coach account link-oidc)")
+    password = None if args.sso_only else _password(f"password for {args.username}: ")
+    therapist = add_therapist(_database(), args.username, password, email=args.email)
     print(f"therapist {therapist.id}: {therapist.username}")
+    return 0
+
+
+@_store_errors
+def _link_oidc(args: argparse.Namespace) -> int:
+    from coach.store.accounts import link_oidc
+
+    account = link_oidc(_database(), therapist=args.therapist, patient=args.patient, email=args.email, sub=args.sub)
+    print(f"{account} can now log in through the clinic's identity provider")
     return 0
 
 
@@ -284,13 +296,27 @@ def _add_store_commands(sub: "argparse._SubParsersAction[argparse.ArgumentParser
     add = patient.add_parser("add", help="add a patient")
     add.add_argument("name")
     add.add_argument("--username", help="a login for the patient (password read from the terminal or stdin)")
+    add.add_argument("--email", help="single sign-on: the e-mail the clinic's identity provider reports")
     add.set_defaults(run=_patient_add)
 
     therapist = sub.add_parser("therapist", help="therapist accounts").add_subparsers(dest="therapist_command",
                                                                                        required=True)
     add = therapist.add_parser("add", help="add a therapist (password read from the terminal or stdin)")
     add.add_argument("username")
+    add.add_argument("--email", help="single sign-on: the e-mail the clinic's identity provider reports")
+    add.add_argument("--sso-only", action="store_true",
+                     help="no password: this therapist logs in only through the identity provider")
     add.set_defaults(run=_therapist_add)
+
+    account = sub.add_parser("account", help="accounts").add_subparsers(dest="account_command", required=True)
+    link = account.add_parser("link-oidc", help="let the clinic's identity provider (single sign-on) log in "
+                                                "as this account, by e-mail and/or subject")
+    who = link.add_mutually_exclusive_group(required=True)
+    who.add_argument("--therapist", metavar="USERNAME")
+    who.add_argument("--patient", type=int, metavar="ID")
+    link.add_argument("--email", help="the e-mail the identity provider reports (used only if it is verified)")
+    link.add_argument("--sub", help="the identity provider's subject (its stable id for the person)")
+    link.set_defaults(run=_link_oidc)
 
     assign = sub.add_parser("assign", help="let a therapist see a patient's data")
     assign.add_argument("--therapist", required=True, help="the therapist's username")

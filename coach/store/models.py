@@ -32,6 +32,10 @@ class Patient(Base):
     #: A login for the patient (optional: on a single laptop there are no accounts).
     username: Mapped[Optional[str]] = mapped_column(String(100), unique=True)
     password_hash: Mapped[Optional[str]] = mapped_column(String(200))
+    #: Single sign-on (OpenID Connect): the clinic's identity provider vouches for this e-mail
+    #: (stored lower-case) or subject; set by the clinic's admin, never by a login.
+    email: Mapped[Optional[str]] = mapped_column(String(320), unique=True)
+    oidc_subject: Mapped[Optional[str]] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
@@ -40,8 +44,10 @@ class Therapist(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
-    #: Argon2id hash (argon2-cffi's encoded form, parameters included).
-    password_hash: Mapped[str] = mapped_column(String(200))
+    #: Argon2id hash (argon2-cffi's encoded form, parameters included); None: single sign-on only.
+    password_hash: Mapped[Optional[str]] = mapped_column(String(200))
+    email: Mapped[Optional[str]] = mapped_column(String(320), unique=True)
+    oidc_subject: Mapped[Optional[str]] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
