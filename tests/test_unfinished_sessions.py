@@ -140,7 +140,8 @@ sys.stdin.read()  # waits, at the pain-after question, until it is killed
 """
 
 
-def test_a_server_killed_at_the_pain_after_question_is_imported_on_the_next_start(clinic: dict[str, Any]) -> None:
+def killed_at_the_pain_after_question(clinic: dict[str, Any]) -> Path:
+    """A real process runs Ann's short session to the pain-after question and is killed (SIGKILL)."""
     code = CHILD.format(tests=str(ROOT / "tests"), root=str(ROOT), logs=str(clinic["logs"]), patient=clinic["ann"])
     child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, text=True)
@@ -152,7 +153,11 @@ def test_a_server_killed_at_the_pain_after_question_is_imported_on_the_next_star
     assert log_path.is_file(), "the child process never reached the pain-after question"
     cut = load_session_log(log_path, allow_incomplete=True)
     assert not cut.complete and cut.summary is None  # killed: no summary, no end record
+    return log_path
 
+
+def test_a_server_killed_at_the_pain_after_question_is_imported_on_the_next_start(clinic: dict[str, Any]) -> None:
+    killed_at_the_pain_after_question(clinic)
     live_page_run()  # the next start of the app
     [row] = sessions(clinic["url"])
     assert row.patient_id == clinic["ann"]
@@ -169,6 +174,33 @@ def test_a_server_killed_at_the_pain_after_question_is_imported_on_the_next_star
     assert (result.imported, result.refused) == (1, [])
     [again] = sessions(clinic["url"])
     assert (again.pain_before, again.pain_after, [h.completed for h in again.holds]) == (2, None, [True])
+
+
+def test_the_therapist_opening_the_patient_list_imports_it_too(clinic: dict[str, Any]) -> None:
+    """Ann never opens the coach again: her therapist's patient list still shows the session."""
+    db = open_database(clinic["url"])
+    try:
+        lee = accounts.add_therapist(db, "dr_lee", PASSWORD)
+        accounts.assign(db, lee.id, clinic["ann"])
+    finally:
+        db.close()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()  # the app starts (on the Live page) before Ann's session exists
+    at._page_hash = next(h for h, info in at._registered_pages.items() if info.get("url_pathname") == "clinic")
+    at.run()
+    killed_at_the_pain_after_question(clinic)
+    at.run()
+    assert sessions(clinic["url"]) == []  # nobody logged in on the Patients page: nothing imported yet
+    at.text_input(key="auth_username").input("dr_lee")
+    at.text_input(key="auth_password").input(PASSWORD)
+    next(b for b in at.button if b.label == "Log in").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    [row] = sessions(clinic["url"])
+    assert row.patient_id == clinic["ann"] and (row.pain_before, row.pain_after) == (2, None)
+    [patients] = [df.value for df in at.dataframe if "days active (of 30)" in df.value.columns]
+    assert patients.loc[0, "last session (UTC)"] != "none"
+    assert pending.claims(clinic["logs"]) == []
 
 
 def test_a_truncated_log_someone_sends_is_still_refused(clinic: dict[str, Any], tmp_path: Path) -> None:

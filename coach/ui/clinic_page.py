@@ -9,6 +9,7 @@ see"), shown as it is. Names and cues come from people and logs: shown as plain 
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,15 +17,17 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from coach import settings
 from coach.session_log import SessionLogError, load_session_log
-from coach.store import accounts, queries, reports
+from coach.store import accounts, pending, queries, reports
 from coach.store.database import Database, StoreError, open_database
 from coach.store.importer import PAIN_RISE_FLAG
 from coach.ui import auth, common, session_report
 from coach.ui.common import plain
 
+LOGGER = logging.getLogger(__name__)
 DEFAULT_RANGE_DAYS = 90
 NO_ACCOUNTS = (
     "No therapist account exists in this app's database yet, so there is nothing to log in to. "
@@ -44,6 +47,16 @@ NO_ACCOUNTS = (
 def _open(url: str) -> Database:
     """One open database per URL and server process (opening runs the migrations)."""
     return open_database(url)
+
+
+def import_unfinished(db: Database) -> None:
+    """Sessions of logged-in patients that never reached the database (pain-after never answered:
+    the tab closed, the server stopped) are imported from their logs (`coach.store.pending`), on
+    the patient's next Live page and whenever a therapist opens the patient list."""
+    try:
+        pending.import_pending(db, settings.sessions_dir())
+    except (StoreError, OSError, SQLAlchemyError):
+        LOGGER.exception("importing unfinished sessions failed; they are tried again on the next page load")
 
 
 def database() -> Database | None:
@@ -277,6 +290,7 @@ def render() -> None:
         auth.login_form(db)
         return
     auth.logout_button(plain(accounts.display_name(db, user)))
+    import_unfinished(db)
     try:
         patient = _patient_list(db, user)
         if patient is not None:

@@ -170,17 +170,8 @@ def _store() -> Database | None:
     db = clinic_page.database()
     if db is None or not accounts.has_accounts(db):
         return None
-    _import_unfinished(db)
+    clinic_page.import_unfinished(db)
     return db
-
-
-def _import_unfinished(db: Database) -> None:
-    """Sessions of logged-in patients that never reached the database (pain-after never answered:
-    the tab closed, the server stopped) are imported now, from their logs (`coach.store.pending`)."""
-    try:
-        pending.import_pending(db, settings.sessions_dir())
-    except (StoreError, OSError, SQLAlchemyError):
-        LOGGER.exception("importing unfinished sessions failed; they are tried again on the next page load")
 
 
 def _claim_sessions(coach: LiveCoach, user: accounts.User | None) -> None:
