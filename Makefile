@@ -50,7 +50,7 @@ $(RENDER_STAMP): tools/render_requirements.txt
 	$(RENDER_VENV)/bin/python -m pip install --quiet -r tools/render_requirements.txt
 	@touch $(RENDER_STAMP)
 
-.PHONY: samples accuracy accuracy-renders accuracy-renders-wide
+.PHONY: samples accuracy calibrate accuracy-renders accuracy-renders-wide
 samples: $(RENDER_STAMP) $(STAMP)
 	$(RENDER_VENV)/bin/python tools/render_samples.py render
 	$(BIN)/python tools/render_samples.py assemble
@@ -60,9 +60,15 @@ accuracy-renders: $(RENDER_STAMP)
 
 # The wide set (issue 13): 1,200 stills with pose variety, 6+ bodies, chair/camera/light
 # variety, split by seed into calibration (~55 %) and test (~45 %) parts; ~4-8 s a still
-# on 2 cores; resumes; PART=calibration|test renders one part. Never committed.
+# on 2 cores; resumes; PART=calibration|test renders one part. The pictures are never
+# committed; MediaPipe's landmarks of each are (sample_videos/wide_landmarks.npz, ~1 MB),
+# so `make calibrate` (limits from the calibration part) and `make accuracy` (the test
+# part) run without them after a change to a stretch file.
 accuracy-renders-wide: $(RENDER_STAMP)
 	nice -n 10 $(RENDER_VENV)/bin/python tools/render_samples.py render --set wide $(if $(PART),--part $(PART))
+
+calibrate: $(STAMP)
+	$(BIN)/python tools/render_samples.py calibrate
 
 accuracy: $(STAMP)
 	$(BIN)/python tools/render_samples.py accuracy

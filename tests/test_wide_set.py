@@ -134,3 +134,49 @@ def test_seated_poses_sit_on_the_chair_with_the_feet_on_the_floor(plan, stretch_
         assert pen["floor"] < 0.005 and pen["seat"] < 0.04, pen  # a padded seat: ~1 cm into the flesh
         verts = wide.rig.load_body(spec.body).posed_vertices(wide.spec_pose(spec), wide._mesh_ids(spec.body))
         assert verts[:, 1].min() < 0.015
+
+
+def _exact_detection(spec) -> tuple[dict, object]:
+    """The truth record of a still and its exact landmarks (what a perfect detector would give)."""
+    from coachlab.rendered.clips import pose_from_dict
+    from coachlab.rendered.rig import load_body
+    from coachlab.synthetic.body import Camera
+
+    truth = wide.still_truth(spec)
+    cam = truth["camera"]
+    camera = Camera(tuple(cam["position"]), tuple(cam["target"]), cam["vertical_fov_deg"], tuple(cam["image_size"]))
+    return truth, make_landmarks(pose_from_dict(truth["pose"]), load_body(truth["body"]).proportions, camera)
+
+
+def test_the_committed_landmarks_let_the_set_be_judged_without_its_pictures(plan, tmp_path):
+    """`wide_records` judges stills from the landmarks file alone (no build/wide), skips a still
+    whose picture has changed since it was detected, and a round trip through the file keeps the
+    landmarks (float32) and a missed person."""
+    from coachlab.rendered import wide_landmarks as wl
+    from coachlab.rendered.accuracy import wide_records
+
+    correct = next(s for s in plan if s.kind == "correct" and s.stretch_id == "downward_dog")
+    wrong = next(s for s in plan if not wide.still_truth(s)["correct"] and s.stretch_id == "downward_dog")
+    stale = next(s for s in plan if s.stretch_id == "seated_figure_four")
+    missed = next(s for s in plan if s.stretch_id == "seated_piriformis_twist")
+    detections = {}
+    for spec in (correct, wrong, stale):
+        truth, lm = _exact_detection(spec)
+        digest = wl.picture_hash(truth) if spec is not stale else "0" * 16
+        detections[spec.still_id] = wl.Detection(digest, lm)
+    detections[missed.still_id] = wl.Detection(wl.picture_hash(wide.still_truth(missed)), None)
+    cache = tmp_path / "wide_landmarks.npz"
+    wl.save(detections, cache)
+
+    back = wl.load(cache)
+    assert back[missed.still_id].landmarks is None
+    assert abs(back[correct.still_id].landmarks.image - detections[correct.still_id].landmarks.image).max() < 1e-6
+
+    records = {r["still_id"]: r for r in wide_records(tmp_path / "no-pictures", None, cache=cache)}
+    assert set(records) == {correct.still_id, wrong.still_id, missed.still_id}  # the stale one is left out
+    assert records[correct.still_id]["accepted"] and records[correct.still_id]["correct"]
+    assert not records[wrong.still_id]["correct"]
+    for still_id in (correct.still_id, wrong.still_id):  # judged on the cached landmarks (exact here)
+        assert records[still_id]["accepted"] == records[still_id]["exact_correct"]
+    assert not records[missed.still_id]["person"]
+    assert not records[missed.still_id]["accepted"]

@@ -440,12 +440,14 @@ WIDE_DIR = ROOT / "build" / "wide"
 
 
 def _wide_accuracy(args: argparse.Namespace) -> None:
-    if not any(WIDE_DIR.glob("*/*.truth.json")):
-        print("no wide-set stills in build/wide/: render them with `make accuracy-renders-wide`")
-        return
     from coachlab.rendered.accuracy import wide_markdown, wide_records, wide_report
 
     records = wide_records(ROOT, "test")
+    if not records:
+        print("no wide-set stills in build/wide/ nor in sample_videos/wide_landmarks.npz: "
+              "render them with `make accuracy-renders-wide`")
+        return
+    WIDE_DIR.mkdir(parents=True, exist_ok=True)
     (WIDE_DIR / "accuracy_wide_test_full.json").write_text(json.dumps(records) + "\n")
     report = wide_report(records)
     report["date"] = time.strftime("%Y-%m-%d")
@@ -462,8 +464,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     records = wide_records(ROOT, "calibration")
     if not records:
-        print("no calibration stills in build/wide/: render them with `make accuracy-renders-wide`")
+        print("no calibration stills in build/wide/ nor in sample_videos/wide_landmarks.npz: "
+              "render them with `make accuracy-renders-wide`")
         return 0
+    WIDE_DIR.mkdir(parents=True, exist_ok=True)
     result = calibrate(records)
     (WIDE_DIR / "calibration.json").write_text(json.dumps(result, indent=1) + "\n")
     print(f"{len(records)} calibration stills measured")

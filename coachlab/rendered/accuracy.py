@@ -25,6 +25,7 @@ summary per stretch from its recommended view(s) (:func:`stills_summary`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import tempfile
@@ -423,47 +424,71 @@ def _exact_checks(truth: dict[str, Any], stretch) -> dict[str, Any]:
                              for c in verdict.checks}}
 
 
-def wide_records(root: Path, part: str | None, library=None, limit: int = 0) -> list[dict[str, Any]]:
-    """Every rendered still of the wide set (of one part, or all) run through the judging
-    step of ``coach analyze`` (MediaPipe on the picture, then the stretch's checks;
-    only the gates decide accept / reject), with its truth, judged by today's stretch
-    files (``variety.is_correct``)."""
-    from coachlab.rendered.wide import WIDE_SUBDIR
-    from coachlab.synthetic import variety
+def wide_records(root: Path, part: str | None, library=None, limit: int = 0,
+                 cache: Path | None = None) -> list[dict[str, Any]]:
+    """Every still of the wide set (of one part, or all) run through the judging step of
+    ``coach analyze`` (MediaPipe on the picture, then the stretch's checks; only the gates
+    decide accept / reject), with its truth, judged by today's stretch files
+    (``variety.is_correct``).
 
+    MediaPipe's landmarks come from ``cache`` (``sample_videos/wide_landmarks.npz`` by
+    default) when the still's render job is unchanged, so the set can be re-judged without
+    its pictures; stills rendered in ``root/build/wide`` but not in the cache (or changed
+    since) are detected and added to it. A still in neither is left out."""
+    from coachlab.rendered import wide_landmarks as wl
+    from coachlab.rendered.wide import plan_wide, still_truth, truth_path, wide_png
+
+    cache = cache or wl.LANDMARKS_FILE
     library = library or load_library()
-    paths = sorted((root / WIDE_SUBDIR).glob("*/*.truth.json"))
+    cached = wl.load(cache)
+    fresh: dict[str, wl.Detection] = {}
     out = []
-    with ImageLandmarker() as landmarker:
-        for path in paths:
-            truth = json.loads(path.read_text())
-            if part and truth["part"] != part:
+    landmarker: ImageLandmarker | None = None
+    with contextlib.ExitStack() as stack:  # the landmarker is opened only if a picture needs it
+        for spec in plan_wide():
+            if part and spec.part != part:
                 continue
-            png = path.with_name(path.name.replace(".truth.json", ".png"))
-            if not png.is_file():
+            png = wide_png(root, spec)
+            if spec.still_id not in cached and not png.is_file():
                 continue
-            stretch = library.stretches[truth["stretch_id"]]
-            roles = {c.id: c.role for c in stretch.checks}
-            lm = landmarker.detect(_read_rgb(png))
-            rec = {k: truth[k] for k in ("still_id", "part", "stretch_id", "kind", "body", "side", "view",
-                                         "camera_height_m", "camera_distance_m", "yaw_deg", "height_band",
-                                         "breaks", "params")}
-            rec["correct"] = variety.is_correct(truth["stretch_id"], tuple(truth["breaks"]), roles)
-            rec["broken_gates"] = variety.broken_gates(truth["stretch_id"], tuple(truth["breaks"]), roles)
-            rec["person"] = lm is not None
-            if lm is None:
-                rec.update(accepted=False, cue=None, checks={})
-            else:
-                verdict = StretchEvaluator(stretch, truth["side"]).evaluate(lm)
-                rec.update(accepted=verdict.correct, cue=verdict.cue,
-                           checks={c.check_id: {"status": c.status.value,
-                                                "value": round(c.value, 4) if math.isfinite(c.value) else None}
-                                   for c in verdict.checks})
-            rec.update(_exact_checks(truth, stretch))
-            out.append(rec)
+            truth_file = truth_path(png)
+            truth = json.loads(truth_file.read_text()) if truth_file.is_file() else still_truth(spec)
+            digest = wl.picture_hash(truth)
+            known = cached.get(spec.still_id)
+            if known is None or known.picture_hash != digest:
+                if not (png.is_file() and truth_file.is_file()):
+                    continue  # neither rendered nor detected for what the plan says today
+                landmarker = landmarker or stack.enter_context(ImageLandmarker())
+                known = fresh[spec.still_id] = wl.Detection(digest, landmarker.detect(_read_rgb(png)))
+            out.append(_wide_record(truth, known.landmarks, library))
             if limit and len(out) >= limit:
                 break
+    if fresh:
+        wl.save({**cached, **fresh}, cache)
     return out
+
+
+def _wide_record(truth: dict[str, Any], lm, library) -> dict[str, Any]:
+    from coachlab.synthetic import variety
+
+    stretch = library.stretches[truth["stretch_id"]]
+    roles = {c.id: c.role for c in stretch.checks}
+    rec = {k: truth[k] for k in ("still_id", "part", "stretch_id", "kind", "body", "side", "view",
+                                 "camera_height_m", "camera_distance_m", "yaw_deg", "height_band",
+                                 "breaks", "params")}
+    rec["correct"] = variety.is_correct(truth["stretch_id"], tuple(truth["breaks"]), roles)
+    rec["broken_gates"] = variety.broken_gates(truth["stretch_id"], tuple(truth["breaks"]), roles)
+    rec["person"] = lm is not None
+    if lm is None:
+        rec.update(accepted=False, cue=None, checks={})
+    else:
+        verdict = StretchEvaluator(stretch, truth["side"]).evaluate(lm)
+        rec.update(accepted=verdict.correct, cue=verdict.cue,
+                   checks={c.check_id: {"status": c.status.value,
+                                        "value": round(c.value, 4) if math.isfinite(c.value) else None}
+                           for c in verdict.checks})
+    rec.update(_exact_checks(truth, stretch))
+    return rec
 
 
 def _rate(flags: list[bool]) -> dict[str, Any] | None:

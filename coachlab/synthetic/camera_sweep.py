@@ -93,10 +93,13 @@ def values(build: Callable[[BodyProportions], BodyPose], spec: MeasurementSpec, 
            shot_list: Sequence[Shot]) -> list[tuple[Shot, float]]:
     """The measurement on every shot (working side = the shot's side)."""
     bodies = BodyProportions.presets()
+    poses: dict[str, BodyPose] = {}  # built once a body: sampling a pose is the slow part
     out = []
     for shot in shot_list:
         body = bodies[shot.body]
-        lm = landmarks_at(build(body), body, view, shot)
+        if shot.body not in poses:
+            poses[shot.body] = build(body)
+        lm = landmarks_at(poses[shot.body], body, view, shot)
         near = "left" if view == "side_left" else "right" if view == "side_right" else "left"
         if shot.side == "left":
             near = {"left": "right", "right": "left"}[near] if view.startswith("side") else near
