@@ -330,13 +330,27 @@ class _LazyWideJob:
         truth_path(png).write_text(json.dumps(still_truth(self.wide_spec)) + "\n")
 
 
+def _wide_detected() -> dict[str, str]:
+    """still id -> picture hash of the wide stills whose landmarks are in sample_videos/."""
+    from coachlab.rendered.wide_landmarks import load
+
+    return {still_id: d.picture_hash for still_id, d in load().items()}
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     jobs, out_dir = _render_todo(args)
     if args.limit:
         jobs = jobs[: args.limit]
     todo = []
+    detected = _wide_detected() if args.set == "wide" and not args.force else {}
     for job, png in jobs:
         meta = png.with_suffix(".json")
+        if isinstance(job, _LazyWideJob) and job.wide_spec.still_id in detected:
+            from coachlab.rendered.wide import still_truth
+            from coachlab.rendered.wide_landmarks import picture_hash
+
+            if detected[job.wide_spec.still_id] == picture_hash(still_truth(job.wide_spec)):
+                continue  # its landmarks are committed: the picture is not needed again
         if isinstance(job, _LazyWideJob):
             # resumable without re-solving every pose: a rendered still with its truth is done
             truth = png.with_suffix(".truth.json")
