@@ -11,7 +11,7 @@ import pytest
 
 from coach.stretches import load_library
 from coach.verdicts import StretchEvaluator
-from coachlab.synthetic import dog_sweep
+from coachlab.synthetic import dog_sweep, variety
 from coachlab.synthetic import seed_poses as sp
 from coachlab.synthetic.body import BodyProportions, Camera, joint_positions
 from coachlab.synthetic.camera_sweep import Shot, landmarks_at
@@ -39,6 +39,21 @@ def test_twist_foot_outside_knee_flips_whatever_the_camera_and_the_hip_landmarks
                       lambda b: twist_with_foot(b, 0.08), body, shot) == "ok", shot
         assert status("seated_piriformis_twist", "foot_outside_knee",
                       lambda b: twist_with_foot(b, -0.08), body, shot) == "too_low", shot
+
+
+@pytest.mark.parametrize("body", sorted(BODIES))
+def test_twist_standing_up_is_not_accepted_whatever_the_camera(body: str) -> None:
+    """The twist has no seated gate while holding (from the front MediaPipe draws the crossed
+    knee too low to tell sitting from standing): a person standing, turned as in the twist, is
+    still refused, by the foot on its own side, and told to place it outside the knee."""
+    def standing(b: BodyProportions):
+        return variety.sample("seated_piriformis_twist", "standing up", b, 0, 1, seed=3).pose
+    stretch = load_library().stretches["seated_piriformis_twist"]
+    for side, height, distance, yaw in EXTREMES:
+        shot = Shot(body, side, height, distance, yaw)
+        verdict = StretchEvaluator(stretch, side).evaluate(landmarks_at(standing(BODIES[body]), BODIES[body], "front", shot))
+        assert not verdict.correct, shot
+        assert verdict.by_id()["foot_outside_knee"].status.value == "too_low", shot
 
 
 @pytest.mark.parametrize("body", sorted(BODIES))
