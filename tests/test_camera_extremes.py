@@ -70,8 +70,9 @@ def test_figure_four_seated_flips_between_sitting_and_standing_at_any_lens_heigh
 @pytest.mark.parametrize("body", sorted(BODIES))
 def test_figure_four_ankle_on_knee_flips_at_any_lens_height(body: str) -> None:
     """The ankle 10 cm up the thigh with the knee 6 cm above the hip (a tight hip) passes;
-    the ankle pulled off to the side (crossed hip abducted 55°) fails."""
-    pulled_off = lambda b: sp.figure_four(b).side("right", hip_abduction_deg=55)  # noqa: E731
+    the ankle pulled off to the side (crossed hip abducted 75°) fails. (At 55° it passes since
+    2026-12-05: MediaPipe reads correct figure-4s as far, see the check's why.)"""
+    pulled_off = lambda b: sp.figure_four(b).side("right", hip_abduction_deg=75)  # noqa: E731
     for side, height, distance, yaw in EXTREMES:
         shot = Shot(body, side, height, distance, yaw)
         assert status("seated_figure_four", "ankle_on_knee", lambda b: figure_four_at(b, 0.10, 0.06), body, shot) == "ok"

@@ -140,7 +140,7 @@ def test_the_shown_cue_does_not_jump_between_two_mistakes() -> None:
     # Without smoothing, so the two poses really alternate frame by frame.
     tracker = StretchTracker(stretch, "right", settings=TrackerSettings(smoothing=None))
     # Two gate mistakes (a depth cue would replace a gate cue at once, by design).
-    ankle_far = CORRECT["seated_figure_four"](BODY).side("right", hip_abduction_deg=55)
+    ankle_far = CORRECT["seated_figure_four"](BODY).side("right", hip_abduction_deg=75)
     foot_up = CORRECT["seated_figure_four"](BODY).side("left", knee_flexion_deg=0)
     shown, top = [], []
     for i, t in enumerate(np.arange(0, 6.0, 1 / 15)):

@@ -114,8 +114,9 @@ def _figure_four_standing_up(p: BodyProportions) -> BodyPose:
 MISTAKES: tuple[Mistake, ...] = (
     # Seated piriformis twist (right side written; the left side is the mirror image).
     Mistake("seated_piriformis_twist", "filmed side-on", sp.piriformis_twist, "facing_camera", view="side_right"),
-    Mistake("seated_piriformis_twist", "standing up from the chair", _twist_standing_up, "seated",
-            frozenset({"foot_outside_knee"}), support="feet"),
+    # No seated check while holding the twist (see its stretch file): the foot, under its own hip, refuses it.
+    Mistake("seated_piriformis_twist", "standing up from the chair", _twist_standing_up, "foot_outside_knee",
+            support="feet"),
     Mistake("seated_piriformis_twist", "foot not crossed over",
             lambda p: sp.piriformis_twist(p).side("right", hip_abduction_deg=0), "foot_outside_knee"),
     Mistake("seated_piriformis_twist", "trunk not turned", sp.piriformis_twist_untwisted, "trunk_turned",
@@ -130,7 +131,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("seated_figure_four", "leg not crossed", sp.figure_four_not_crossed, "shin_level",
             frozenset({"ankle_on_knee"})),
     Mistake("seated_figure_four", "ankle too far from the knee",
-            lambda p: sp.figure_four(p).side("right", hip_abduction_deg=55), "ankle_on_knee"),
+            lambda p: sp.figure_four(p).side("right", hip_abduction_deg=75), "ankle_on_knee"),  # 55°: passes since 2026-12-05
     Mistake("seated_figure_four", "crossed knee lifted", sp.figure_four_knee_lifted, "knee_pressed_down"),
     # Downward dog.
     Mistake("downward_dog", "filmed from the front", sp.downward_dog, "side_on", view="front"),
