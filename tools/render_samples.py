@@ -468,7 +468,9 @@ def _wide_accuracy(args: argparse.Namespace) -> None:
     report["part"] = "test"
     report["per_still"] = "build/wide/accuracy_wide_test_full.json (not committed)"
     (OUT_DIR / "accuracy_wide.json").write_text(json.dumps(report, indent=1) + "\n")
-    markdown = wide_markdown(report, "test", report["date"])
+    from coachlab.rendered.wide import plan_summary
+
+    markdown = wide_markdown(report, "test", report["date"], plan_summary()["parts"]["test"])
     (OUT_DIR / "accuracy_wide.md").write_text(markdown)
     print(markdown)
 

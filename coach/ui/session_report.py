@@ -55,7 +55,8 @@ def render_log_report(log: SessionLog, key: str, replay: bool) -> None:
     st.caption(
         "The strip along the top of each chart: green while the whole pose was correct, red while it "
         "was not, grey during the countdown, amber during a set-up step (moving the laptop to a new "
-        "view), light blue while resting. The blue band is the target range of that measurement; "
+        "view), lilac in the start position (sitting tall, or on hands and knees, before the stretch), "
+        "light blue while resting. The blue band is the target range of that measurement; "
         "the hold line is grey and dashed while the timer is not counting."
     )
     infos = charts.check_infos(header, group.stretch_id)
@@ -92,13 +93,20 @@ def _replay(group: charts.HoldGroup, header: dict[str, Any], key: str) -> None:
     mirror = st.toggle("Mirror (as the person saw themselves)", value=header.get("source") == "live",
                        key=f"{key}_replay_mirror")
     stretch = common.library().stretches.get(group.stretch_id)
-    picture = charts.draw_skeleton(frames[chosen], stretch, width=640, mirror=mirror)
+    in_start = frames[chosen].get("phase") == "start"
+    # The log judges every frame against the stretch; in the start position the person was judged
+    # on the start's own checks instead, so colouring by the stretch's would show a right start as wrong.
+    picture = charts.draw_skeleton(frames[chosen], None if in_start else stretch, width=640, mirror=mirror)
     left, right = st.columns([3, 2])
     with left:
         st.image(picture, caption=f"{group.label(header)} at {times[chosen]:.1f} s", width="stretch")
     with right:
         record = frames[chosen]
-        st.markdown(f"**Pose:** {'correct' if record.get('correct') else 'not correct'}")
+        if in_start:
+            st.markdown("**Start position:** getting ready for the stretch; the joints are not coloured "
+                        "here, and the checks below are the stretch's, which are not expected to hold yet.")
+        else:
+            st.markdown(f"**Pose:** {'correct' if record.get('correct') else 'not correct'}")
         if record.get("cue"):
             st.markdown(f"**Cue shown:** {common.plain(record['cue'])}")
         infos = {i["id"]: i for i in charts.check_infos(header, group.stretch_id)}

@@ -524,10 +524,13 @@ def _fmt(rate: dict[str, Any] | None) -> str:
     return "–" if not rate else f"{100 * rate['rate']:.0f}% ({rate['accepted']}/{rate['n']})"
 
 
-def wide_markdown(report: dict[str, Any], part: str, date: str) -> str:
+def wide_markdown(report: dict[str, Any], part: str, date: str, planned: int | None = None) -> str:
     """Markdown tables for the README: per stretch, per kind, per body type, per camera band."""
-    lines = [(f"Wide render set, {part} part, measured {date} (MediaPipe full model, IMAGE mode; accepted = "
-              "every gate of the stretch file holds). Targets: correct accepted ≥ 95 %, wrong accepted ≤ 5 %."), "",
+    measured = sum(s["n"] for s in report["stretches"].values())
+    of_planned = f"{measured} of the {planned} planned stills" if planned else f"{measured} stills"
+    lines = [(f"Wide render set, {part} part ({of_planned}), measured {date} (MediaPipe full model, IMAGE mode; "
+              "accepted = every gate of the stretch file holds). Targets: correct accepted ≥ 95 %, "
+              "wrong accepted ≤ 5 %."), "",
              "| stretch | n | correct accepted | wrong accepted |", "|---|---|---|---|"]
     for sid, s in report["stretches"].items():
         lines.append(f"| {sid} | {s['n']} | {_fmt(s['correct_accepted'])} | {_fmt(s['wrong_accepted'])} |")
