@@ -368,11 +368,12 @@ def test_a_stuck_hold_offers_skip_after_the_set_time(tmp_path: Path) -> None:
     assert len(stuck) == 1 and (stuck[0]["stretch"], stuck[0]["side"]) == hold_side, log.events
     assert STUCK_AFTER_S <= stuck[0]["t"] - began < STUCK_AFTER_S + 1.0, (began, stuck[0])
     assert began == pytest.approx(routine.countdown_seconds, abs=0.5)
-    moved_on = next(i for i, f in enumerate(log.frames) if (f["stretch"], f["side"]) == (second.stretch.id, second.side))
+    next_side = (second.stretch.id, second.side)
+    moved_on = next(i for i, f in enumerate(log.frames) if (f["stretch"], f["side"]) == next_side)
     assert log.frames[moved_on]["t"] > stuck[0]["t"]
-    assert all((f["stretch"], f["side"]) == (second.stretch.id, second.side) for f in log.frames[moved_on:])
+    assert all((f["stretch"], f["side"]) == next_side for f in log.frames[moved_on:])
     assert log.summary is not None
     holds = log.summary["live"]["holds"]
     assert (holds[0]["stretch"], holds[0]["side"]) == hold_side
     assert holds[0]["skipped"] and not holds[0]["completed"] and holds[0]["held_s"] == 0, holds[0]
-    assert (holds[1]["stretch"], holds[1]["side"]) == (second.stretch.id, second.side)  # ended by End session
+    assert (holds[1]["stretch"], holds[1]["side"]) == next_side  # ended by End session
