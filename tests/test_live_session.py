@@ -137,3 +137,31 @@ def test_the_live_page_offers_it_hurts_and_stop_for_today(tmp_path: Path, monkey
     at.button(key="live_hurts_stop").click().run()
     assert not at.exception and coach.snapshot().done
     coach.close()
+
+
+def test_a_frame_in_the_model_when_pause_is_pressed_is_not_judged(tmp_path: Path) -> None:
+    """Pause pressed while the pose model runs on a frame: that frame is not judged after the
+    pause (it would count hold time and move the session clock past the pause record)."""
+    holder: dict[str, LiveCoach] = {}
+    pressed_at: list[float] = []
+
+    def pause_while_estimating(t: float) -> Any:
+        if t >= 8.0 and not pressed_at:
+            pressed_at.append(t)
+            holder["coach"].pause()  # the page's script thread, while the model runs on this frame
+        return correct_figure_four(t)
+
+    coach = holder["coach"] = coach_for(tmp_path, landmarks=pause_while_estimating)
+    feed(coach, 10.0, start=0.0)  # 5 s countdown, then the hold counts until the pause at 8 s
+    snap = coach.snapshot()
+    assert pressed_at and snap.paused == "paused by you" and snap.held_s > 2.0
+    log = load_session_log(snap.log_path, allow_incomplete=True)
+    pause = next(e for e in log.events if e["reason"] == "session paused: paused by you")
+    assert max(f["t"] for f in log.frames) <= pause["t"]  # nothing judged after the pause
+    assert snap.held_s == pytest.approx(pause["held"], abs=1e-3)
+    coach.resume()
+    feed(coach, 2.0, start=50.0)
+    coach.close()
+    log = load_session_log(snap.log_path)
+    resume = next(e for e in log.events if e["reason"] == "session resumed")
+    assert (resume["t"], resume["held"]) == (pause["t"], pause["held"])

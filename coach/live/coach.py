@@ -452,6 +452,10 @@ class LiveCoach:
         with self._lock:
             if self._mailbox.stale(generation):
                 return None
+            if self._session is not None and self._session.paused:
+                # Paused (Pause, It hurts) while the model ran on this frame: it is not judged,
+                # or it would count hold time after the pause record.
+                return LatestResult(None, frame.arrived, paused=True)
             session = self._session or self._start_session(stream_t)
             judged = session.judge(result, stream_t)
             self.frames_total += 1

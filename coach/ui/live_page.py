@@ -370,9 +370,11 @@ def _panel(coach: LiveCoach, ctx: Any, lib: Library, routine: Routine, voice: bo
 
     if snap.error and playing:
         st.error(f"The coach hit a problem and is not judging frames: {plain(snap.error)}")
-    if snap.paused == CAMERA_STOPPED and not playing:
+    if snap.paused in (CAMERA_STOPPED, PAUSED_BY_PERSON) and not playing:
+        # Paused with Pause and then the camera off (to move the laptop) is paused just the same.
+        press = "**START**" if snap.paused == CAMERA_STOPPED else "**START** and **Resume**"
         st.info(f"Paused at hold {min(snap.slot_index + 1, snap.slot_count)} of {snap.slot_count}: "
-                f"{plain(snap.slot_label)}. Set up where the camera sees you, then press **START**: "
+                f"{plain(snap.slot_label)}. Set up where the camera sees you, then press {press}: "
                 "the session carries on from here.")
     if live:
         # One plain-HTML element for everything that changes twice a second (see coach.ui.panel_html).
