@@ -552,14 +552,15 @@ def viewer_summary(result: dict[str, Any]) -> dict[str, Any]:
     """With ÷ without a viewer: over all windows (medians), and each with-viewer window against
     the mean of the windows either side of it."""
     without, with_ = condition(result, False, "patient"), condition(result, True, "patient")
-    series = [(e["viewer"], e["patient"]["capture_to_display_ms"]["median"], e["patient"]["distinct_shown_fps"],
-               e["window"]["cpu_cores"]["server"]) for e in result["windows"]]
-    paired, paired_server = [], []
+    series = [(e["viewer"], e["patient"]["capture_to_display_ms"]["median"], e["window"]["cpu_cores"]["server"],
+               e["window"]["server_split_cores"]["streamlit process"]) for e in result["windows"]]
+    paired, paired_server, paired_streamlit = [], [], []
     for i in range(1, len(series) - 1, 2):
-        (_, a0, _, s0), (_, b, _, sb), (_, a1, _, s1) = series[i - 1:i + 2]
+        (_, a0, s0, p0), (_, b, sb, pb), (_, a1, s1, p1) = series[i - 1:i + 2]
         if a0 and a1:
             paired.append(ratio(b, (a0 + a1) / 2))
         paired_server.append(round(sb - (s0 + s1) / 2, 2))
+        paired_streamlit.append(round(pb - (p0 + p1) / 2, 3))
     return {
         "patient_latency_with_over_without": ratio(with_["capture_to_display_median_ms"],
                                                    without["capture_to_display_median_ms"]),
@@ -568,6 +569,8 @@ def viewer_summary(result: dict[str, Any]) -> dict[str, Any]:
         "patient_judged_fps_with_over_without": ratio(with_["judged_fps"], without["judged_fps"]),
         "viewer_server_cores_paired": paired_server,
         "viewer_server_cores": _median(paired_server),
+        "viewer_streamlit_process_cores_paired": paired_streamlit,
+        "viewer_streamlit_process_cores": _median(paired_streamlit),
         "therapist_browser_cores": with_["therapist_browser_cores"],
         "latency_by_window": [(("with" if v else "without"), lat) for v, lat, _, _ in series],
         "without": without,
@@ -716,7 +719,8 @@ def main(argv: list[str] | None = None) -> int:
               f"distinct fps {lb._fmt(summary['patient_fps_with_over_without'])}×, judged fps "
               f"{lb._fmt(summary['patient_judged_fps_with_over_without'])}×")
         print(f"what the viewer costs: server {lb._fmt(summary['viewer_server_cores'])} cores (each B against the A "
-              f"either side: {', '.join(lb._fmt(c) for c in summary['viewer_server_cores_paired'])}), the "
+              f"either side: {', '.join(lb._fmt(c) for c in summary['viewer_server_cores_paired'])}; the Streamlit "
+              f"process alone {lb._fmt(summary['viewer_streamlit_process_cores'])}), the "
               f"therapist's browser {lb._fmt(summary['therapist_browser_cores'])} cores (on this same machine here)")
     found = [f"{part}: did not finish ({why})" for part, why in failures.items()] + warnings_for(levels, viewer)
     if found:
