@@ -18,8 +18,9 @@ and Debian's Chromium with a fake camera (the rendered downward dog, 640×480, 3
   on the Watch page, and leaves for the Patients page (which ends their stream at once).
   Each B lies between two As, so a drift of the machine's load or of the stream (the bitrate
   ramps up, the browser's jitter buffer grows after a hiccup) does not pass for the viewer's
-  cost: measured one after the other (A then B) it looked 1.4-2.8× on this machine; paired
-  like this it was 1.0-1.2×.
+  cost: measured once each, one after the other (A then B), the patient's latency with a
+  viewer looked 1.4-2.8× on this machine; interleaved like this, 1.0-1.25× (single pairs
+  0.8-1.3×) on 2026-12-05.
 
 Per session: distinct processed frames shown a second, frames judged a second (the coach's
 judge thread: the judged frame's number is stamped into every frame), capture→display
