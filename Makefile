@@ -23,6 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
 	$(BIN)/python tools/live_bench.py
+	$(BIN)/python tools/server_bench.py
 
 check-poses: $(STAMP)
 	$(BIN)/coach check-poses poses

@@ -9,7 +9,8 @@
   `/_stcore/health`, stopped (by its own pid) afterwards; `streamlit_process` also
   yields the process (the live-path benchmark reads its CPU time).
 * `chromium_context`: Playwright's Python client driving the system Chromium
-  (never `playwright install`), with a fresh profile and the fake camera.
+  (never `playwright install`), with a fresh profile and the fake camera;
+  `launch_chromium`: the same browser for several contexts (several sessions).
 * `wait_until`: polling with a deadline instead of fixed sleeps.
 
 Used by `tests/test_live_browser.py` and `tools/live_bench.py`; also handy by hand
@@ -223,6 +224,20 @@ def chromium_context(fake_video: Path | None = None, viewport: tuple[int, int] =
             yield context
         finally:
             context.close()
+
+
+def launch_chromium(pw: Any, fake_video: Path | None = None, extra_args: list[str] | None = None) -> Any:
+    """One Chromium process (a Playwright `Browser`, from a running `sync_playwright()` as `pw`)
+    with a fake camera, for several contexts: each `new_context()` has its own cookies, so its own
+    Streamlit session and login. The caller closes it."""
+    executable = chromium_path()
+    if executable is None:
+        raise RuntimeError("chromium is not installed")
+    args = list(CHROMIUM_ARGS)
+    if fake_video is not None:
+        args.append(f"--use-file-for-fake-video-capture={fake_video}")
+    args.extend(extra_args or [])
+    return pw.chromium.launch(executable_path=executable, headless=True, args=args)
 
 
 def open_live_setup(page: Any) -> None:

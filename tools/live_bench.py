@@ -460,7 +460,11 @@ class Shown:
     judged: int  # number (mod 4095) of the judged frame drawn (-1: none)
 
 
-def analyse(out: list[list[float]], cam: list[list[float]], window: tuple[float, float]) -> dict[str, Any]:
+def analyse(out: list[list[float]], cam: list[list[float]], window: tuple[float, float],
+            max_latency_ms: float = 3000.0) -> dict[str, Any]:
+    """Figures of the frames shown within `window` (epoch ms). A shown frame is matched to the
+    latest capture of its camera index at most `max_latency_ms` before it was shown (keep it below
+    the fake camera's loop, whose indexes repeat)."""
     start, end = window
     rows = [r for r in out if start <= r[0] < end]
     seconds = (end - start) / 1000.0
@@ -493,7 +497,7 @@ def analyse(out: list[list[float]], cam: list[list[float]], window: tuple[float,
 
     def capture_time(index: int, before: float) -> float | None:
         for offset in (0, -1, 1, -2, 2):
-            times = [t for t in by_index.get(index + offset, []) if before - 3000 < t <= before]
+            times = [t for t in by_index.get(index + offset, []) if before - max_latency_ms < t <= before]
             if times:
                 return max(times) - offset * 1000.0 / CAMERA_FPS
         return None
@@ -536,6 +540,7 @@ def analyse(out: list[list[float]], cam: list[list[float]], window: tuple[float,
         "presented_fps": round(len(rows) / seconds, 1),
         "stamp_read_fraction": round(len(decoded) / len(rows), 3) if rows else 0.0,
         "callback_fps": callback_fps,
+        "distinct_shown": len(shown),
         "distinct_shown_fps": round(len(shown) / seconds, 1),
         "distinct_shown_fps_every_2s": timeline,
         "callback_to_display_ms": {"median": _pct(cb_disp, 50), "p95": _pct(cb_disp, 95)},
@@ -591,7 +596,44 @@ def rtp_summary(before: list[dict[str, Any]], after: list[dict[str, Any]], secon
     return summary
 
 
-# ---------------------------------------------------------------- one run
+# ---------------------------------------------------------------- one run (pieces tools/server_bench.py reuses)
+
+LB = "window.__lb"  # the page-side recorder that INIT_JS installs
+PAGE_DATA_JS = (f"v => ({{out: {LB}.out, cam: {LB}.cam, errors: {LB}.errors, "
+                f"constraints: {LB}.constraints, jitterSet: {LB}.jitterSet ?? null, "
+                f"outVideos: {LB}.outVideos, camVideos: {LB}.camVideos, readers: {LB}.readers}})")
+
+
+def choose_downward_dog(page: Any) -> None:
+    """On the Live page: the set-up popover, "One stretch", the downward dog (the first stretch)."""
+    browser.open_live_setup(page)
+    page.get_by_text("One stretch", exact=True).click()
+    page.get_by_text("How to do it: Downward dog").first.wait_for(timeout=15000)
+
+
+def output_video(page: Any) -> Any:
+    """The camera component's output <video> (not our hidden camera preview)."""
+    return page.frame_locator("iframe[title*='webrtc']").locator("video:not([data-lb-camera])")
+
+
+def wait_for_stamps(video: Any, timeout: float = 30.0) -> None:
+    """Until a frame with the callback's stamp has been shown in this <video>."""
+    video.wait_for(timeout=20000)
+    browser.wait_until(lambda: video.evaluate(f"v => {LB}.out.some(r => r[1] >= 0)"), timeout, interval=0.25,
+                       what="stamped frames in the output video (is STRETCH_COACH_BENCH_STAMP read?)")
+
+
+def start_stamped_video(page: Any, timeout: float = 30.0) -> Any:
+    """Press START and wait for stamped frames; returns the output <video>."""
+    browser.start_camera(page, timeout=timeout)
+    video = output_video(page)
+    wait_for_stamps(video, timeout)
+    return video
+
+
+def page_data(video: Any) -> dict[str, Any]:
+    """Everything the page recorded (shown frames, camera frames, errors), for `analyse`."""
+    return video.evaluate(PAGE_DATA_JS)  # type: ignore[no-any-return]
 
 
 def run_mode(mode: str, y4m: Path, seconds: float, warmup: float, jitter_target_ms: float | None,
@@ -609,18 +651,10 @@ def run_mode(mode: str, y4m: Path, seconds: float, warmup: float, jitter_target_
         page = context.new_page()
         page.goto(url)
         page.get_by_text("Waiting for the camera").first.wait_for(timeout=30000)
-        browser.open_live_setup(page)
-        page.get_by_text("One stretch", exact=True).click()
-        page.get_by_text("How to do it: Downward dog").wait_for(timeout=15000)
-        component = page.frame_locator("iframe[title*='webrtc']")
-        browser.start_camera(page)
-        video = component.locator("video:not([data-lb-camera])")
-        video.wait_for(timeout=20000)
-        lb = "window.__lb"
-        browser.wait_until(lambda: video.evaluate(f"v => {lb}.out.some(r => r[1] >= 0)"), 30.0, interval=0.25,
-                           what="stamped frames in the output video (is STRETCH_COACH_BENCH_STAMP read?)")
+        choose_downward_dog(page)
+        video = start_stamped_video(page)
         time.sleep(warmup)  # the model loads, the bitrate ramps up
-        stats0 = video.evaluate(f"async v => await {lb}.stats()")
+        stats0 = video.evaluate(f"async v => await {LB}.stats()")
         before = cpu_snapshot(server.pid)
         everything_before = all_cpu()
         stat0 = cpu_stat()
@@ -635,10 +669,8 @@ def run_mode(mode: str, y4m: Path, seconds: float, warmup: float, jitter_target_
         by_type = browser_cpu_by_type(before["browser"], after["browser"], time.monotonic() - started)
         machine = machine_cpu(stat0, cpu_stat(), time.monotonic() - started)
         wall1 = time.time() * 1000.0
-        stats1 = video.evaluate(f"async v => await {lb}.stats()")
-        data = video.evaluate(f"v => ({{out: {lb}.out, cam: {lb}.cam, errors: {lb}.errors, "
-                              f"constraints: {lb}.constraints, jitterSet: {lb}.jitterSet ?? null, "
-                              f"outVideos: {lb}.outVideos, camVideos: {lb}.camVideos, readers: {lb}.readers}})")
+        stats1 = video.evaluate(f"async v => await {LB}.stats()")
+        data = page_data(video)
         panel = page.locator("[data-testid='stMain']").inner_text()
         mine = set(after["server"]) | set(after["browser"]) | {os.getpid()}
         others = busiest_other_processes(mine, everything_before, elapsed)
@@ -697,6 +729,11 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     ]
     headers = ["", *[MODES.get(n, n) for n in names]]
     body = [[label, *[fn(results[n]) for n in names]] for label, fn in rows]
+    return format_table(headers, body)
+
+
+def format_table(headers: list[str], body: list[list[Any]]) -> str:
+    """A Markdown table, columns padded to line up in a terminal."""
     widths = [max(len(str(row[i])) for row in [headers, *body]) for i in range(len(headers))]
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
     return "\n".join([line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, body)])

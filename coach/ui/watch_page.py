@@ -42,6 +42,19 @@ TIMELINE_S = 60.0
 _TRACK_KEY = "watch_track"  # (code, id of the patient's track, this viewer's ViewerTrack)
 _TIMELINE_KEY = "watch_timeline"
 _NOTE_KEY = "watch_note"
+#: The angle timeline, a Vega-Lite spec handed to Streamlit as it is. `st.line_chart` builds the
+#: same chart with Altair and validates it on every call: ~50 ms of the server's CPU a refresh,
+#: once a second per viewer, in the process whose event loop runs every patient's video (this:
+#: ~3 ms; measured with tools/server_bench.py and py-spy, docs/deploy.md "What one server holds").
+TIMELINE_SPEC: dict[str, Any] = {
+    "mark": {"type": "line"},
+    "height": 180,
+    "encoding": {
+        "x": {"field": "t", "type": "quantitative", "title": "session time (s)"},
+        "y": {"field": "degrees", "type": "quantitative", "title": "degrees"},
+        "color": {"field": "check", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
+    },
+}
 VIEWER_MESSAGES = {
     "start": "Watch",
     "stop": "Stop watching",
@@ -179,7 +192,8 @@ def _panel(code: str, viewer: Viewer, assigned: Any, track_id: int | None) -> No
     chart = _timeline(snap)
     if chart is not None:
         st.caption(f"Angles, last {TIMELINE_S:.0f} s")
-        st.line_chart(chart, height=180, x_label="session time (s)", y_label="degrees")
+        long = chart.reset_index().melt("t", var_name="check", value_name="degrees").dropna()
+        st.vega_lite_chart(long, TIMELINE_SPEC, width="stretch")
 
 
 def _timeline(snap: LiveSnapshot) -> pd.DataFrame | None:
