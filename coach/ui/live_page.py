@@ -267,14 +267,15 @@ def _restore_choices(coach: LiveCoach, lib: Library) -> None:
 def _keep_resumable(coach: LiveCoach, user: accounts.User | None) -> None:
     """Keep this tab's coach in the registry and its token in the URL, so a reload resumes it.
 
-    With nobody logged in, a URL token whose coach still waits (for a patient who has to log in
-    again after the reload) is left alone; this tab's own coach gets no token meanwhile.
+    A URL token whose coach still waits (for a patient who has to log in again after the reload)
+    is left alone while this tab's own coach has not started a session; that coach gets no token
+    meanwhile (the page runs again when the camera starts).
     """
     state = st.session_state
     token = state.get("live_token")
     url_token = st.query_params.get(RESUME_PARAM)
     if token is None:
-        if user is None and url_token and resume.REGISTRY.pending(url_token):
+        if url_token and not coach.snapshot().started and resume.REGISTRY.pending(url_token):
             return
         token = state["live_token"] = resume.REGISTRY.add(coach, resume.owner_of(user))
     else:
