@@ -103,3 +103,26 @@ def test_a_patient_made_with_the_command_line_logs_in_on_the_live_page(
     assert capsys.readouterr().out == "patient 1: Cara Example\n"
     at = log_in(live_page(), "cara", PASSWORD)
     assert "Logged in as Cara Example." in texts(at)
+
+
+def test_a_reloaded_page_gives_the_live_coach_back_only_to_its_patient(clinic: None) -> None:
+    """Issue 14: the page's ``?live=`` token names the patient's coach; after a reload (a new browser
+    session, logged out) nobody and no other account gets it, the same patient does once logged in."""
+    first = log_in(live_page(), "ann", PASSWORD)
+    coach = first.session_state["live_coach"]
+    token = first.query_params["live"]
+    token = token[0] if isinstance(token, list) else token
+    assert token and first.session_state["live_token"] == token
+
+    reloaded = AppTest.from_file(APP, default_timeout=60)
+    reloaded.query_params["live"] = token
+    reloaded.run()
+    assert not reloaded.exception, [e.message for e in reloaded.exception]
+    assert reloaded.session_state["live_coach"] is not coach  # logged out by the reload: not handed over
+    log_in(reloaded, "drlee", PASSWORD)
+    assert reloaded.session_state["live_coach"] is not coach  # another account: refused
+    next(b for b in reloaded.button if b.label == "Log out").click()
+    reloaded.run()
+    log_in(reloaded, "ann", PASSWORD)
+    assert reloaded.session_state["live_coach"] is coach  # the same patient: the same coach
+    assert reloaded.session_state["live_token"] == token

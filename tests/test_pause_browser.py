@@ -15,9 +15,10 @@ Y4M clip as its camera.
   (frame-timestamp) session time as the panel shows it and as the log records it; Skip moves
   the routine on to the next hold and the log records the hold as skipped.
 
-Not covered: a page *reload* does not resume a session. The coach lives in the browser tab's
-Streamlit session (`st.session_state`), so a reload starts a new coach, a new session and a
-new log; the old session is paused (its stream ended) and ends after the pause limit.
+* A page reload: the same two-dog routine; the hold counts, Pause, `page.reload()`. The reloaded
+  page (its URL carries the coach's token, `coach.live.resume`) shows the same hold paused
+  ("press START and Resume"); START and Resume carry the hold on from where it was, in the
+  same session log.
 
 Skipped when Chromium, the Playwright client or (for the pause test) the rendered samples are
 missing (CI installs Chromium with `apt-get install -y chromium chromium-driver`).
@@ -292,6 +293,111 @@ def test_pause_and_resume_survive_a_camera_stop_and_start(tmp_path: Path) -> Non
     live = log.summary["live"]
     assert live["routine"] == "two_dogs" and live["stopped_early"]
     first, = live["holds"]
+    assert first["rep"] == 1 and first["held_s"] >= held_at_pause + 1.0, first
+
+
+def test_pause_and_resume_survive_a_page_reload(tmp_path: Path) -> None:
+    budget = Budget(TEST_BUDGET_S)
+    camera = fake_camera()
+    if not camera.correct:
+        pytest.skip("needs the rendered downward-dog sample (sample_videos/downward_dog.mp4) as the camera")
+    poses = _two_dog_poses(tmp_path / "poses")
+    y4m = browser.write_y4m(tmp_path / "camera.y4m", camera.frames, fps=camera.fps)
+    data_dir = tmp_path / "data"
+    env = {"STRETCH_COACH_DATA_DIR": str(data_dir), "STRETCH_COACH_POSES_DIR": str(poses)}
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    with browser.streamlit_server(env, log_path=tmp_path / "streamlit.log") as url, \
+            browser.chromium_context(y4m, viewport=(1400, 1100)) as context:
+        page = context.new_page()
+        main = page.locator("[data-testid='stMain']")
+        page.goto(url)
+        page.get_by_text("Waiting for the camera").first.wait_for(timeout=budget.ms(30))
+        browser.start_camera(page, timeout=budget.s(30))
+        page.get_by_text(HOLD_1).first.wait_for(timeout=budget.ms(30))
+        try:
+            browser.wait_until(lambda: (_held(_text(main)) or 0.0) >= 3.0, budget.s(40), interval=0.3,
+                               what="the hold timer to count a correct pose")
+        except TimeoutError:
+            fps = _coached_fps(_text(main))
+            if fps < MIN_FPS_FOR_HOLD:
+                pytest.skip(f"machine overloaded: {fps} frames/s coached, the hold timer cannot count")
+            raise
+        log_path, = _live_logs(data_dir)
+        token = browser.wait_until(lambda: re.search(r"[?&]live=([\w-]+)", page.url), budget.s(10),
+                                   what="the coach's token in the page's URL").group(1)
+
+        _click(page, "live_pause", budget)
+        browser.wait_until(lambda: PAUSED_BY_YOU in _text(main), budget.s(15), what="the panel to say paused")
+
+        def pause_record() -> dict[str, Any] | None:
+            events = load_session_log(log_path, allow_incomplete=True).events
+            return next((e for e in events if e["reason"] == "session paused: paused by you"), None)
+
+        held_at_pause = float(browser.wait_until(pause_record, budget.s(10), what="the pause in the log")["held"])
+        assert held_at_pause >= 2.5
+
+        # The reload: a new browser session, the same coach, still paused at the same hold.
+        page.reload()
+        reloaded_at = time.monotonic()
+        page.get_by_text(re.compile(r"^Paused at hold 1 of 2: Downward dog \(set 1 of 2\)\. .*press START and "
+                                    r"Resume: the session carries on")).first.wait_for(timeout=budget.ms(30))
+        page.locator(".st-key-live_resume button:not([disabled])").first.wait_for(timeout=budget.ms(10))
+        assert f"live={token}" in page.url
+        assert _live_logs(data_dir) == [log_path]
+        assert not load_session_log(log_path, allow_incomplete=True).complete
+        page.screenshot(path=str(ARTIFACTS / "reload-paused.png"))
+
+        browser.start_camera(page, timeout=budget.s(30))
+        browser.wait_until(lambda: PAUSED_BY_YOU in (text := _text(main)) and HOLD_1 in text, budget.s(20),
+                           what="the reloaded page, camera on, to show the same hold still paused")
+        _click(page, "live_resume", budget)
+        seen: list[float] = []
+        elsewhere: list[str] = []
+
+        def counting_on() -> bool:
+            text = _text(main)
+            held = _held(text)
+            if held is not None and PAUSED_BY_YOU not in text:
+                seen.append(held)
+                if HOLD_1 not in text:
+                    elsewhere.append(text[-1200:])
+            return bool(seen) and seen[-1] >= held_at_pause + 1.5
+
+        browser.wait_until(counting_on, budget.s(40), interval=0.3,
+                           what="the same hold to carry on counting after the reload and Resume")
+        away_for = time.monotonic() - reloaded_at
+        assert min(seen) >= held_at_pause - 0.05, f"the hold was reset by the reload: {held_at_pause} -> {seen}"
+        assert not elsewhere, elsewhere[0]
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert _live_logs(data_dir) == [log_path]
+        page.screenshot(path=str(ARTIFACTS / "reload-resumed.png"))
+
+        _end_session(page, main, budget)
+        browser.wait_until(lambda: _complete(log_path), budget.s(15), what="the session log's end record")
+        assert _live_logs(data_dir) == [log_path]
+    print(f"\nheld {held_at_pause:.2f} s at the pause, {seen[-1]:.1f} s after the reload; "
+          f"test took {budget.elapsed:.1f} s")
+
+    # One session log, its records carrying on across the reload.
+    log = load_session_log(log_path)
+    reasons = [e["reason"] for e in log.events]
+    assert reasons.count("session paused: paused by you") == 1 and reasons.count("session resumed") == 1, reasons
+    pause = next(e for e in log.events if e["reason"] == "session paused: paused by you")
+    resume = next(e for e in log.events if e["reason"] == "session resumed")
+    assert (pause["stretch"], pause["rep"]) == (resume["stretch"], resume["rep"]) == ("downward_dog", 1)
+    assert resume["held"] == pytest.approx(pause["held"], abs=1e-3)
+    assert resume["t"] == pytest.approx(pause["t"], abs=1e-3)
+    times = [f["t"] for f in log.frames]
+    assert times == sorted(times)
+    before = [f for f in log.frames if f["t"] <= pause["t"]]
+    after = [f for f in log.frames if f["t"] > pause["t"]]
+    assert before and after, "frames on both sides of the reload"
+    assert after[0]["t"] - before[-1]["t"] < 0.5 < away_for  # session time, not the wall clock
+    assert after[0]["hold"]["held"] >= before[-1]["hold"]["held"] - 1e-3
+    assert {(f["stretch"], f["rep"]) for f in log.frames} == {("downward_dog", 1)}
+    assert log.summary is not None
+    first, = log.summary["live"]["holds"]
     assert first["rep"] == 1 and first["held_s"] >= held_at_pause + 1.0, first
 
 

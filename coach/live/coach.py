@@ -185,6 +185,12 @@ class LiveCoach:
     def mirror(self) -> bool:
         return self._mirror
 
+    @property
+    def choice(self) -> tuple[str | None, str | None, str | None]:
+        """The log's routine id, the log's side and the pose model as chosen (a reloaded page's widgets)."""
+        with self._lock:
+            return self._log_routine_id, self._log_side, self._model.model
+
     # ------------------------------------------------------------ reading
     def snapshot(self) -> LiveSnapshot:
         with self._lock:

@@ -37,6 +37,7 @@ from coach import settings, turn
 from coach.ui import auth, clinic_page, common, live_share, navigation, plan_choice, session_report, setup_step
 from coach.ui.common import plain
 from coach.live import LiveCoach, LiveSnapshot
+from coach.live import resume
 from coach.live.bench import live_coach_class
 from coach.live.session import CAMERA_STOPPED, IT_HURTS, PAUSED_BY_PERSON
 from coach.ui.speech import SpeechPlanner, speak_js
@@ -44,6 +45,8 @@ from coach.ui.panel_html import checks_html, now_box_html
 
 LOGGER = logging.getLogger(__name__)
 WEBRTC_KEY = "live-coach"
+#: The URL's query parameter naming this tab's coach, so a reload resumes it (`coach.live.resume`).
+RESUME_PARAM = "live"
 #: The side panel refreshes twice a second. Every refresh is a Streamlit script run, and the
 #: browser re-renders the whole app for each (measured with tools/live_bench.py on 2 cores:
 #: ~50 ms of the browser's main thread per refresh). At 4 Hz that cost the pose model 3-8 coached
@@ -217,7 +220,71 @@ def _save_for_therapist(db: Database | None, user: accounts.User | None, snap: L
 # ---------------------------------------------------------------- state
 
 
-def _coach(lib: Library, routine: Routine) -> LiveCoach:
+def _adopt(user: accounts.User | None, lib: Library) -> None:
+    """A reloaded page: this URL's ``?live=`` token's coach (`coach.live.resume`), paused where it was.
+
+    A tab whose own coach was made here but never started a session (a patient logging in again
+    after the reload) swaps it for the one the token names.
+    """
+    state = st.session_state
+    token = st.query_params.get(RESUME_PARAM)
+    own = state.get("live_coach")
+    if not token or token == state.get("live_token"):
+        return
+    if own is not None and (own.snapshot().started or own.snapshot().stream_active):
+        return
+    coach = resume.REGISTRY.adopt(token, resume.owner_of(user))
+    if coach is None:
+        return
+    state["live_coach"], state["live_token"] = coach, token
+    _restore_choices(coach, lib)  # type: ignore[arg-type]
+
+
+def _restore_choices(coach: LiveCoach, lib: Library) -> None:
+    """An adopted coach's routine, side, model and mirror back in the set-up widgets (not drawn yet
+    in this run): a reload must not look like a different choice, which would end the session.
+    Only values that differ from the widgets' defaults are set (Streamlit warns, once, about a
+    widget given both a default and a value set here)."""
+    state = st.session_state
+    routine_id, side, model = coach.choice
+    if not coach.mirror:
+        state["live_mirror"] = False
+    if model is not None and model != (os.environ.get(MODEL_ENV_VAR, "").strip() or "full"):
+        state["live_model"] = model
+    if routine_id == plan_choice.ROUTINE_ID:
+        state[plan_choice.CHOICE_KEY] = "plan"
+        return
+    if routine_id in lib.routines:
+        state["live_mode"] = "A routine"
+        if routine_id != ("sciatica" if "sciatica" in lib.routines else next(iter(lib.routines))):
+            state["live_routine"] = routine_id
+    elif coach.routine.steps and coach.routine.steps[0].stretch_id in lib.stretches:
+        state["live_mode"], state["live_stretch"] = "One stretch", coach.routine.steps[0].stretch_id
+        if side:
+            state["live_side"] = side
+
+
+def _keep_resumable(coach: LiveCoach, user: accounts.User | None) -> None:
+    """Keep this tab's coach in the registry and its token in the URL, so a reload resumes it.
+
+    A URL token whose coach still waits (for a patient who has to log in again after the reload)
+    is left alone while this tab's own coach has not started a session; that coach gets no token
+    meanwhile (the page runs again when the camera starts).
+    """
+    state = st.session_state
+    token = state.get("live_token")
+    url_token = st.query_params.get(RESUME_PARAM)
+    if token is None:
+        if url_token and not coach.snapshot().started and resume.REGISTRY.pending(url_token):
+            return
+        token = state["live_token"] = resume.REGISTRY.add(coach, resume.owner_of(user))
+    else:
+        resume.REGISTRY.keep(token, coach, resume.owner_of(user))
+    if url_token != token:
+        st.query_params[RESUME_PARAM] = token
+
+
+def _coach(lib: Library, routine: Routine, user: accounts.User | None = None) -> LiveCoach:
     coach = st.session_state.get("live_coach")
     if coach is None:
         try:
@@ -235,11 +302,13 @@ def _coach(lib: Library, routine: Routine) -> LiveCoach:
         except settings.SettingsError as error:
             st.warning(f"A live-session setting is wrong, so the defaults apply: {plain(str(error))}")
             stuck_after, pause_limit = settings.stuck_after_s({}), settings.paused_session_limit_s({})
+        resume.REGISTRY.expire_s = pause_limit
         coach_class = live_coach_class(settings.bench_stamp(), settings.live_passthrough())
         coach = coach_class(routine, lib.stretches, log_dir=settings.sessions_dir(), retention=keep,
                             model_process=model_process, max_judged_fps=model_fps,
                             stuck_after_s=stuck_after, paused_session_limit_s=pause_limit, ask_pain_after=True)
         st.session_state["live_coach"] = coach
+    _keep_resumable(coach, user)
     return coach
 
 
@@ -567,9 +636,12 @@ def render() -> None:
         if db is not None:
             with st.container():  # its own slot: logging in or out never moves the camera component
                 user = _who(db)
+                _adopt(user, lib)
                 plan = plan_choice.current_plan(db, user, lib)
                 if plan_choice.plan_chosen(plan):
                     plan_choice.plan_heading(plan)  # type: ignore[arg-type]
+        else:
+            _adopt(None, lib)
         now_line.caption(f"Now: {plain(_chosen_words(lib, plan))}")
     with setup:
         routine, log_routine_id, log_side, stretches = _choose_with_plan(lib, plan)
@@ -589,7 +661,7 @@ def render() -> None:
                                      index=models.index(configured) if configured else 0,
                                      format_func=lambda m: MODEL_WORDS.get(m, Path(m).name))
 
-        coach = _coach(lib, routine)
+        coach = _coach(lib, routine, user)
         _claim_sessions(coach, user)
         ended = coach.configure(routine, log_routine_id=log_routine_id, log_side=log_side, model=model,
                                 mirror=mirror, stretches=stretches)
