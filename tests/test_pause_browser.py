@@ -26,9 +26,11 @@ missing (CI installs Chromium with `apt-get install -y chromium chromium-driver`
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +39,7 @@ import pytest
 
 import browser  # tests/browser.py (pytest puts tests/ on sys.path)
 from coach.routine import expand_slots
-from coach.session_log import SessionLogError, load_session_log
+from coach.session_log import SessionLog, SessionLogError, load_session_log
 from coach.stretches import DEFAULT_POSES_DIR, load_library
 
 pytest.importorskip("playwright.sync_api", reason="the playwright Python client is not installed")
@@ -68,6 +70,8 @@ hold_seconds = 30
 HOLD_1 = "Hold 1 of 2: Downward dog (set 1 of 2)"
 PAUSED_BY_YOU = "Paused (paused by you)"
 STUCK_OFFER = "This hold has not counted any time for a while"
+PAUSED_AT_HOLD_1 = re.compile(r"^Paused at hold 1 of 2: Downward dog \(set 1 of 2\)\. .*press START and "
+                              r"Resume: the session carries on")
 
 
 class Budget:
@@ -161,8 +165,10 @@ def _empty_room(size: tuple[int, int] = (640, 480), count: int = 24) -> list[np.
             for _ in range(count)]
 
 
-def test_pause_and_resume_survive_a_camera_stop_and_start(tmp_path: Path) -> None:
-    budget = Budget(TEST_BUDGET_S)
+@contextlib.contextmanager
+def _two_dogs_counting(tmp_path: Path, budget: Budget) -> Iterator[tuple[Any, Any, Path, Path]]:
+    """The two-dog routine in the browser, its first hold having counted 3 s of the correct pose:
+    (page, the page's main part, the data folder, the session log)."""
     camera = fake_camera()
     if not camera.correct:
         pytest.skip("needs the rendered downward-dog sample (sample_videos/downward_dog.mp4) as the camera")
@@ -176,14 +182,10 @@ def test_pause_and_resume_survive_a_camera_stop_and_start(tmp_path: Path) -> Non
             browser.chromium_context(y4m, viewport=(1400, 1100)) as context:
         page = context.new_page()
         main = page.locator("[data-testid='stMain']")
-        component = page.frame_locator("iframe[title*='webrtc']")
-        video = component.locator("video")
         page.goto(url)
         page.get_by_text("Waiting for the camera").first.wait_for(timeout=budget.ms(30))
         browser.start_camera(page, timeout=budget.s(30))
         page.get_by_text(HOLD_1).first.wait_for(timeout=budget.ms(30))
-
-        # The first hold counts a few seconds.
         try:
             browser.wait_until(lambda: (_held(_text(main)) or 0.0) >= 3.0, budget.s(40), interval=0.3,
                                what="the hold timer to count a correct pose")
@@ -193,21 +195,80 @@ def test_pause_and_resume_survive_a_camera_stop_and_start(tmp_path: Path) -> Non
                 pytest.skip(f"machine overloaded: {fps} frames/s coached, the hold timer cannot count")
             raise
         log_path, = _live_logs(data_dir)
+        yield page, main, data_dir, log_path
+
+
+def _pause(page: Any, main: Any, log_path: Path, budget: Budget) -> float:
+    """Press Pause: the panel says so and the log records it. The seconds held at the pause."""
+    _click(page, "live_pause", budget)
+    browser.wait_until(lambda: PAUSED_BY_YOU in _text(main), budget.s(15), what="the panel to say paused")
+
+    def pause_record() -> dict[str, Any] | None:
+        events = load_session_log(log_path, allow_incomplete=True).events
+        return next((e for e in events if e["reason"] == "session paused: paused by you"), None)
+
+    paused = browser.wait_until(pause_record, budget.s(10), what="the pause in the session log")
+    held_at_pause = float(paused["held"])
+    assert held_at_pause >= 2.5, paused
+    return held_at_pause
+
+
+def _counts_on_from(main: Any, held_at_pause: float, budget: Budget, after: str) -> list[float]:
+    """After Resume: the same hold counts on from where it was (never reset, never another hold).
+    The hold times seen."""
+    seen: list[float] = []
+    elsewhere: list[str] = []  # panels that showed another hold (checked after the wait)
+
+    def counting_on() -> bool:
+        text = _text(main)
+        held = _held(text)
+        if held is not None and PAUSED_BY_YOU not in text:
+            seen.append(held)
+            if HOLD_1 not in text:
+                elsewhere.append(text[-1200:])
+        return bool(seen) and seen[-1] >= held_at_pause + 1.5
+
+    browser.wait_until(counting_on, budget.s(40), interval=0.3,
+                       what=f"the same hold to carry on counting after {after}")
+    assert min(seen) >= held_at_pause - 0.05, f"the hold was reset by {after}: {held_at_pause} -> {seen}"
+    assert not elsewhere, elsewhere[0]
+    return seen
+
+
+def _one_session_across_the_pause(log_path: Path, away_s: float, what: str) -> SessionLog:
+    """The finished log: one pause and one resume record at the same hold, held time and session
+    time (nothing counted, no session time passed while away), frames on both sides in order."""
+    log = load_session_log(log_path)
+    reasons = [e["reason"] for e in log.events]
+    assert reasons.count("session paused: paused by you") == 1 and reasons.count("session resumed") == 1, reasons
+    pause = next(e for e in log.events if e["reason"] == "session paused: paused by you")
+    resume = next(e for e in log.events if e["reason"] == "session resumed")
+    assert (pause["stretch"], pause["rep"]) == (resume["stretch"], resume["rep"]) == ("downward_dog", 1)
+    assert resume["held"] == pytest.approx(pause["held"], abs=1e-3)  # nothing counted while paused
+    assert resume["t"] == pytest.approx(pause["t"], abs=1e-3)  # the pause took no session time
+    times = [f["t"] for f in log.frames]
+    assert times == sorted(times)
+    before = [f for f in log.frames if f["t"] <= pause["t"]]
+    after = [f for f in log.frames if f["t"] > pause["t"]]
+    assert before and after, f"frames on both sides of the {what}"
+    assert after[0]["t"] - before[-1]["t"] < 0.5 < away_s  # session time, not the wall clock
+    assert after[0]["hold"]["held"] >= before[-1]["hold"]["held"] - 1e-3  # the hold carries on
+    assert {(f["stretch"], f["rep"]) for f in log.frames} == {("downward_dog", 1)}  # never the second hold
+    assert log.summary is not None
+    return log
+
+
+def test_pause_and_resume_survive_a_camera_stop_and_start(tmp_path: Path) -> None:
+    budget = Budget(TEST_BUDGET_S)
+    with _two_dogs_counting(tmp_path, budget) as (page, main, data_dir, log_path):
+        component = page.frame_locator("iframe[title*='webrtc']")
+        video = component.locator("video")
 
         # Pause: the panel says so, the timer leaves it and the session clock stands still, while
         # the camera's frames keep coming (the video plays on, with the paused banner).
-        _click(page, "live_pause", budget)
         paused_at = time.monotonic()
-        browser.wait_until(lambda: PAUSED_BY_YOU in _text(main), budget.s(15), what="the panel to say paused")
+        held_at_pause = _pause(page, main, log_path, budget)
         page.get_by_text("Resume", exact=True).first.wait_for(timeout=budget.ms(10))
-
-        def pause_record() -> dict[str, Any] | None:
-            events = load_session_log(log_path, allow_incomplete=True).events
-            return next((e for e in events if e["reason"] == "session paused: paused by you"), None)
-
-        paused = browser.wait_until(pause_record, budget.s(10), what="the pause in the session log")
-        held_at_pause = float(paused["held"])
-        assert held_at_pause >= 2.5, paused
         frames_at_pause = len(load_session_log(log_path, allow_incomplete=True).frames)
         clock = browser.wait_until(lambda: _session_t(_text(main)), budget.s(10), what="the session clock")
         played = video.evaluate("v => v.currentTime")
@@ -227,8 +288,7 @@ def test_pause_and_resume_survive_a_camera_stop_and_start(tmp_path: Path) -> Non
         component.get_by_role("button", name=re.compile(r"^start$", re.I)).wait_for(timeout=budget.ms(20))
         browser.wait_until(lambda: "Press START under the video" in _text(main), budget.s(20),
                            what="the panel to see the camera off")
-        page.get_by_text(re.compile(r"^Paused at hold 1 of 2: Downward dog \(set 1 of 2\)\. .*press START and "
-                                    r"Resume: the session carries on")).first.wait_for(timeout=budget.ms(10))
+        page.get_by_text(PAUSED_AT_HOLD_1).first.wait_for(timeout=budget.ms(10))
         page.locator(".st-key-live_resume button:not([disabled])").first.wait_for(timeout=budget.ms(10))
         assert _live_logs(data_dir) == [log_path]
         assert not load_session_log(log_path, allow_incomplete=True).complete  # the session did not end
@@ -243,22 +303,7 @@ def test_pause_and_resume_survive_a_camera_stop_and_start(tmp_path: Path) -> Non
         # Resume: the same hold, its time carrying on from where it was (never reset).
         _click(page, "live_resume", budget)
         paused_for = time.monotonic() - paused_at
-        seen: list[float] = []
-        elsewhere: list[str] = []  # panels that showed another hold (checked after the wait)
-
-        def counting_on() -> bool:
-            text = _text(main)
-            held = _held(text)
-            if held is not None and PAUSED_BY_YOU not in text:
-                seen.append(held)
-                if HOLD_1 not in text:
-                    elsewhere.append(text[-1200:])
-            return bool(seen) and seen[-1] >= held_at_pause + 1.5
-
-        browser.wait_until(counting_on, budget.s(40), interval=0.3,
-                           what="the same hold to carry on counting after Resume")
-        assert min(seen) >= held_at_pause - 0.05, f"the hold was reset on resume: {held_at_pause} -> {seen}"
-        assert not elsewhere, elsewhere[0]
+        seen = _counts_on_from(main, held_at_pause, budget, "Resume")
         text = _text(main)
         assert HOLD_1 in text and "Hold 2 of 2" not in text, text[-1200:]
         assert page.locator("[data-testid='stException']").count() == 0
@@ -272,24 +317,8 @@ def test_pause_and_resume_survive_a_camera_stop_and_start(tmp_path: Path) -> Non
           f"{seen[-1]:.1f} s after; test took {budget.elapsed:.1f} s")
 
     # One session, its records carrying on across the pause.
-    log = load_session_log(log_path)
+    log = _one_session_across_the_pause(log_path, paused_for, "pause")
     assert log.header["routine"] == "two_dogs"
-    reasons = [e["reason"] for e in log.events]
-    assert reasons.count("session paused: paused by you") == 1 and reasons.count("session resumed") == 1, reasons
-    pause = next(e for e in log.events if e["reason"] == "session paused: paused by you")
-    resume = next(e for e in log.events if e["reason"] == "session resumed")
-    assert (pause["stretch"], pause["rep"]) == (resume["stretch"], resume["rep"]) == ("downward_dog", 1)
-    assert resume["held"] == pytest.approx(pause["held"], abs=1e-3)  # nothing counted while paused
-    assert resume["t"] == pytest.approx(pause["t"], abs=1e-3)  # the pause took no session time
-    times = [f["t"] for f in log.frames]
-    assert times == sorted(times)
-    before = [f for f in log.frames if f["t"] <= pause["t"]]
-    after = [f for f in log.frames if f["t"] > pause["t"]]
-    assert before and after, "frames on both sides of the pause"
-    assert after[0]["t"] - before[-1]["t"] < 0.5 < paused_for  # session time, not the wall clock
-    assert after[0]["hold"]["held"] >= before[-1]["hold"]["held"] - 1e-3  # the hold carries on
-    assert {(f["stretch"], f["rep"]) for f in log.frames} == {("downward_dog", 1)}  # never the second hold
-    assert log.summary is not None
     live = log.summary["live"]
     assert live["routine"] == "two_dogs" and live["stopped_early"]
     first, = live["holds"]
@@ -298,50 +327,15 @@ def test_pause_and_resume_survive_a_camera_stop_and_start(tmp_path: Path) -> Non
 
 def test_pause_and_resume_survive_a_page_reload(tmp_path: Path) -> None:
     budget = Budget(TEST_BUDGET_S)
-    camera = fake_camera()
-    if not camera.correct:
-        pytest.skip("needs the rendered downward-dog sample (sample_videos/downward_dog.mp4) as the camera")
-    poses = _two_dog_poses(tmp_path / "poses")
-    y4m = browser.write_y4m(tmp_path / "camera.y4m", camera.frames, fps=camera.fps)
-    data_dir = tmp_path / "data"
-    env = {"STRETCH_COACH_DATA_DIR": str(data_dir), "STRETCH_COACH_POSES_DIR": str(poses)}
-    ARTIFACTS.mkdir(exist_ok=True)
-
-    with browser.streamlit_server(env, log_path=tmp_path / "streamlit.log") as url, \
-            browser.chromium_context(y4m, viewport=(1400, 1100)) as context:
-        page = context.new_page()
-        main = page.locator("[data-testid='stMain']")
-        page.goto(url)
-        page.get_by_text("Waiting for the camera").first.wait_for(timeout=budget.ms(30))
-        browser.start_camera(page, timeout=budget.s(30))
-        page.get_by_text(HOLD_1).first.wait_for(timeout=budget.ms(30))
-        try:
-            browser.wait_until(lambda: (_held(_text(main)) or 0.0) >= 3.0, budget.s(40), interval=0.3,
-                               what="the hold timer to count a correct pose")
-        except TimeoutError:
-            fps = _coached_fps(_text(main))
-            if fps < MIN_FPS_FOR_HOLD:
-                pytest.skip(f"machine overloaded: {fps} frames/s coached, the hold timer cannot count")
-            raise
-        log_path, = _live_logs(data_dir)
+    with _two_dogs_counting(tmp_path, budget) as (page, main, data_dir, log_path):
         token = browser.wait_until(lambda: re.search(r"[?&]live=([\w-]+)", page.url), budget.s(10),
                                    what="the coach's token in the page's URL").group(1)
-
-        _click(page, "live_pause", budget)
-        browser.wait_until(lambda: PAUSED_BY_YOU in _text(main), budget.s(15), what="the panel to say paused")
-
-        def pause_record() -> dict[str, Any] | None:
-            events = load_session_log(log_path, allow_incomplete=True).events
-            return next((e for e in events if e["reason"] == "session paused: paused by you"), None)
-
-        held_at_pause = float(browser.wait_until(pause_record, budget.s(10), what="the pause in the log")["held"])
-        assert held_at_pause >= 2.5
+        held_at_pause = _pause(page, main, log_path, budget)
 
         # The reload: a new browser session, the same coach, still paused at the same hold.
         page.reload()
         reloaded_at = time.monotonic()
-        page.get_by_text(re.compile(r"^Paused at hold 1 of 2: Downward dog \(set 1 of 2\)\. .*press START and "
-                                    r"Resume: the session carries on")).first.wait_for(timeout=budget.ms(30))
+        page.get_by_text(PAUSED_AT_HOLD_1).first.wait_for(timeout=budget.ms(30))
         page.locator(".st-key-live_resume button:not([disabled])").first.wait_for(timeout=budget.ms(10))
         assert f"live={token}" in page.url
         assert _live_logs(data_dir) == [log_path]
@@ -352,23 +346,8 @@ def test_pause_and_resume_survive_a_page_reload(tmp_path: Path) -> None:
         browser.wait_until(lambda: PAUSED_BY_YOU in (text := _text(main)) and HOLD_1 in text, budget.s(20),
                            what="the reloaded page, camera on, to show the same hold still paused")
         _click(page, "live_resume", budget)
-        seen: list[float] = []
-        elsewhere: list[str] = []
-
-        def counting_on() -> bool:
-            text = _text(main)
-            held = _held(text)
-            if held is not None and PAUSED_BY_YOU not in text:
-                seen.append(held)
-                if HOLD_1 not in text:
-                    elsewhere.append(text[-1200:])
-            return bool(seen) and seen[-1] >= held_at_pause + 1.5
-
-        browser.wait_until(counting_on, budget.s(40), interval=0.3,
-                           what="the same hold to carry on counting after the reload and Resume")
+        seen = _counts_on_from(main, held_at_pause, budget, "the reload and Resume")
         away_for = time.monotonic() - reloaded_at
-        assert min(seen) >= held_at_pause - 0.05, f"the hold was reset by the reload: {held_at_pause} -> {seen}"
-        assert not elsewhere, elsewhere[0]
         assert page.locator("[data-testid='stException']").count() == 0
         assert _live_logs(data_dir) == [log_path]
         page.screenshot(path=str(ARTIFACTS / "reload-resumed.png"))
@@ -380,23 +359,7 @@ def test_pause_and_resume_survive_a_page_reload(tmp_path: Path) -> None:
           f"test took {budget.elapsed:.1f} s")
 
     # One session log, its records carrying on across the reload.
-    log = load_session_log(log_path)
-    reasons = [e["reason"] for e in log.events]
-    assert reasons.count("session paused: paused by you") == 1 and reasons.count("session resumed") == 1, reasons
-    pause = next(e for e in log.events if e["reason"] == "session paused: paused by you")
-    resume = next(e for e in log.events if e["reason"] == "session resumed")
-    assert (pause["stretch"], pause["rep"]) == (resume["stretch"], resume["rep"]) == ("downward_dog", 1)
-    assert resume["held"] == pytest.approx(pause["held"], abs=1e-3)
-    assert resume["t"] == pytest.approx(pause["t"], abs=1e-3)
-    times = [f["t"] for f in log.frames]
-    assert times == sorted(times)
-    before = [f for f in log.frames if f["t"] <= pause["t"]]
-    after = [f for f in log.frames if f["t"] > pause["t"]]
-    assert before and after, "frames on both sides of the reload"
-    assert after[0]["t"] - before[-1]["t"] < 0.5 < away_for  # session time, not the wall clock
-    assert after[0]["hold"]["held"] >= before[-1]["hold"]["held"] - 1e-3
-    assert {(f["stretch"], f["rep"]) for f in log.frames} == {("downward_dog", 1)}
-    assert log.summary is not None
+    log = _one_session_across_the_pause(log_path, away_for, "reload")
     first, = log.summary["live"]["holds"]
     assert first["rep"] == 1 and first["held_s"] >= held_at_pause + 1.0, first
 
