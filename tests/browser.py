@@ -202,12 +202,8 @@ def streamlit_process(env: dict[str, str] | None = None, timeout: float = 30.0,
 # ---------------------------------------------------------------- browser
 
 
-@contextlib.contextmanager
-def chromium_context(fake_video: Path | None = None, viewport: tuple[int, int] = (1400, 1000),
-                     extra_args: list[str] | None = None) -> Iterator[Any]:
-    """A Playwright persistent context on Debian's Chromium with a fake camera."""
-    from playwright.sync_api import sync_playwright
-
+def _chromium_launch(fake_video: Path | None, extra_args: list[str] | None) -> tuple[str, list[str]]:
+    """Debian's Chromium and its flags, with this clip as the fake camera."""
     executable = chromium_path()
     if executable is None:
         raise RuntimeError("chromium is not installed")
@@ -215,6 +211,16 @@ def chromium_context(fake_video: Path | None = None, viewport: tuple[int, int] =
     if fake_video is not None:
         args.append(f"--use-file-for-fake-video-capture={fake_video}")
     args.extend(extra_args or [])
+    return executable, args
+
+
+@contextlib.contextmanager
+def chromium_context(fake_video: Path | None = None, viewport: tuple[int, int] = (1400, 1000),
+                     extra_args: list[str] | None = None) -> Iterator[Any]:
+    """A Playwright persistent context on Debian's Chromium with a fake camera."""
+    from playwright.sync_api import sync_playwright
+
+    executable, args = _chromium_launch(fake_video, extra_args)
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=executable, headless=True, args=args,
@@ -230,13 +236,7 @@ def launch_chromium(pw: Any, fake_video: Path | None = None, extra_args: list[st
     """One Chromium process (a Playwright `Browser`, from a running `sync_playwright()` as `pw`)
     with a fake camera, for several contexts: each `new_context()` has its own cookies, so its own
     Streamlit session and login. The caller closes it."""
-    executable = chromium_path()
-    if executable is None:
-        raise RuntimeError("chromium is not installed")
-    args = list(CHROMIUM_ARGS)
-    if fake_video is not None:
-        args.append(f"--use-file-for-fake-video-capture={fake_video}")
-    args.extend(extra_args or [])
+    executable, args = _chromium_launch(fake_video, extra_args)
     return pw.chromium.launch(executable_path=executable, headless=True, args=args)
 
 
