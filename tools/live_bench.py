@@ -739,6 +739,21 @@ def format_table(headers: list[str], body: list[list[Any]]) -> str:
     return "\n".join([line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, body)])
 
 
+def missing_prerequisite(tool: str) -> str | None:
+    """What a browser benchmark lacks to run here (Chromium, the playwright client, the rendered
+    sample the fake camera plays), said for `tool`; None when nothing is missing."""
+    if browser.chromium_path() is None:
+        return (f"{tool}: Debian's chromium is not installed (apt-get install -y chromium); "
+                "this benchmark needs a real browser.")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return f"{tool}: the playwright Python client is missing (.venv/bin/pip install -e '.[dev]')."
+    if not SAMPLE.is_file():
+        return f"{tool}: {SAMPLE} is missing (make samples)."
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="measuring window per run (default 20)")
@@ -760,18 +775,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
 
-    if browser.chromium_path() is None:
-        print("live_bench: Debian's chromium is not installed (apt-get install -y chromium); "
-              "the live-path benchmark needs a real browser.", file=sys.stderr)
-        return 2
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        print("live_bench: the playwright Python client is missing (.venv/bin/pip install -e '.[dev]').",
-              file=sys.stderr)
-        return 2
-    if not SAMPLE.is_file():
-        print(f"live_bench: {SAMPLE} is missing (make samples).", file=sys.stderr)
+    missing = missing_prerequisite("live_bench")
+    if missing:
+        print(missing, file=sys.stderr)
         return 2
     camera = None
     if args.camera:

@@ -658,18 +658,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_levels:
         counts = []
 
-    if browser.chromium_path() is None:
-        print("server_bench: Debian's chromium is not installed (apt-get install -y chromium); "
-              "this benchmark needs a real browser.", file=sys.stderr)
-        return 2
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        print("server_bench: the playwright Python client is missing (.venv/bin/pip install -e '.[dev]').",
-              file=sys.stderr)
-        return 2
-    if not lb.SAMPLE.is_file():
-        print(f"server_bench: {lb.SAMPLE} is missing (make samples).", file=sys.stderr)
+    missing = lb.missing_prerequisite("server_bench")
+    if missing:
+        print(missing, file=sys.stderr)
         return 2
 
     global LOG_DIR, MATCH_MS
