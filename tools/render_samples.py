@@ -337,6 +337,16 @@ def _wide_detected() -> dict[str, str]:
     return {still_id: d.picture_hash for still_id, d in load().items()}
 
 
+def _detected_already(spec, detected: dict[str, str]) -> bool:
+    """This wide still's landmarks are committed, taken from the picture the plan draws today."""
+    if spec.still_id not in detected:
+        return False
+    from coachlab.rendered.wide import still_truth
+    from coachlab.rendered.wide_landmarks import picture_hash
+
+    return detected[spec.still_id] == picture_hash(still_truth(spec))
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     jobs, out_dir = _render_todo(args)
     if args.limit:
@@ -345,13 +355,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     detected = _wide_detected() if args.set == "wide" and not args.force else {}
     for job, png in jobs:
         meta = png.with_suffix(".json")
-        if isinstance(job, _LazyWideJob) and job.wide_spec.still_id in detected:
-            from coachlab.rendered.wide import still_truth
-            from coachlab.rendered.wide_landmarks import picture_hash
-
-            if detected[job.wide_spec.still_id] == picture_hash(still_truth(job.wide_spec)):
-                continue  # its landmarks are committed: the picture is not needed again
         if isinstance(job, _LazyWideJob):
+            if _detected_already(job.wide_spec, detected):
+                continue  # its landmarks are committed: the picture is not needed again
             # resumable without re-solving every pose: a rendered still with its truth is done
             truth = png.with_suffix(".truth.json")
             if png.is_file() and meta.is_file() and truth.is_file() and not args.force:
@@ -455,6 +461,7 @@ WIDE_DIR = ROOT / "build" / "wide"
 
 def _wide_accuracy(args: argparse.Namespace) -> None:
     from coachlab.rendered.accuracy import wide_markdown, wide_records, wide_report
+    from coachlab.rendered.wide import plan_summary
 
     records = wide_records(ROOT, "test")
     if not records:
@@ -468,8 +475,6 @@ def _wide_accuracy(args: argparse.Namespace) -> None:
     report["part"] = "test"
     report["per_still"] = "build/wide/accuracy_wide_test_full.json (not committed)"
     (OUT_DIR / "accuracy_wide.json").write_text(json.dumps(report, indent=1) + "\n")
-    from coachlab.rendered.wide import plan_summary
-
     markdown = wide_markdown(report, "test", report["date"], plan_summary()["parts"]["test"])
     (OUT_DIR / "accuracy_wide.md").write_text(markdown)
     print(markdown)

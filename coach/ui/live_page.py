@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from coach.estimator import MODEL_ENV_VAR
@@ -231,7 +230,7 @@ def _adopt(user: accounts.User | None, lib: Library) -> None:
     own = state.get("live_coach")
     if not token or token == state.get("live_token"):
         return
-    if own is not None and (own.snapshot().started or own.snapshot().stream_active):
+    if own is not None and ((snap := own.snapshot()).started or snap.stream_active):
         return
     coach = resume.REGISTRY.adopt(token, resume.owner_of(user))
     if coach is None:

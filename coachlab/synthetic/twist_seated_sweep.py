@@ -4,8 +4,11 @@ Why: the first wide renders (2026-12-04, calibration part) read correct twists a
 -0.68 trunk lengths against the limit -0.65: like the figure-4's ``seated`` (see
 ``seated_sweep``), the knee's height below the hip in trunk lengths grows with the camera's
 pitch. The crossing leg's shin stands on the floor (the foot is planted outside the other
-knee), so its picture shrinks with pitch like the thigh's drop does; the same height in
-lengths of the working shin keeps sitting and standing apart at every camera height.
+knee), so its picture shrinks with pitch like the thigh's drop does: on exact landmarks the
+same height in lengths of the working shin keeps sitting and standing apart at every camera
+height. MediaPipe did not bear it out (2026-12-05, the whole wide set): it draws the crossed,
+foreshortened knee low, so sitting and standing overlap in either scale, and the twist lost
+its seated gate while holding (see its stretch file). Kept to show the exact-landmark side.
 Correct twists come from the wide set's sampler (twist 15-45°, foot 3-25 cm out, chair
 40-50 cm, trunk 0-15° forward, hands on the knee or the chair back). Run
 ``python -m coachlab.synthetic.twist_seated_sweep``.
