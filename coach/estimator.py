@@ -62,6 +62,12 @@ class EstimatorOptions:
     census_interval_s: time between two censuses, in frame-timestamp seconds.
     max_inference_side: frames larger than this (longest side, pixels) are
         downscaled before inference; the model works at 256 px anyway.
+    zoom_fraction: when nobody is found in the whole frame, look again in a crop
+        this share of the frame's width and height, enlarged (around where the
+        person was, else the middle); 0 turns the second look off. MediaPipe's
+        person detector misses people who are small in the picture: on the wide
+        render set (lens 2-3.5 m away, 480x360) it found no one in 36 of 1,200
+        stills, a crop of 0.6 found every one tried.
     """
 
     model: str | None = None
@@ -72,6 +78,7 @@ class EstimatorOptions:
     min_tracking_confidence: float = 0.5
     max_inference_side: int = 960
     jump_reset_fraction: float = 0.6
+    zoom_fraction: float = 0.6
 
     def __post_init__(self) -> None:
         if self.census_poses < 0 or self.census_poses == 1:
@@ -129,6 +136,46 @@ def choose_person(candidates: list[Landmarks], previous: Landmarks | None) -> La
     return max(candidates, key=prominence)
 
 
+@dataclass(frozen=True)
+class CropBox:
+    """A part of a frame, in pixels: where a second look at a small person goes."""
+
+    x0: int
+    y0: int
+    width: int
+    height: int
+
+
+def zoom_box(frame_size: tuple[int, int], fraction: float, previous: Landmarks | None = None) -> CropBox:
+    """A crop ``fraction`` of the frame's width and height (same shape as the frame),
+    centred on the previous person's body when there is one, else on the middle,
+    kept inside the frame."""
+    width, height = frame_size
+    crop_w, crop_h = max(16, round(width * fraction)), max(16, round(height * fraction))
+    cx, cy = width / 2, height / 2
+    if previous is not None:
+        xy = previous.image[:, :2]
+        finite = xy[np.isfinite(xy).all(axis=1)]
+        if len(finite):
+            cx, cy = float((finite[:, 0].min() + finite[:, 0].max()) / 2 * width), \
+                float((finite[:, 1].min() + finite[:, 1].max()) / 2 * height)
+    x0 = int(min(max(round(cx - crop_w / 2), 0), width - crop_w))
+    y0 = int(min(max(round(cy - crop_h / 2), 0), height - crop_h))
+    return CropBox(x0, y0, crop_w, crop_h)
+
+
+def uncrop(landmarks: Landmarks, box: CropBox, frame_size: tuple[int, int]) -> Landmarks:
+    """Landmarks found in a crop, in the whole frame's normalised coordinates (z keeps
+    the scale of x). World landmarks are metric and need nothing."""
+    width, height = frame_size
+    image = landmarks.image.copy()
+    image[:, 0] = (box.x0 + image[:, 0] * box.width) / width
+    image[:, 1] = (box.y0 + image[:, 1] * box.height) / height
+    image[:, 2] = image[:, 2] * box.width / width
+    return Landmarks(image, landmarks.world, landmarks.visibility, landmarks.presence, landmarks.timestamp_s,
+                     frame_size)
+
+
 def landmarks_from_task_result(result: Any, index: int, timestamp_s: float, image_size: tuple[int, int]) -> Landmarks:
     """Adapter at the boundary: one pose of a `PoseLandmarkerResult` to `Landmarks`."""
     image = np.full((NUM_LANDMARKS, 3), np.nan)
@@ -153,6 +200,7 @@ class PoseEstimator:
         self.model_path = resolve_model_path(self.options.model)
         self._landmarker: Any = None
         self._census: Any = None
+        self._zoom: Any = None  # IMAGE mode, made on the first second look
         self._last_ms = -1
         self._previous: Landmarks | None = None
         self._last_census_t: float | None = None
@@ -179,7 +227,7 @@ class PoseEstimator:
         return PoseLandmarker.create_from_options(options)
 
     def close(self) -> None:
-        for name in ("_landmarker", "_census"):
+        for name in ("_landmarker", "_census", "_zoom"):
             landmarker = getattr(self, name)
             if landmarker is not None:
                 landmarker.close()
@@ -245,13 +293,35 @@ class PoseEstimator:
             for i in range(len(result.pose_landmarks))
         ]
         chosen = choose_person(candidates, self._previous)
-        people = max(census, len(candidates))
+        if chosen is None:
+            chosen = self._second_look(small, timestamp_s, (width, height))
+        people = max(census, len(candidates), int(chosen is not None))
         if chosen is not None and self._jumped(chosen, timestamp_s):
             # Never coach from a frame where tracking may have locked onto the wrong thing.
             self.reset_tracking()
             return PoseResult(None, people)
         self._previous = chosen
         return PoseResult(chosen, people)
+
+    def _second_look(self, small: np.ndarray, timestamp_s: float, frame_size: tuple[int, int]) -> Landmarks | None:
+        """Nobody in the whole frame: look again in an enlarged crop (around where the
+        person was, within the last second, else the middle), for someone far away."""
+        if not self.options.zoom_fraction:
+            return None
+        import mediapipe as mp
+
+        recent = self._previous if self._previous is not None and \
+            timestamp_s - self._previous.timestamp_s <= 1.0 else None
+        box = zoom_box((small.shape[1], small.shape[0]), self.options.zoom_fraction, recent)
+        crop = np.ascontiguousarray(small[box.y0:box.y0 + box.height, box.x0:box.x0 + box.width])
+        if self._zoom is None:
+            self._zoom = self._create(video=False, num_poses=1)
+        result = self._zoom.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=crop))
+        if not result.pose_landmarks:
+            return None
+        found = landmarks_from_task_result(result, 0, timestamp_s, (box.width, box.height))
+        scaled = uncrop(found, box, (small.shape[1], small.shape[0]))
+        return Landmarks(scaled.image, scaled.world, scaled.visibility, scaled.presence, timestamp_s, frame_size)
 
     def _take_census(self, image: Any, timestamp_s: float) -> int:
         """People in view (at most one census a second); retunes the tracker to match."""

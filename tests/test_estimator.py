@@ -109,3 +109,42 @@ def test_model_choice_and_override(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert resolve_model_path().name == "pose_landmarker_lite.task"
     with pytest.raises(ModelNotFoundError, match="pose model .*nope.task.* not found"):
         resolve_model_path(str(tmp_path / "nope.task"))
+
+
+def _far_away(frame: np.ndarray, scale: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The frame shrunk to ``scale`` and put in the middle of a wall-coloured frame of the
+    same size: the same person, as if much further from the camera."""
+    height, width = frame.shape[:2]
+    small = cv2.resize(frame, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    canvas = np.empty_like(frame)
+    canvas[:] = frame[5, 5]
+    y0, x0 = (height - small.shape[0]) // 2, (width - small.shape[1]) // 2
+    canvas[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
+    return canvas, (x0, y0)
+
+
+def test_a_person_far_from_the_camera_is_found_by_the_second_look() -> None:
+    """MediaPipe's detector misses a person small in the picture (a seated figure-4, a
+    third of the frame high); the enlarged second look finds them where they are."""
+    from coach.sources import VideoFileSource
+
+    frames = [f.rgb for f, _ in zip(VideoFileSource(Path(__file__).parents[1] / "sample_videos"
+                                                    / "seated_figure_four_right.mp4"), range(121))]
+    near = frames[120]
+    height, width = near.shape[:2]
+    with PoseEstimator(EstimatorOptions(census_poses=0)) as estimator:
+        full_size = estimator.process(near, 0.0).landmarks
+    assert full_size is not None
+    far, (x0, y0) = _far_away(near, 0.35)
+    with PoseEstimator(EstimatorOptions(census_poses=0, zoom_fraction=0.0)) as estimator:
+        assert estimator.process(far, 0.0).landmarks is None
+    with PoseEstimator(EstimatorOptions(census_poses=0)) as estimator:
+        found = [estimator.process(far, k / 12).landmarks for k in range(3)]  # and frame after frame
+    assert all(lm is not None for lm in found)
+    expected = np.column_stack([(x0 + full_size.image[:, 0] * width * 0.35) / width,
+                                (y0 + full_size.image[:, 1] * height * 0.35) / height])
+    for lm in found:
+        assert lm.image_size == (width, height)
+        error = np.abs(lm.image[:, :2] - expected)[[L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_SHOULDER, L.RIGHT_SHOULDER,
+                                                    L.LEFT_KNEE, L.RIGHT_KNEE]]
+        assert error.max() < 0.02, error
