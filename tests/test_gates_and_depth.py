@@ -41,7 +41,8 @@ SEED_ROLES = {
     "seated_figure_four": {"facing_camera": "gate", "seated": "gate", "other_foot_down": "gate",
                            "shin_level": "gate", "ankle_on_knee": "gate", "knee_pressed_down": "depth"},
     "seated_piriformis_twist": {"facing_camera": "gate", "foot_outside_knee": "gate",
-                                "trunk_turned": "depth", "chest_turned": "depth", "sitting_tall": "gate"},
+                                "trunk_turned": "depth", "chest_turned": "depth", "sitting_tall": "gate",
+                                "head_up": "gate"},
     "downward_dog": {"side_on": "gate", "hips_highest": "gate", "inverted_v": "gate",
                      "knees_straight": "depth", "arms_straight": "gate", "arms_in_line": "depth"},
 }

@@ -59,6 +59,12 @@ class Phase:
     kind: str  #: "move" or "hold"
     duration_s: float
     pose: BodyPose  #: the pose at the end of the phase
+    #: The pose at the end breaks no gate by construction: the hold should count it while
+    #: it is held (the intended truth, independent of the checks; :meth:`ClipSpec.intended_at`).
+    counts: bool = False
+
+    def mirrored(self) -> "Phase":
+        return dataclasses.replace(self, pose=self.pose.mirrored())
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,9 @@ class ClipSpec:
     sway: Callable[[BodyPose, float], BodyPose] | None = None
     fix: Callable[[BodyPose], BodyPose] | None = None  #: contact fix applied to every pose
     description: str = ""
+    #: Horizontal distance of the lens from the person (moved back if they would not fit);
+    #: None: as close as the framing allows.
+    camera_distance_m: float | None = None
 
     @property
     def duration_s(self) -> float:
@@ -116,6 +125,13 @@ class ClipSpec:
             breaths = max(1, round(phase.duration_s / BREATH_PERIOD_S))
             pose = self.sway(pose, math.sin(math.pi * breaths * u) * math.sin(math.pi * u) ** 0.5)
         return pose
+
+    def intended_at(self, t: float) -> bool | None:
+        """Whether the hold should count at ``t`` by the script's intent: in a hold, whether
+        its pose counts; None in a move (a pose in between, which the stretch file's own
+        checks on the exact joints decide: see :mod:`coachlab.rendered.truth`)."""
+        phase = self.phase_at(t)[0]
+        return phase.counts if phase.kind == "hold" else None
 
     def shown_pose(self, t: float) -> BodyPose:
         pose = self.pose_at(t)
@@ -289,7 +305,7 @@ def _look(name: str, key_angle: float, key_energy: float = 260.0) -> dict:
 
 
 def _mirror_phases(phases: Sequence[Phase]) -> tuple[Phase, ...]:
-    return tuple(dataclasses.replace(ph, pose=ph.pose.mirrored()) for ph in phases)
+    return tuple(ph.mirrored() for ph in phases)
 
 
 def _chair_clip(clip_id: str, stretch_id: str, side: str, shape: str, look: str, key_angle: float,
@@ -303,32 +319,34 @@ def _chair_clip(clip_id: str, stretch_id: str, side: str, shape: str, look: str,
                     mistake, boxes, sway=_seated_sway, description=description)
 
 
-def _script(neutral: BodyPose, into: Sequence[tuple[float, BodyPose]], correct: BodyPose, mistake: BodyPose,
+def _script(neutral: BodyPose, into: Sequence[tuple[float, BodyPose, bool]], correct: BodyPose, mistake: BodyPose,
             correct_s: float = 6.5) -> list[Phase]:
     """The one story every clip tells: neutral, into the stretch, hold it, drift into
-    the typical mistake for a few seconds, correct it, hold again."""
+    the typical mistake for a few seconds, correct it, hold again. Every mistake of
+    these clips is a depth target (how far), so the hold counts through it;
+    ``into`` gives each step's seconds, pose and whether that pose counts."""
     return [
         Phase("neutral", "hold", 1.5, neutral),
-        *(Phase("into", "move", seconds, pose) for seconds, pose in into),
-        Phase("correct", "hold", correct_s, correct),
-        Phase("to_mistake", "move", 1.0, mistake),
-        Phase("mistake", "hold", 3.5, mistake),
-        Phase("correcting", "move", 1.0, correct),
-        Phase("corrected", "hold", 5.0, correct),
+        *(Phase("into", "move", seconds, pose, counts) for seconds, pose, counts in into),
+        Phase("correct", "hold", correct_s, correct, True),
+        Phase("to_mistake", "move", 1.0, mistake, True),
+        Phase("mistake", "hold", 3.5, mistake, True),
+        Phase("correcting", "move", 1.0, correct, True),
+        Phase("corrected", "hold", 5.0, correct, True),
     ]
 
 
 def _twist_phases(p) -> list[Phase]:
     correct, untwisted = sp.piriformis_twist(p), sp.piriformis_twist_untwisted(p)
     lift_a, lift_b = twist_lifts(p)
-    into = [(1.0, lift_a), (1.0, lift_b), (0.9, untwisted), (1.2, correct)]
+    into = [(1.0, lift_a, False), (1.0, lift_b, False), (0.9, untwisted, True), (1.2, correct, True)]
     return _script(sp.seated_neutral(p), into, correct, untwisted)
 
 
 def _figure_four_phases(p) -> list[Phase]:
     correct = sp.figure_four(p)
     lift_a, lift_b = figure_four_lifts(p)
-    into = [(1.0, lift_a), (0.9, lift_b), (0.9, correct)]
+    into = [(1.0, lift_a, False), (0.9, lift_b, False), (0.9, correct, True)]
     return _script(sp.seated_neutral(p), into, correct, sp.figure_four_knee_lifted(p))
 
 
@@ -340,7 +358,7 @@ def _downward_dog_clip() -> ClipSpec:
     anchor = ((pts[L.LEFT_WRIST] + pts[L.RIGHT_WRIST]) / 2)[[0, 2]]
     fix = _contact_fix(body, anchor)
     dog, bent = sp.downward_dog(p), sp.downward_dog_knees_bent(p)
-    phases = tuple(_script(table, [(2.5, dog)], dog, bent, correct_s=7.0))
+    phases = tuple(_script(table, [(2.5, dog, True)], dog, bent, correct_s=7.0))
     # the mat under the whole body: from the hands back past the feet
     feet = joint_positions(fix(dog), p)
     z_lo = float(min(feet[L.LEFT_FOOT_INDEX, 2], feet[L.LEFT_HEEL, 2])) - 0.25
@@ -374,6 +392,9 @@ def clip_specs() -> dict[str, ClipSpec]:
                     "The mirror image: left ankle on the right knee; the mistake is the left knee lifted high. "
                     "Front view."),
     ]
+    from coachlab.rendered.varied_clips import varied_clip_specs
+
+    specs.extend(varied_clip_specs())
     return {s.clip_id: s for s in specs}
 
 
@@ -417,7 +438,31 @@ def clip_camera(spec: ClipSpec, image_size: tuple[int, int] = IMAGE_SIZE, fill: 
     body = load_body(spec.shape)
     times = np.linspace(0.0, spec.duration_s, 40)
     pts = np.concatenate([joint_positions(spec.shown_pose(float(t)), body.proportions) for t in times])
+    if spec.camera_distance_m is not None:
+        return camera_at_distance(pts, spec.view, spec.camera_height_m, spec.camera_distance_m, spec.yaw_offset_deg,
+                                  image_size)
     return framing_camera(pts, spec.view, spec.camera_height_m, spec.yaw_offset_deg, image_size, fill)
+
+
+def camera_at_distance(pts: np.ndarray, view: str, height_m: float, distance_m: float, yaw_deg: float,
+                       image_size: tuple[int, int] = IMAGE_SIZE) -> Camera:
+    """The lens at ``height_m``, ``distance_m`` (horizontal, from the middle of the joints
+    ``pts``) and ``yaw_deg`` off ``view``; moved back if the person (joints, top of the
+    head, the floor under them) would not fit in the picture."""
+    from coachlab.synthetic.body import project
+
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    top = hi[1] + 0.13
+    target = np.array([(lo[0] + hi[0]) / 2, top / 2, (lo[2] + hi[2]) / 2])
+    extra = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (0.0, top) for z in (lo[2], hi[2])])
+    distance = distance_m
+    for _ in range(20):
+        camera = Camera.around(target, view, distance, height_m, yaw_deg, image_size=image_size)
+        img, inside = project(np.concatenate([pts, extra]), camera)
+        if inside.all() and img[:, 0].min() > 0.02 and img[:, 0].max() < 0.98:
+            return camera
+        distance += 0.15
+    return camera
 
 
 def _render_times(spec: ClipSpec) -> list[float]:
@@ -492,7 +537,7 @@ def plan_digest(clip_id: str) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-__all__ = ["ClipSpec", "FPS", "FramePlan", "IMAGE_SIZE", "Phase", "RenderJob", "clip_camera", "clip_specs",
-           "framing_camera",
+__all__ = ["ClipSpec", "FPS", "FramePlan", "IMAGE_SIZE", "Phase", "RenderJob", "camera_at_distance", "clip_camera",
+           "clip_specs", "framing_camera",
            "doc_image_jobs", "figure_four_lifts", "plan_clip", "plan_digest", "pose_from_dict", "render_jobs",
            "seat_height", "twist_lifts"]

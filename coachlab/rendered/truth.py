@@ -57,6 +57,7 @@ def clip_truth(clip_id: str, library: Library | None = None) -> dict[str, Any]:
             "phase": f.phase,
             "render": [f.render_a, f.render_b, round(f.weight, 4)],
             "correct": verdict.correct,
+            "intended": verdict.correct if (intent := spec.intended_at(f.time_s)) is None else intent,
             "depth_met": verdict.depth_met,
             "cue": verdict.cue,
             "held_s": round(update.hold.held_s, 3),
@@ -101,6 +102,9 @@ def clip_truth(clip_id: str, library: Library | None = None) -> dict[str, Any]:
             "held_s": round(tracker.timer.snapshot().held_s, 3),
             "correct_s": round(correct_frames / FPS, 3),
             "correct_frames": correct_frames,
+            # the script's intent in holds (ClipSpec.intended_at), independent of the checks;
+            # in moves, the exact verdict
+            "intended_s": round(sum(r["intended"] for r in records) / FPS, 3),
         },
         "landmark_names": [lm.name.lower() for lm in PoseLandmark],
         "render_poses": [_pose_dict(j.pose) for j in jobs],

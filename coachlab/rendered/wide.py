@@ -39,6 +39,7 @@ from coachlab.rendered.clips import (
     SAMPLES,
     RenderJob,
     _look,
+    camera_at_distance,
     _pose_dict,
     seat_height,
 )
@@ -229,18 +230,7 @@ def spec_camera(spec: WideSpec) -> Camera:
     """The lens at the sampled height, distance (horizontal, from the middle of the
     person) and yaw; moved back if the person would not fit in the picture."""
     pts = joint_positions(spec_pose(spec), rig.load_body(spec.body).proportions)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    top = hi[1] + 0.13
-    target = np.array([(lo[0] + hi[0]) / 2, top / 2, (lo[2] + hi[2]) / 2])
-    extra = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (0.0, top) for z in (lo[2], hi[2])])
-    distance = spec.camera_distance_m
-    for _ in range(20):
-        camera = Camera.around(target, spec.view, distance, spec.camera_height_m, spec.yaw_deg, image_size=IMAGE_SIZE)
-        img, inside = project(np.concatenate([pts, extra]), camera)
-        if inside.all() and img[:, 0].min() > 0.02 and img[:, 0].max() < 0.98:
-            return camera
-        distance += 0.15
-    return camera
+    return camera_at_distance(pts, spec.view, spec.camera_height_m, spec.camera_distance_m, spec.yaw_deg, IMAGE_SIZE)
 
 
 def spec_look(spec: WideSpec) -> dict:

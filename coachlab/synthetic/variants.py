@@ -121,7 +121,7 @@ MISTAKES: tuple[Mistake, ...] = (
             lambda p: sp.piriformis_twist(p).side("right", hip_abduction_deg=0), "foot_outside_knee"),
     Mistake("seated_piriformis_twist", "trunk not turned", sp.piriformis_twist_untwisted, "trunk_turned",
             frozenset({"chest_turned"})),
-    Mistake("seated_piriformis_twist", "slumping", sp.piriformis_twist_slumped, "sitting_tall"),
+    Mistake("seated_piriformis_twist", "slumping", sp.piriformis_twist_slumped, "sitting_tall", frozenset({"head_up"})),
     # Seated figure-4.
     Mistake("seated_figure_four", "filmed side-on", sp.figure_four, "facing_camera", view="side_right"),
     Mistake("seated_figure_four", "standing up from the chair", _figure_four_standing_up, "seated",
