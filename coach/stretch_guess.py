@@ -2,7 +2,7 @@
 downward dog whatever the video showed).
 
 Frames spread over the video (the person gets into the stretch after the first seconds, so
-not only the start) go through the pose model; on each, every stretch's gates (the shape of
+not only the start) go through the pose model, each looked at afresh; on each, every stretch's gates (the shape of
 the stretch, `role = "gate"` in its file) are judged on each side. The stretch whose gates
 hold on the most frames is the guess, with the side that held most. No guess when no stretch's
 gates held on at least `MIN_SHARE` of the frames with a person: the page then says so.
@@ -18,10 +18,16 @@ from coach.estimator import EstimatorOptions, PoseEstimator
 from coach.landmarks import Landmarks
 from coach.sources import VideoFileSource
 from coach.stretches import Library, Stretch
-from coach.verdicts import StretchEvaluator
+from coach.verdicts import CheckStatus, StretchEvaluator
 
 #: Frames judged, spread evenly over the video.
 SAMPLES = 24
+#: Frames looked at in a row at each sample, judged on the last. The tracker carried over
+#: from half a second before follows the region the person was in then (a rendered downward
+#: dog sampled frame by frame was tracked as its hands-and-knees start throughout: 0 of 26
+#: frames judged a dog); a single fresh detection reads worse than a tracked one (10 of 26,
+#: where 17 were held); a fresh detection and two tracked frames read 16.
+LOOK_FRAMES = 3
 #: The guessed stretch's gates must hold on at least this share of the frames with a person.
 MIN_SHARE = 0.2
 
@@ -35,8 +41,16 @@ class StretchGuess:
     frames_with_person: int = 0
 
 
-def _gates_hold(stretch: Stretch, side: str | None, landmarks: Landmarks) -> bool:
-    return StretchEvaluator(stretch, side, check_other_side=False).evaluate(landmarks).correct  # type: ignore[arg-type]
+def _sides_that_fit(stretch: Stretch, landmarks: Landmarks) -> list[str | None]:
+    """The sides on which the stretch's gates hold; when both do (a leg misread in the
+    crossing), the one that also meets more depth targets (the twist turned its way)."""
+    fits: list[tuple[int, str | None]] = []
+    for side in ("right", "left") if stretch.has_sides else (None,):
+        verdict = StretchEvaluator(stretch, side, check_other_side=False).evaluate(landmarks)  # type: ignore[arg-type]
+        if verdict.correct:
+            fits.append((sum(check.status is CheckStatus.OK for check in verdict.checks), side))
+    best = max((met for met, _ in fits), default=0)
+    return [side for met, side in fits if met == best]
 
 
 def guess_from_landmarks(frames: list[Landmarks], library: Library) -> StretchGuess:
@@ -45,8 +59,7 @@ def guess_from_landmarks(frames: list[Landmarks], library: Library) -> StretchGu
     sides: dict[str, Counter[str]] = {sid: Counter() for sid in library.stretches}
     for landmarks in frames:
         for sid, stretch in library.stretches.items():
-            held = [side for side in (("right", "left") if stretch.has_sides else (None,))
-                    if _gates_hold(stretch, side, landmarks)]
+            held = _sides_that_fit(stretch, landmarks)
             if held:
                 votes[sid] += 1
                 sides[sid].update(s for s in held if s is not None)
@@ -67,12 +80,16 @@ def guess_stretch(path: str | Path, library: Library, samples: int = SAMPLES,
     `VideoFileSource` does; a pose model that cannot load raises its own error)."""
     source = VideoFileSource(path)
     step = max(1, source.info.frame_count // samples)
+    judged_at = min(LOOK_FRAMES, step) - 1
     found: list[Landmarks] = []
     with PoseEstimator(EstimatorOptions(model=model, census_poses=0)) as estimator:
         for frame in source:
-            if frame.index % step:
+            offset = frame.index % step
+            if offset == 0:
+                estimator.reset_tracking()
+            if offset > judged_at:
                 continue
             result = estimator.process(frame.rgb, frame.timestamp_s)
-            if result.landmarks is not None:
+            if offset == judged_at and result.landmarks is not None:
                 found.append(result.landmarks)
     return guess_from_landmarks(found, library)
