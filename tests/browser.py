@@ -264,6 +264,25 @@ def start_camera(page: Any, timeout: float = 30.0) -> None:
                 raise
 
 
+def log_in(page: Any, username: str, password: str, signed_in: Any, timeout: float = 30.0) -> None:
+    """Fill the login form and press Log in until ``signed_in`` (a locator of what the page
+    shows once logged in) appears. What was typed while the page was still rerunning (just
+    after the form appeared) can be lost with the rerun's fresh form; then it is typed again,
+    as a person would."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left_ms = max(1.0, deadline - time.monotonic()) * 1000
+        page.get_by_role("textbox", name="Username").fill(username, timeout=left_ms)
+        page.get_by_role("textbox", name="Password").fill(password)
+        page.get_by_role("button", name="Log in", exact=True).click()
+        try:
+            signed_in.wait_for(timeout=min(10.0, max(1.0, deadline - time.monotonic())) * 1000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: type it in again
+            if time.monotonic() > deadline:
+                raise
+
+
 def close_live_setup(page: Any) -> None:
     """Close the set-up popover (as a click elsewhere does; Escape is harmless when it is closed)."""
     page.keyboard.press("Escape")

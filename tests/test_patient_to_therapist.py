@@ -45,10 +45,7 @@ LEE_PASSWORD = "dr lee's long password"
 
 
 def log_in(page: Any, username: str, password: str, timeout_s: float) -> None:
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    page.get_by_text(re.compile(r"^Logged in as ")).wait_for(timeout=timeout_s * 1000)
+    browser.log_in(page, username, password, page.get_by_text(re.compile(r"^Logged in as ")), timeout_s)
 
 
 def open_session(page: Any, number: int) -> None:
@@ -90,7 +87,7 @@ def test_a_patients_live_session_reaches_her_therapist_and_no_one_else(tmp_path:
             main = page.locator("[data-testid='stMain']")
             page.get_by_text("Waiting for the camera").first.wait_for(timeout=budget(30))
             page.get_by_text("Log in, so your sessions are saved for your therapist").click()
-            log_in(page, "ann", ANN_PASSWORD, budget(15))
+            log_in(page, "ann", ANN_PASSWORD, budget(15) / 1000)
             assert "Logged in as Ann Example." in main.inner_text()
             page.screenshot(path=str(ARTIFACTS / "e2e-patient-login.png"))
             browser.open_live_setup(page)
@@ -136,7 +133,7 @@ def test_a_patients_live_session_reaches_her_therapist_and_no_one_else(tmp_path:
             page.goto(f"{url}/clinic")
             main = page.locator("[data-testid='stMain']")
             page.get_by_text("Log in to see your patients.").wait_for(timeout=budget(20))
-            log_in(page, "drlee", LEE_PASSWORD, budget(15))
+            log_in(page, "drlee", LEE_PASSWORD, budget(15) / 1000)
             page.get_by_role("heading", name="Ann Example").wait_for(timeout=budget(20))
             assert "Ben Other" not in main.inner_text()
             page.get_by_text("Held correctly vs target, per stretch and side").wait_for(timeout=budget(15))

@@ -79,10 +79,9 @@ def make_clinic(url: str) -> None:
         db.close()
 
 
-def log_in(page: Any, username: str) -> None:
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+def log_in(page: Any, username: str, then: str, timeout: float) -> None:
+    """Log in, and wait for the text the page then shows."""
+    browser.log_in(page, username, PASSWORD, page.get_by_text(then).first, timeout)
 
 
 def held(page: Any) -> float | None:
@@ -125,8 +124,7 @@ def test_a_therapist_watches_a_shared_live_session(tmp_path: Path) -> None:
             # The patient logs in, picks the downward dog and shares (the camera still off).
             patient.goto(url)
             patient.get_by_text("Log in, so your sessions are saved for your therapist").click()
-            log_in(patient, "ann")
-            patient.get_by_text("Logged in as Ann Example.").wait_for(timeout=budget(30) * 1000)
+            log_in(patient, "ann", "Logged in as Ann Example.", budget(30))
             browser.open_live_setup(patient)
             patient.get_by_text("One stretch", exact=True).click()
             patient.get_by_text("How to do it: Downward dog").first.wait_for(timeout=budget(15) * 1000)
@@ -140,8 +138,7 @@ def test_a_therapist_watches_a_shared_live_session(tmp_path: Path) -> None:
 
             # The therapist opens the link (and logs in): a wrong code first, then the right one typed in.
             lee.goto(f"{url}/watch?watch=wrong123")
-            log_in(lee, "drlee")
-            lee.get_by_text("No live session is shared with the code WRONG123").wait_for(timeout=budget(30) * 1000)
+            log_in(lee, "drlee", "No live session is shared with the code WRONG123", budget(30))
             lee.get_by_role("textbox", name="Share code").fill(code)
             lee.get_by_role("textbox", name="Share code").press("Enter")
             lee.get_by_text("Watching Ann Example live.").wait_for(timeout=budget(20) * 1000)
@@ -149,8 +146,7 @@ def test_a_therapist_watches_a_shared_live_session(tmp_path: Path) -> None:
 
             # Another therapist, not Ann's, gets a refusal and no video.
             kim.goto(f"{url}/watch?watch={code}")
-            log_in(kim, "drkim")
-            kim.get_by_text("you are not assigned to this patient").wait_for(timeout=budget(30) * 1000)
+            log_in(kim, "drkim", "you are not assigned to this patient", budget(30))
             assert kim.locator("iframe[title*='webrtc']").count() == 0
             assert "Ann Example" not in kim.locator("[data-testid='stMain']").inner_text()
 
