@@ -36,7 +36,7 @@ clean-venv:
 # renders (Cycles, CPU; ~55 min on 2 cores; resumes where it stopped), then
 # writes the H.264 clips, their ground truth and docs/images/ with the app's .venv.
 # `make accuracy-renders` renders the accuracy stills on demand into build/stills/
-# (328 stills: stretch x view x body x variant x side, with camera/light variations;
+# (348 stills: stretch x view x body x variant x side, with camera/light variations;
 # about 30 min on 2 cores at nice 10, 5-6.5 s a still; resumes; never committed).
 # `make accuracy` runs MediaPipe over the committed clips against their truth, over the
 # stills in build/stills/ when they are there (table per stretch x view x body,

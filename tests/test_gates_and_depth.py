@@ -39,7 +39,8 @@ LIBRARY = load_library()
 BODY = BODIES["average_female"]
 SEED_ROLES = {
     "seated_figure_four": {"facing_camera": "gate", "seated": "gate", "other_foot_down": "gate",
-                           "shin_level": "gate", "ankle_on_knee": "gate", "knee_pressed_down": "depth"},
+                           "shin_level": "gate", "ankle_on_knee": "gate", "ankle_not_below_knee": "gate",
+                           "knee_pressed_down": "depth"},
     "seated_piriformis_twist": {"facing_camera": "gate", "foot_outside_knee": "gate",
                                 "trunk_turned": "depth", "chest_turned": "depth", "sitting_tall": "gate",
                                 "head_up": "gate"},

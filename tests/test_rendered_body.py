@@ -17,7 +17,7 @@ import pytest
 
 from coach.landmarks import PoseLandmark as L
 from coachlab.rendered.assets import load_assets
-from coachlab.rendered.clips import FPS, clip_specs, plan_clip, seat_height
+from coachlab.rendered.clips import FPS, ClipSpec, clip_specs, plan_clip, seat_height
 from coachlab.rendered.rig import SEGMENTS, load_body
 from coachlab.rendered.scene import blender_camera, blender_project, to_blender
 from coachlab.synthetic import seed_poses as sp
@@ -285,28 +285,63 @@ def test_seat_is_under_the_sitting_body() -> None:
         assert 0.03 < sp.seated_hip_height(p) - seat_height(body) < 0.10
 
 
+def _by_phase(truth: dict) -> dict[str, list[dict]]:
+    by_phase: dict[str, list[dict]] = {}
+    for f in truth["frames"]:
+        by_phase.setdefault(f["phase"], []).append(f)
+    return by_phase
+
+
+def _mistake_is_depth(spec: ClipSpec) -> bool:
+    from coach.stretches import load_library
+
+    checks = load_library().stretches[spec.stretch_id].checks
+    return next(c for c in checks if c.id == spec.mistake_check).role == "depth"
+
+
+def _assert_mistake_judged(clip_id: str, spec: ClipSpec, truth: dict, mistake: list[dict]) -> None:
+    """A gate mistake stops the hold; a depth one (how far) keeps it counting, with its cue."""
+    depth = _mistake_is_depth(spec)
+    assert all(f["correct"] is depth and not f["depth_met"] if depth else not f["correct"] for f in mistake), clip_id
+    assert all(f["checks"][spec.mistake_check]["status"] != "ok" for f in mistake), clip_id
+    stretch_cue = truth["mistake"]["cue"]
+    assert stretch_cue and all(f["cue"] == stretch_cue for f in mistake), clip_id
+
+
 def test_clip_scripts_have_the_intended_verdicts() -> None:
     """Exact landmarks: correct throughout the holds, the intended mistake (and its cue) in the mistake."""
-    from coach.stretches import load_library
     from coachlab.rendered.truth import clip_truth
 
     for clip_id, spec in clip_specs().items():
+        if clip_id.startswith("varied_"):
+            continue  # their own test, below
         truth = clip_truth(clip_id)
-        by_phase: dict[str, list[dict]] = {}
-        for f in truth["frames"]:
-            by_phase.setdefault(f["phase"], []).append(f)
+        by_phase = _by_phase(truth)
         assert all(f["correct"] for f in by_phase["correct"] + by_phase["corrected"]), clip_id
         assert not any(f["correct"] for f in by_phase["neutral"]), clip_id
-        # A gate mistake stops the hold; a depth one (how far) keeps it counting, with its cue.
-        depth = next(c for c in load_library().stretches[spec.stretch_id].checks if c.id == spec.mistake_check).role == "depth"
-        assert all(f["correct"] is depth and not f["depth_met"] if depth else not f["correct"]
-                   for f in by_phase["mistake"]), clip_id
-        assert all(f["checks"][spec.mistake_check]["status"] != "ok" for f in by_phase["mistake"]), clip_id
-        stretch_cue = truth["mistake"]["cue"]
-        assert stretch_cue and all(f["cue"] == stretch_cue for f in by_phase["mistake"]), clip_id
+        _assert_mistake_judged(clip_id, spec, truth, by_phase["mistake"])
+        depth = _mistake_is_depth(spec)
         assert 15.0 <= truth["frame_count"] / FPS <= 25.0
         # Getting into the stretch is never counted (the mistake is when it is a gate).
         assert 9.0 < truth["summary"]["held_s"] < truth["frame_count"] / FPS - (2.0 if depth else 5.0)
         jobs, frames = plan_clip(clip_id)
         # a held pose is a few renders, cross-faded; moves are rendered frame by frame
         assert len(jobs) < 0.45 * len(frames)
+
+
+def test_varied_clip_scripts_are_judged_as_intended_on_exact_joints() -> None:
+    """The varied clips (other bodies, from the start position): on the exact joints the
+    start position never counts, every held correct pose counts, and the mistake is judged
+    as intended (a gate stops the hold with its cue, a depth target keeps it with its cue),
+    so a clip's hold truth is the checks' verdict, not only the script's intent."""
+    from coachlab.rendered.truth import clip_truth
+
+    varied = {clip_id: spec for clip_id, spec in clip_specs().items() if clip_id.startswith("varied_")}
+    assert len(varied) == 9
+    for clip_id, spec in varied.items():
+        truth = clip_truth(clip_id)
+        by_phase = _by_phase(truth)
+        assert truth["phases"][0]["name"] == "start" and not any(f["correct"] for f in by_phase["start"]), clip_id
+        assert all(f["correct"] and f["intended"] for f in by_phase["correct"] + by_phase["corrected"]), clip_id
+        _assert_mistake_judged(clip_id, spec, truth, by_phase["mistake"])
+        assert abs(truth["summary"]["held_s"] - truth["summary"]["intended_s"]) <= 0.5, clip_id

@@ -51,6 +51,14 @@ KNOWN_WRONG = {
     "varied_twist_tall_thin_woman_right": "a 38-degree slump from a lens 0.75 m high is not caught: MediaPipe's 3D "
                                           "lean reads 13-18 degrees and head_up 0.31-0.34 (counted 24.7 s of 19.8)",
 }
+#: Clips whose mistake stops the hold, as it should, but with another gate's cue: the cue the
+#: coach gives instead, and why. Pinned, so a fix shows up here.
+KNOWN_WRONG_CUE = {
+    "varied_figure_four_short_heavy_older_woman_right": (
+        "Sit down on the chair for this stretch",
+        "with the right ankle resting on the left shin MediaPipe draws the left knee down at the ankle "
+        "(seated reads -1.1 to -1.2, a standing reading), so the seated gate's cue comes first"),
+}
 ALL_CLIPS = CLIPS + VARIED_CLIPS
 #: Largest allowed difference between the hold seconds counted on the video and the truth.
 HELD_TOLERANCE_S = 1.5
@@ -140,10 +148,8 @@ def test_coach_counts_the_true_hold_and_gives_the_mistake_cue(clip: str, tmp_pat
     window = [f for f in log.frames if mistake["judged_from_s"] <= f["t"] < mistake["end_s"]]
     assert window
     cues = Counter(f["cue"] for f in window)
-    if mistake["cue"] is not None:
-        assert cues.most_common(1)[0][0] == mistake["cue"], f"{clip}: cues during the mistake {dict(cues)}"
-    else:  # the checks on the exact joints miss this mistake (ankle on the shin): a correction must still be cued
-        assert None not in cues, f"{clip}: no cue during part of the mistake {dict(cues)}"
+    expected_cue, why_not = KNOWN_WRONG_CUE.get(clip, (mistake["cue"], ""))
+    assert cues.most_common(1)[0][0] == expected_cue, f"{clip}: cues during the mistake {dict(cues)} {why_not}"
     stretch = load_library().stretches[truth["stretch_id"]]
     if next(c for c in stretch.checks if c.id == mistake["check"]).gate:
         assert not any(f["correct"] for f in window), f"{clip}: the mistake was counted as correct"

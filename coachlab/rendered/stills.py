@@ -15,7 +15,7 @@ light so a result is not one lucky render:
 A stretch's recommended view(s) (front for the chair stretches, either side for the
 downward dog) get :data:`RECOMMENDED_VARIATIONS` variations per combination and both
 sides, the other views :data:`OTHER_VARIATIONS` and one side (alternating, so every
-view still shows both sides and both bodies; :func:`planned_sides`): 328 stills,
+view still shows both sides and both bodies; :func:`planned_sides`): 348 stills,
 about 30 minutes of rendering on 2 cores (5-6.5 s a still).
 
 Views of the two-sided (chair) stretches are named as for the RIGHT side working;

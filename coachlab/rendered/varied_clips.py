@@ -67,7 +67,7 @@ class VariedClip:
 #: The gates the start position breaks (left in the middle of a hold).
 _START_BREAKS = {
     "seated_piriformis_twist": ("foot_outside_knee",),
-    "seated_figure_four": ("shin_level", "ankle_on_knee"),
+    "seated_figure_four": ("shin_level", "ankle_on_knee", "ankle_not_below_knee"),
     "downward_dog": ("hips_highest", "inverted_v"),
 }
 

@@ -111,6 +111,16 @@ def _figure_four_standing_up(p: BodyProportions) -> BodyPose:
     return _stand_up(sp.figure_four(p), p, "left")
 
 
+def _figure_four_ankle_on_shin(p: BodyProportions) -> BodyPose:
+    """The crossed ankle resting on the front of the other shin, 22 cm below the knee,
+    the way the wide set samples it (12-25 cm; imported here, as ``variety`` builds on
+    this table)."""
+    from coachlab.synthetic import variety
+
+    values = {"chair_m": 0.45, "ankle_down_shin_cm": 22.0, "trunk_flexion_deg": 0.0}
+    return variety.build_pose("seated_figure_four", "ankle on the shin", p, values)[0]
+
+
 MISTAKES: tuple[Mistake, ...] = (
     # Seated piriformis twist (right side written; the left side is the mirror image).
     Mistake("seated_piriformis_twist", "filmed side-on", sp.piriformis_twist, "facing_camera", view="side_right"),
@@ -129,9 +139,10 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("seated_figure_four", "supporting foot off the floor",
             lambda p: sp.figure_four(p).side("left", knee_flexion_deg=0), "other_foot_down"),
     Mistake("seated_figure_four", "leg not crossed", sp.figure_four_not_crossed, "shin_level",
-            frozenset({"ankle_on_knee"})),
+            frozenset({"ankle_on_knee", "ankle_not_below_knee"})),
     Mistake("seated_figure_four", "ankle too far from the knee",
             lambda p: sp.figure_four(p).side("right", hip_abduction_deg=75), "ankle_on_knee"),  # 55°: passes since 2026-12-05
+    Mistake("seated_figure_four", "ankle on the shin", _figure_four_ankle_on_shin, "ankle_not_below_knee"),
     Mistake("seated_figure_four", "crossed knee lifted", sp.figure_four_knee_lifted, "knee_pressed_down"),
     # Downward dog.
     Mistake("downward_dog", "filmed from the front", sp.downward_dog, "side_on", view="front"),

@@ -36,10 +36,11 @@ Ranges (all sampled uniformly, stratified so each range's ends are reached):
 * Figure-4, correct: the crossed ankle resting on top of the other thigh 0-15 cm
   from the knee towards the hip, the crossed knee 10 cm below to 12 cm above its
   hip (the shin then lies 0-30° from level), trunk flexed 0-12°. Mistakes: not
-  crossed (both feet on the floor; ``shin_level``, ``ankle_on_knee``), ankle on the
-  other shin 12-25 cm below the knee (``ankle_on_knee``), ankle on the middle of
-  the thigh 22-30 cm from the knee (``ankle_on_knee``), standing up on the other
-  leg (``seated``, ``ankle_on_knee``).
+  crossed (both feet on the floor; ``shin_level``, ``ankle_on_knee``,
+  ``ankle_not_below_knee``), ankle on the other shin 12-25 cm below the knee
+  (``ankle_not_below_knee``, ``ankle_on_knee``), ankle on the middle of the thigh
+  22-30 cm from the knee (``ankle_on_knee``), standing up on the other leg
+  (``seated``, ``ankle_on_knee``).
 * Downward dog, correct: hip angle (trunk to thigh) 60-100°, knees 150-180°,
   elbows 160-180°, back rounded 0-12°, heels 0-8 cm off the floor, shoulders
   flexed 165-180°. Mistakes: knees very bent (110-138°; ``knees_straight``), hips
@@ -135,9 +136,9 @@ KINDS: tuple[Kind, ...] = (
     Kind(_TWIST, "standing up", ("seated", "foot_outside_knee"),
          {"twist_deg": (15.0, 45.0), "stand_bend_deg": (5.0, 20.0)}, "feet"),
     Kind(_F4, "correct", (), _F4_BASE, "chair"),
-    Kind(_F4, "leg not crossed", ("shin_level", "ankle_on_knee"),
+    Kind(_F4, "leg not crossed", ("shin_level", "ankle_on_knee", "ankle_not_below_knee"),
          {"chair_m": CHAIR_RANGE_M, "trunk_flexion_deg": (0.0, 12.0), "working_knee_deg": (75.0, 100.0)}, "chair"),
-    Kind(_F4, "ankle on the shin", ("ankle_on_knee",),
+    Kind(_F4, "ankle on the shin", ("ankle_not_below_knee", "ankle_on_knee"),
          {"chair_m": CHAIR_RANGE_M, "ankle_down_shin_cm": (12.0, 25.0), "trunk_flexion_deg": (0.0, 12.0)}, "chair"),
     Kind(_F4, "ankle on the middle of the thigh", ("ankle_on_knee",),
          {**_F4_BASE, "ankle_along_cm": (22.0, 30.0), "knee_above_hip_cm": (-4.0, 12.0)}, "chair"),
