@@ -44,7 +44,7 @@ SEED_ROLES = {
     "seated_piriformis_twist": {"facing_camera": "gate", "foot_outside_knee": "gate",
                                 "trunk_turned": "depth", "chest_turned": "depth", "sitting_tall": "gate",
                                 "head_up": "gate"},
-    "downward_dog": {"side_on": "gate", "hips_highest": "gate", "inverted_v": "gate",
+    "downward_dog": {"side_on": "gate", "hips_highest": "gate", "inverted_v": "gate", "feet_back": "gate",
                      "knees_straight": "depth", "arms_straight": "gate", "arms_in_line": "depth"},
 }
 #: Frames of a static pose given to a tracker: 5 s at 15 frames a second.

@@ -149,7 +149,8 @@ MISTAKES: tuple[Mistake, ...] = (
     # Every one with hands and feet on the floor (pelvis pitch and height solved).
     Mistake("downward_dog", "hips dropped", sp.downward_dog_hips_dropped, "hips_highest",
             frozenset({"inverted_v", "arms_in_line"})),
-    Mistake("downward_dog", "feet walked in too close", sp.downward_dog_feet_too_close, "inverted_v"),
+    Mistake("downward_dog", "feet walked in too close", sp.downward_dog_feet_too_close, "inverted_v",
+            frozenset({"feet_back"})),
     Mistake("downward_dog", "knees bent", sp.downward_dog_knees_bent, "knees_straight"),
     # Hands stay on the floor, so bent elbows drop the shoulders and close the shoulder angle too.
     Mistake("downward_dog", "elbows bent", sp.downward_dog_elbows_bent, "arms_straight", frozenset({"arms_in_line"})),
