@@ -85,7 +85,7 @@ def test_the_floor_set_up_step_in_the_browser_and_ready_starts_the_countdown(tmp
         picture.wait_for(timeout=budget(10))
         browser.wait_until(lambda: picture.evaluate("i => i.complete && i.naturalWidth > 0"), budget(10) / 1000,
                            what="the downward dog's picture to load")
-        assert page.get_by_text("Downward dog: the position to get into").count() >= 1
+        page.get_by_text("Downward dog: the position to get into").first.wait_for(timeout=budget(10))
         ready = page.locator(".st-key-live_setup_ready button").first
         ready.wait_for(timeout=budget(10))
         print(f"set-up step after {time.monotonic() - started:.1f} s")
