@@ -240,6 +240,22 @@ def launch_chromium(pw: Any, fake_video: Path | None = None, extra_args: list[st
     return pw.chromium.launch(executable_path=executable, headless=True, args=args)
 
 
+def repeat_until(act: Callable[[float], None], outcome: Any, timeout: float, state: str = "visible",
+                 again_after: float = 10.0) -> None:
+    """Do ``act`` (given the milliseconds left) until ``outcome`` (a locator) reaches ``state``,
+    doing it again when it has not after ``again_after`` seconds; fail after ``timeout``. For a
+    click, key press or typing that a Streamlit rerun can swallow, as a person would retry it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        act(max(1.0, deadline - time.monotonic()) * 1000)
+        try:
+            outcome.wait_for(state=state, timeout=min(again_after, max(1.0, deadline - time.monotonic())) * 1000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: do it again
+            if time.monotonic() > deadline:
+                raise
+
+
 def open_live_setup(page: Any) -> None:
     """Open the live page's set-up (routine, stretch, voice, model): a popover, so the video fits."""
     page.get_by_role("button", name=re.compile(r"Change the routine or settings")).first.click()
@@ -253,15 +269,7 @@ def start_camera(page: Any, timeout: float = 30.0) -> None:
     component = page.frame_locator("iframe[title*='webrtc']")
     start = component.get_by_role("button", name=re.compile(r"^start$", re.I))
     running = component.get_by_role("button", name="Camera off (pauses)", exact=True)
-    deadline = time.monotonic() + timeout
-    while True:
-        start.click(timeout=max(1.0, deadline - time.monotonic()) * 1000)
-        try:
-            running.wait_for(timeout=min(10.0, max(1.0, deadline - time.monotonic())) * 1000)
-            return
-        except Exception:  # noqa: BLE001 - playwright's TimeoutError: press START again
-            if time.monotonic() > deadline:
-                raise
+    repeat_until(lambda left_ms: start.click(timeout=left_ms), running, timeout)
 
 
 def log_in(page: Any, username: str, password: str, signed_in: Any, timeout: float = 30.0) -> None:
@@ -269,34 +277,20 @@ def log_in(page: Any, username: str, password: str, signed_in: Any, timeout: flo
     shows once logged in) appears. What was typed while the page was still rerunning (just
     after the form appeared) can be lost with the rerun's fresh form; then it is typed again,
     as a person would."""
-    deadline = time.monotonic() + timeout
-    while True:
-        left_ms = max(1.0, deadline - time.monotonic()) * 1000
+    def type_and_log_in(left_ms: float) -> None:
         page.get_by_role("textbox", name="Username").fill(username, timeout=left_ms)
         page.get_by_role("textbox", name="Password").fill(password)
         page.get_by_role("button", name="Log in", exact=True).click()
-        try:
-            signed_in.wait_for(timeout=min(10.0, max(1.0, deadline - time.monotonic())) * 1000)
-            return
-        except Exception:  # noqa: BLE001 - playwright's TimeoutError: type it in again
-            if time.monotonic() > deadline:
-                raise
+
+    repeat_until(type_and_log_in, signed_in, timeout)
 
 
 def close_live_setup(page: Any, timeout: float = 10.0) -> None:
     """Close the set-up popover (as a click elsewhere does; Escape is harmless when it is closed).
     Escape is pressed again while the popover stays open: the first press can close only a
     dropdown inside it, or land during the rerun a choice in it started (CI, under load)."""
-    choice = page.get_by_text("One stretch", exact=True)
-    deadline = time.monotonic() + timeout
-    while True:
-        page.keyboard.press("Escape")
-        try:
-            choice.wait_for(state="hidden", timeout=min(2.0, max(0.1, deadline - time.monotonic())) * 1000)
-            return
-        except Exception:  # noqa: BLE001 - playwright's TimeoutError: press it again
-            if time.monotonic() > deadline:
-                raise
+    repeat_until(lambda _left_ms: page.keyboard.press("Escape"), page.get_by_text("One stretch", exact=True),
+                 timeout, state="hidden", again_after=2.0)
 
 
 def main() -> None:  # pragma: no cover - a developer tool

@@ -155,7 +155,8 @@ KINDS: tuple[Kind, ...] = (
     Kind(_DOG, "rounded back", ("back_rounded",),
          {**_DOG_BASE, "spine_flexion_deg": (30.0, 40.0), "hip_angle_deg": (80.0, 86.0),
           "shoulder_flexion_deg": (150.0, 170.0), "neck_flexion_deg": (10.0, 25.0)}, "hands_and_feet"),
-    Kind(_DOG, "feet too close", ("inverted_v", "feet_back"), {**_DOG_BASE, "hip_angle_deg": (25.0, 40.0)}, "hands_and_feet"),
+    Kind(_DOG, "feet too close", ("inverted_v", "feet_back"), {**_DOG_BASE, "hip_angle_deg": (25.0, 40.0)},
+         "hands_and_feet"),
     Kind(_DOG, "hands and knees", ("hips_highest", "inverted_v"),
          {"thigh_lean_deg": (-10.0, 10.0), "trunk_flexion_deg": (-5.0, 10.0)}, "hands_and_knees"),
 )
