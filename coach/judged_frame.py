@@ -43,7 +43,7 @@ class CheckRow:
 
     check_id: str
     description: str
-    status: str  # ok, too_low, too_high, not_visible
+    status: str  # ok, too_low, too_high, not_visible, unjudged
     value: float | None
     unit: str
     target: str  # the engine's short form, e.g. "≥ 0.28 × torso"
@@ -56,6 +56,11 @@ class CheckRow:
     @property
     def ok(self) -> bool:
         return self.status == CheckStatus.OK.value
+
+    @property
+    def passes(self) -> bool:
+        """Does not stop the hold: ok, or not judgeable without the start position."""
+        return self.status in (CheckStatus.OK.value, CheckStatus.UNJUDGED.value)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,11 @@ resolves those names for a given side and computes the geometry:
                    with their height difference;
 * ``distance``     distance between two points (optionally only its horizontal
                    or vertical part), divided by a body scale;
+
+  (``scale = "start"`` divides an offset or distance by the same measurement in
+  the person's own start position instead of by a body length: the verdict stage
+  keeps that reference, see `coach.verdicts.StretchEvaluator.set_start_reference`;
+  here the value is left unscaled);
 * ``twist``        rotation of the shoulder line against the hip line about
                    the vertical, degrees, positive towards the working side
                    (from world landmarks: a single camera sees rotation badly
@@ -64,7 +69,10 @@ OffsetAxis = Literal[
 DistanceAxis = Literal["any", "horizontal", "vertical"]
 Scale = Literal[
     "torso", "hip_width", "shoulder_width", "working_thigh", "other_thigh", "working_shin", "other_shin", "none",
+    "start",
 ]
+#: The scale that means "against the same measurement in the person's start position".
+START_SCALE = "start"
 
 SIDES: tuple[Side, Side] = ("left", "right")
 OFFSET_AXES: tuple[str, ...] = get_args(OffsetAxis)
@@ -167,8 +175,10 @@ def inclination_from_vertical(start: np.ndarray, end: np.ndarray, space: Space) 
 
 
 def body_scale(landmarks: Landmarks, scale: str, context: BodyContext, space: Space) -> float:
-    """A length that grows with the body's size in the picture (pixels or metres)."""
-    if scale == "none":
+    """A length that grows with the body's size in the picture (pixels or metres).
+
+    ``"start"`` gives 1: that reference is the verdict stage's (it needs the start position)."""
+    if scale in ("none", START_SCALE):
         return 1.0
     pairs = {
         "torso": ("mid_shoulder", "mid_hip"),
@@ -406,6 +416,8 @@ class _Scaled(MeasurementKind):
 
     @classmethod
     def unit(cls, spec: MeasurementSpec) -> str:
+        if spec.scale == START_SCALE:
+            return "× start position"
         return "" if spec.scale == "none" else f"× {spec.scale.replace('_', ' ')}"
 
 

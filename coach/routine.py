@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+import numpy as np
+
 from coach.hold import HoldEvent, HoldSnapshot
 from coach.landmarks import Landmarks
 from coach.leg_identity import LegIdentity
@@ -167,6 +169,8 @@ class RoutineRunner:
     _setup_ok_since: float | None = field(init=False, default=None)
     _start_ok_since: float | None = field(init=False, default=None)
     _start_judge: StretchEvaluator | None = field(init=False, default=None)
+    #: The start-relative checks' raw values on the frames the start position was seen.
+    _start_values: dict[str, list[float]] = field(init=False, default_factory=dict)
     #: One leg identity for the whole session: it carries which leg is which across holds.
     legs: LegIdentity = field(init=False, default_factory=LegIdentity)
     _swaps_at_slot_start: int = field(init=False, default=0)
@@ -240,6 +244,7 @@ class RoutineRunner:
         self._hold_start = None
         self._setup_ok_since = None
         self._start_ok_since = None
+        self._start_values = {}
         self._swaps_at_slot_start = self.legs.swaps
         start = slot.stretch.start
         self._start_judge = None if start is None else StretchEvaluator(
@@ -412,7 +417,8 @@ class RoutineRunner:
         moves on to the hold when it is time.
 
         Seen for `START_SETTLE_S`: the legs are uncrossed, so their labels are anchored to
-        the hips. Already in the stretch (every gate holds), or waited for
+        the hips, and the checks measured against the start position (``scale = "start"``)
+        take their reference from the frames it was seen on (none seen: they stay unjudged). Already in the stretch (every gate holds), or waited for
         `start_timeout_s`: go on anyway. The hold timer does not run here.
         """
         assert self.tracker is not None and self._start_judge is not None and self._phase_start is not None
@@ -421,6 +427,8 @@ class RoutineRunner:
         seen = start.person_visible and all(c.status is CheckStatus.OK for c in start.checks)
         if seen:
             self.legs.anchor()
+            for check_id, value in self.tracker.evaluator.raw_values(update.landmarks).items():
+                self._start_values.setdefault(check_id, []).append(value)
             if self._start_ok_since is None:
                 self._start_ok_since = t
         else:
@@ -429,6 +437,9 @@ class RoutineRunner:
         timed_out = t - self._phase_start >= self.settings.start_timeout_s
         if settled or update.verdict.correct or timed_out:
             self.phase, self._phase_start, self._hold_start = Phase.HOLD, t, t
+            self.tracker.evaluator.set_start_reference(
+                {check_id: float(np.nanmedian(values)) for check_id, values in self._start_values.items()
+                 if np.isfinite(values).any()})
             return update, start
         # What to correct about the start position, not about the stretch not yet begun.
         return replace(update, cue=None if seen else start.cue), start

@@ -139,7 +139,7 @@ class HoldFields(TypedDict):
 class CheckFields(TypedDict):
     __pydantic_config__ = _STRICT  # type: ignore[misc]
     value: Optional[_Num]
-    status: Literal["ok", "too_low", "too_high", "not_visible"]
+    status: Literal["ok", "too_low", "too_high", "not_visible", "unjudged"]
 
 
 class FrameRecord(TypedDict):
@@ -250,7 +250,8 @@ class MeasurementSummary(TypedDict):
     __pydantic_config__ = _STRICT  # type: ignore[misc]
     all: Optional[Stats]
     while_correct: Optional[Stats]
-    ok_fraction: Annotated[float, Field(ge=0, le=1)]
+    #: Of the frames it was judged on; None when it never was (a start-relative check without the start position).
+    ok_fraction: Optional[Annotated[float, Field(ge=0, le=1)]]
 
 
 _CUE_SECONDS = TypeAdapter(Annotated[tuple[_Text, _Num], Field(strict=False)], config=_STRICT)

@@ -40,6 +40,7 @@ from pydantic import (
 
 from coach.measurements import (
     KIND_REGISTRY,
+    START_SCALE,
     MeasurementSpec,
     MeasureTable,
     Side,
@@ -506,6 +507,9 @@ class _StartTable(_FileModel):
             if check.resolved_role != "gate":
                 raise _Verbatim(f"check {check.id!r}: role = 'depth' is not allowed in [start] "
                                 "(the start position is seen when every one of its checks holds)")
+            if getattr(check.measure, "scale", None) == START_SCALE:
+                raise _Verbatim(f"check {check.id!r}: scale = 'start' is not allowed in [start] "
+                                "(it compares a measurement with the start position itself)")
         return self
 
     def to_start(self) -> StartPosition:
@@ -537,6 +541,10 @@ class _StretchFile(_FileModel):
     def _has_a_gate(self) -> _StretchFile:
         if not any(check.resolved_role == "gate" for check in self.checks):
             raise _Verbatim("no check has role = 'gate': without one every frame would count as held")
+        relative = [check.id for check in self.checks if getattr(check.measure, "scale", None) == START_SCALE]
+        if relative and self.start is None:
+            raise _Verbatim(f"check {relative[0]!r} has scale = 'start', but the stretch has no [start] section "
+                            "to take that reference from")
         if self.wrong_side_cue and not self.sides:
             raise _Verbatim("'wrong_side_cue' given, but the stretch has sides = false")
         gates = [check.id for check in self.checks if check.resolved_role == "gate"]

@@ -89,11 +89,13 @@ def summarize(frames: Iterable[Mapping[str, Any]], events: Iterable[Mapping[str,
         for check_id in check_ids:
             all_values = [f["checks"][check_id]["value"] for f in items if check_id in f["checks"]]
             correct_values = [f["checks"][check_id]["value"] for f in items if f["correct"] and check_id in f["checks"]]
-            ok = sum(1 for f in items if f["checks"].get(check_id, {}).get("status") == "ok")
+            statuses = [f["checks"].get(check_id, {}).get("status") for f in items]
+            # frames where a start-relative check could not be judged say nothing about it
+            judged = [s for s in statuses if s != "unjudged"]
             measurements[check_id] = {
                 "all": _stats(all_values),
                 "while_correct": _stats(correct_values),
-                "ok_fraction": round(ok / len(items), 3),
+                "ok_fraction": round(judged.count("ok") / len(judged), 3) if judged else None,
             }
         held = _held_total(items)
         target = float(items[-1]["hold"].get("target", math.nan))

@@ -1,7 +1,8 @@
 """Verdicts: compare one frame's measurements with a stretch's targets.
 
-Per check: ok, too low, too high or not visible. Overall: correct only when every
-gate (the shape of the stretch) is ok and visible; depth checks (how far) are
+Per check: ok, too low, too high, not visible, or unjudged (a check measured against
+the person's own start position, when that was not seen). Overall: correct only when every
+gate (the shape of the stretch) is ok and visible, or unjudged; depth checks (how far) are
 judged and cued but never make a frame incorrect. The single cue a person hears
 is the one of the most important failing gate, or a request to get the missing
 body parts into view; when every gate holds, an encouraging cue of the most
@@ -19,6 +20,7 @@ from enum import Enum
 
 from coach.landmarks import Landmarks
 from coach.measurements import (
+    START_SCALE,
     BodyContext,
     Side,
     measure,
@@ -39,6 +41,10 @@ class CheckStatus(str, Enum):
     TOO_LOW = "too_low"
     TOO_HIGH = "too_high"
     NOT_VISIBLE = "not_visible"
+    #: Measured against the person's own start position (``scale = "start"``), which was not
+    #: seen (the hold began from the stretch itself, or the start position timed out). It
+    #: does not stop the hold: the coach cannot tell, so it does not claim a mistake.
+    UNJUDGED = "unjudged"
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,11 @@ class CheckVerdict:
     @property
     def ok(self) -> bool:
         return self.status is CheckStatus.OK
+
+    @property
+    def passes(self) -> bool:
+        """Does not stop the hold: ok, or not judgeable without the start position."""
+        return self.status in (CheckStatus.OK, CheckStatus.UNJUDGED)
 
     @property
     def gate(self) -> bool:
@@ -122,7 +133,7 @@ def _default_falloff(check: Check) -> float:
 
 def _score(check: Check, value: float, status: CheckStatus) -> float:
     """1 inside the range, falling linearly to 0 at `score_falloff` outside it."""
-    if status is CheckStatus.OK:
+    if status in (CheckStatus.OK, CheckStatus.UNJUDGED):
         return 1.0
     if status is CheckStatus.NOT_VISIBLE:
         return 0.0
@@ -146,10 +157,27 @@ class StretchEvaluator:
         self._passing: dict[str, bool] = {}
         self._seen: dict[str, bool] = {}
         self._near_side: Side = "left"
+        #: check id -> the check's raw value in the person's start position (``scale = "start"``).
+        self._start_reference: dict[str, float] = {}
         #: Judges the gates for the opposite working side, only on frames whose own gates fail.
         self._other: StretchEvaluator | None = None
         if check_other_side and self.side is not None:
             self._other = StretchEvaluator(stretch, "left" if self.side == "right" else "right", check_other_side=False)
+
+    @property
+    def relative_checks(self) -> tuple[Check, ...]:
+        """The checks measured against the person's own start position (``scale = "start"``)."""
+        return tuple(c for c in self.stretch.checks if c.measurement.scale == START_SCALE)
+
+    def raw_values(self, landmarks: Landmarks) -> dict[str, float]:
+        """Each relative check's unscaled value on this frame (taken in the start position)."""
+        context = self._context(landmarks)
+        return {c.id: measure(c.measurement, landmarks, context) for c in self.relative_checks}
+
+    def set_start_reference(self, reference: dict[str, float]) -> None:
+        """What the relative checks are measured against from now on (finite, non-zero values
+        only; a check without one is unjudged)."""
+        self._start_reference = {k: v for k, v in reference.items() if math.isfinite(v) and abs(v) > 1e-9}
 
     def reset(self) -> None:
         self._passing.clear()
@@ -188,6 +216,12 @@ class StretchEvaluator:
             if point_confidence(landmarks, name, context) < threshold
         )
         value = measure(check.measurement, landmarks, context)
+        if check.measurement.scale == START_SCALE:
+            reference = self._start_reference.get(check.id)
+            if reference is None:
+                self._passing[check.id] = False
+                return CheckVerdict(check.id, CheckStatus.UNJUDGED, math.nan, None, 1.0, check.priority, check.role)
+            value /= reference
         self._seen[check.id] = not missing and math.isfinite(value)
         if missing or not math.isfinite(value):
             self._passing[check.id] = False
@@ -211,7 +245,7 @@ class StretchEvaluator:
     def _gates_hold(self, landmarks: Landmarks) -> bool:
         """Whether every gate holds on this frame (this evaluator's side; hysteresis kept)."""
         context = self._context(landmarks)
-        return all([self._judge(c, landmarks, context).ok for c in self.stretch.gates])
+        return all([self._judge(c, landmarks, context).passes for c in self.stretch.gates])
 
     def evaluate(self, landmarks: Landmarks | None, timestamp_s: float | None = None) -> FrameVerdict:
         """Judge one frame. ``None`` means nobody was found in it."""
@@ -226,10 +260,10 @@ class StretchEvaluator:
 
         context = self._context(landmarks)
         checks = tuple(self._evaluate_check(c, landmarks, context) for c in self.stretch.checks)
-        correct = all(c.ok for c in checks if c.gate)
-        depth_met = all(c.ok for c in checks if not c.gate)
+        correct = all(c.passes for c in checks if c.gate)
+        depth_met = all(c.passes for c in checks if not c.gate)
         score = round(100.0 * sum(c.score for c in checks) / len(checks))
-        by_priority = sorted((c for c in checks if not c.ok), key=lambda c: c.priority)
+        by_priority = sorted((c for c in checks if not c.passes), key=lambda c: c.priority)
         failing_gates = [c for c in by_priority if c.gate]
         wrong_side = False
         if correct:

@@ -200,7 +200,7 @@ def test_live_coach_times_holds_from_frame_timestamps_and_writes_a_verified_log(
     snap = coach.snapshot()
     assert snap.phase == "hold" and snap.correct is True and snap.hold_state == "holding"
     assert 6.5 <= snap.held_s <= 8.0, snap.held_s  # time since the countdown ended, minus settling
-    assert snap.frame_size == (480, 360) and all(row.ok for row in snap.checks)
+    assert snap.frame_size == (480, 360) and all(row.passes for row in snap.checks)
     assert len(estimators) == 1  # one estimator per stream
     # Skip ends the only hold: the routine is done and the log is closed with its summary.
     coach.skip()

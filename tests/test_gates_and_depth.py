@@ -32,8 +32,9 @@ from coach.stretches import (
 from coach.tracker import StretchTracker, TrackerSettings
 from coach.verdicts import CheckStatus, StretchEvaluator
 from coachlab.synthetic import seed_poses as sp
+from coachlab.synthetic.body import make_landmarks
 
-from synthetic_cases import BODIES, CORRECT, landmarks_for
+from synthetic_cases import BODIES, CORRECT, camera_for, landmarks_for
 
 LIBRARY = load_library()
 BODY = BODIES["average_female"]
@@ -43,7 +44,7 @@ SEED_ROLES = {
                            "knee_pressed_down": "depth"},
     "seated_piriformis_twist": {"facing_camera": "gate", "foot_outside_knee": "gate",
                                 "trunk_turned": "depth", "chest_turned": "depth", "sitting_tall": "gate",
-                                "head_up": "gate"},
+                                "head_up": "gate", "as_tall_as_at_the_start": "gate"},
     "downward_dog": {"side_on": "gate", "hips_highest": "gate", "inverted_v": "gate", "feet_back": "gate",
                      "knees_straight": "depth", "arms_straight": "gate", "arms_in_line": "depth"},
 }
@@ -55,9 +56,27 @@ def _sides(stretch: Stretch):
     return ("right", "left") if stretch.has_sides else (None,)
 
 
+def _start_position(stretch: Stretch, side):  # type: ignore[no-untyped-def]
+    """The synthetic body in the stretch's start position (sitting tall; on hands and knees),
+    seen by the camera that frames its correct pose (the camera does not move in between)."""
+    start = sp.tabletop(BODY) if stretch.id == "downward_dog" else sp.seated_neutral(BODY)
+    stretched = CORRECT[stretch.id](BODY)
+    if side == "left":
+        start, stretched = start.mirrored(), stretched.mirrored()
+    return make_landmarks(start, BODY, camera_for(stretched, BODY, stretch.id))
+
+
+def _evaluator(stretch: Stretch, side) -> StretchEvaluator:  # type: ignore[no-untyped-def]
+    """A fresh evaluator whose start-relative checks were shown the start position."""
+    evaluator = StretchEvaluator(stretch, side)
+    evaluator.set_start_reference(evaluator.raw_values(_start_position(stretch, side)))
+    return evaluator
+
+
 def _hold(stretch: Stretch, side, landmarks_at) -> tuple[float, list]:
-    """Seconds a fresh tracker counts over 5 s of frames, and its updates."""
+    """Seconds a fresh tracker (shown the start position) counts over 5 s of frames, and its updates."""
     tracker = StretchTracker(stretch, side, hold_seconds=60)
+    tracker.evaluator.set_start_reference(tracker.evaluator.raw_values(_start_position(stretch, side)))
     updates = [tracker.update(landmarks_at(t), t) for t in TIMES]
     return updates[-1].hold.held_s, updates
 
@@ -87,12 +106,12 @@ def test_flipping_each_check_stops_the_hold_only_for_a_gate(stretch_id: str, che
     stretch = LIBRARY.stretches[stretch_id]
     for side in _sides(stretch):
         lm = landmarks_for(CORRECT[stretch_id](BODY), BODY, stretch_id, side)
-        value = StretchEvaluator(stretch, side).evaluate(lm).by_id()[check_id].value
+        value = _evaluator(stretch, side).evaluate(lm).by_id()[check_id].value
         flipped = _flipped(stretch, check_id, value)
         check = next(c for c in flipped.checks if c.id == check_id)
         held, updates = _hold(flipped, side, lambda t: lm.replace(timestamp_s=t))
         verdict = updates[-1].verdict
-        assert [c.check_id for c in verdict.checks if not c.ok] == [check_id]
+        assert [c.check_id for c in verdict.checks if not c.passes] == [check_id]
         expected = fill_sides(check.cue_low if check.target.min is not None else check.cue_high, side)
         assert verdict.cue == expected and updates[-1].cue == expected
         assert not verdict.wrong_side

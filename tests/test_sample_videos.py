@@ -45,12 +45,10 @@ VARIED_CLIPS = (
     "varied_twist_small_young_man_right",
     "varied_twist_tall_thin_woman_right",
 )
-#: Clips the coach is known to get wrong (measured 2026-12-05), kept so a fix shows up:
-#: a strict xfail fails as soon as the clip passes.
-KNOWN_WRONG = {
-    "varied_twist_tall_thin_woman_right": "a 38-degree slump from a lens 0.75 m high is not caught: MediaPipe's 3D "
-                                          "lean reads 13-18 degrees and head_up 0.31-0.34 (counted 24.7 s of 19.8)",
-}
+#: Clips the coach is known to get wrong, kept so a fix shows up: a strict xfail fails as soon
+#: as the clip passes. None since 2026-12-06 (the slumped twist clip is caught by the check
+#: against the start position, `as_tall_as_at_the_start`).
+KNOWN_WRONG: dict[str, str] = {}
 #: Clips whose mistake stops the hold, as it should, but with another gate's cue: the cue the
 #: coach gives instead, and why. Pinned, so a fix shows up here.
 KNOWN_WRONG_CUE = {

@@ -9,7 +9,10 @@ _UNIT_WORDS = {
     "× shoulder width": "shoulder widths",
     "× working thigh": "thigh lengths",
     "× other thigh": "thigh lengths",
+    "× start position": "of your start position",
 }
+#: What a check measured against the start position shows when that was not seen.
+UNJUDGED_WORDS = "not judged: the start position was not seen"
 
 
 def unit_words(unit: str) -> str:
@@ -52,6 +55,7 @@ STATUS_ICON = {
     "too_low": ":red[:material/cancel:]",
     "too_high": ":red[:material/cancel:]",
     "not_visible": ":gray[:material/visibility_off:]",
+    "unjudged": ":gray[:material/help:]",
 }
 
 #: Check status as (mark, colour, words) for plain HTML: the live panel, redrawn twice a second,
@@ -61,4 +65,5 @@ STATUS_MARK = {
     "too_low": ("✗", "#cf222e", "needs correcting"),
     "too_high": ("✗", "#cf222e", "needs correcting"),
     "not_visible": ("◌", "#6e7781", "not seen"),
+    "unjudged": ("–", "#6e7781", UNJUDGED_WORDS),
 }

@@ -45,6 +45,11 @@ def clip_truth(clip_id: str, library: Library | None = None) -> dict[str, Any]:
     stretch = library.stretches[spec.stretch_id]
     evaluator = StretchEvaluator(stretch, spec.side)
     tracker = StretchTracker(stretch, spec.side)
+    # Every clip begins in the stretch's start position (sitting tall, or on hands and knees):
+    # the checks measured against it (scale = "start") take the first frame as their reference.
+    start = make_landmarks(frames[0].pose, props, camera, timestamp_s=frames[0].time_s)
+    for judge in (evaluator, tracker.evaluator):
+        judge.set_start_reference(judge.raw_values(start))
 
     records = []
     for f in frames:

@@ -1,0 +1,182 @@
+"""Checks measured against the person's own start position (``scale = "start"``), driven
+with the synthetic body through the real routine runner.
+
+The seated twist's slump check compares the trunk's height in the picture with the same
+person's trunk when they sat tall at the start (same chair, same camera): a forward slump,
+which a front camera's 3D estimate reads poorly, shows as a shorter trunk. Without the
+start position there is nothing to compare with, so the check is not judged and never
+stops the hold.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from synthetic_cases import CORRECT, camera_for
+
+from coach.judged_frame import judge_frame
+from coach.routine import Phase, RoutineRunner
+from coach.session_log import SessionLogWriter, header_record, load_session_log
+from coach.stretches import PoseFileError, Routine, RoutineStep, Stretch, load_library, parse_stretch
+from coach.summary import summarize
+from coach.verdicts import CheckStatus
+from coachlab.synthetic import seed_poses as sp
+from coachlab.synthetic.body import BodyProportions, make_landmarks
+from coachlab.synthetic.sequences import interpolate_poses
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = load_library()
+BODY = BodyProportions.average_female()
+FPS = 15.0
+TWIST = "seated_piriformis_twist"
+CHECK = "as_tall_as_at_the_start"
+
+
+class Reading:
+    def __init__(self, landmarks) -> None:  # type: ignore[no-untyped-def]
+        self.landmarks, self.people_in_view, self.second_person = landmarks, int(landmarks is not None), False
+
+
+def one_hold(side: str, sides: tuple[str, ...] | None = None) -> Routine:
+    return Routine("one", "One hold", "", 0.0, (RoutineStep(TWIST, sides or (side,), 1, 30.0, 0.0),))
+
+
+def person(side: str, script: list[tuple[float, object]]):  # type: ignore[no-untyped-def]
+    """A person seen by one camera that does not move: ``script`` is (time, pose) key frames,
+    blended linearly in between."""
+    camera = camera_for(CORRECT[TWIST](BODY).mirrored() if side == "left" else CORRECT[TWIST](BODY), BODY, TWIST)
+
+    def at(t: float):  # type: ignore[no-untyped-def]
+        for (t0, a), (t1, b) in zip(script, script[1:]):
+            if t0 <= t < t1:
+                pose = interpolate_poses(a, b, (t - t0) / (t1 - t0))
+                break
+        else:
+            pose = script[-1][1]
+        pose = pose.mirrored() if side == "left" else pose
+        return make_landmarks(pose, BODY, camera, timestamp_s=t, noise_px=0.5)
+
+    return at
+
+
+def run(runner: RoutineRunner, at, until: float) -> list:  # type: ignore[no-untyped-def]
+    frames = []
+    for t in np.arange(0.0, until, 1.0 / FPS):
+        frames.append(judge_frame(runner, Reading(at(float(t))), float(t)))
+    return frames
+
+
+def check_of(frame):  # type: ignore[no-untyped-def]
+    return frame.update.verdict.by_id()[CHECK]
+
+
+def slumping_person(side: str):  # type: ignore[no-untyped-def]
+    """Sits tall, crosses into the twist, holds it, slumps for 4 s, sits up again."""
+    tall, twist, slumped = sp.seated_neutral(BODY), CORRECT[TWIST](BODY), sp.piriformis_twist_slumped(BODY)
+    return person(side, [(0.0, tall), (1.5, tall), (2.5, twist), (6.0, twist), (7.0, slumped), (11.0, slumped),
+                         (12.0, twist)])
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_a_slump_against_the_start_position_stops_the_hold_and_says_sit_up_tall(side: str) -> None:
+    runner = RoutineRunner(one_hold(side), LIBRARY.stretches)
+    frames = run(runner, slumping_person(side), until=16.0)
+    upright = [f for f in frames if f.status.phase is Phase.HOLD and (3.5 <= f.t < 6.0 or f.t >= 13.0)]
+    slumped = [f for f in frames if 8.0 <= f.t < 11.0]
+    # Sitting tall in the twist reads like sitting tall at the start, and counts.
+    assert upright and all(check_of(f).status is CheckStatus.OK and abs(check_of(f).value - 1.0) < 0.04
+                           for f in upright)
+    assert all(f.update.verdict.correct for f in upright)
+    # Slumped: the trunk is clearly shorter than it was; the hold stops and the cue says why.
+    assert slumped and all(check_of(f).status is CheckStatus.TOO_LOW and check_of(f).value < 0.9 for f in slumped)
+    assert all(not f.update.verdict.correct and f.update.cue == "Sit up tall" for f in slumped)
+    held = {round(f.t, 2): f.status.hold.held_s for f in frames if f.status.hold is not None}
+    assert held[round(slumped[-1].t, 2)] == pytest.approx(held[round(slumped[0].t, 2)])
+    assert frames[-1].status.hold.held_s > held[round(slumped[-1].t, 2)] + 2.0
+
+
+def test_the_slump_check_alone_stops_a_slump_the_3d_lean_misses() -> None:
+    """MediaPipe's 3D lean can read a front-on slump as upright (a rendered 38-degree slump read
+    13-18 degrees): with the 3D lean and head checks left out, the start-relative check by
+    itself stops the hold."""
+    stretch = LIBRARY.stretches[TWIST]
+    alone = dataclasses.replace(stretch, checks=tuple(c for c in stretch.checks if c.id not in ("sitting_tall",
+                                                                                                   "head_up")))
+    runner = RoutineRunner(one_hold("right"), {**LIBRARY.stretches, TWIST: alone})
+    frames = run(runner, slumping_person("right"), until=12.0)
+    slumped = [f for f in frames if 8.0 <= f.t < 11.0]
+    assert all(not f.update.verdict.correct and f.update.cue == "Sit up tall" for f in slumped)
+    failing = {c.check_id for f in slumped for c in f.update.verdict.checks if c.gate and not c.passes}
+    assert failing == {CHECK}
+
+
+def test_without_the_start_position_it_is_not_judged_and_the_hold_counts(tmp_path: Path) -> None:
+    """Already in the twist from the first frame (nothing to compare with): the check is
+    unjudged, says nothing, never stops the hold; the log records it so and reads back."""
+    twist = CORRECT[TWIST](BODY)
+    runner = RoutineRunner(one_hold("right"), LIBRARY.stretches)
+    frames = run(runner, person("right", [(0.0, twist)]), until=4.0)
+    assert frames[0].status.phase is Phase.HOLD
+    assert all(check_of(f).status is CheckStatus.UNJUDGED and check_of(f).cue is None for f in frames)
+    assert all(f.update.verdict.correct for f in frames[1:]) and frames[-1].status.hold.held_s > 3.0
+    rows = {row.check_id: row for row in frames[-1].checks}
+    assert rows[CHECK].status == "unjudged" and not rows[CHECK].ok
+    path = tmp_path / "log.jsonl"
+    with SessionLogWriter(path, header_record([LIBRARY.stretches[TWIST]], source="video:x.mp4", model="t")) as log:
+        for frame in frames:
+            log.frame(json.loads(json.dumps(frame.record)))
+    records = load_session_log(path).frames
+    assert {r["checks"][CHECK]["status"] for r in records} == {"unjudged"}
+    assert all(r["checks"][CHECK]["value"] is None for r in records)
+    hold = summarize(records)["holds"][0]
+    assert hold["measurements"]["sitting_tall"]["ok_fraction"] == 1.0
+    assert hold["measurements"][CHECK]["ok_fraction"] is None  # never judged, not "never ok"
+
+
+def test_each_hold_takes_its_own_start_position() -> None:
+    """Right side from sitting tall, then the left side begun already crossed: the right hold's
+    reference is not carried over to the left one."""
+    tall, twist = sp.seated_neutral(BODY), CORRECT[TWIST](BODY)
+    runner = RoutineRunner(one_hold("right", ("right", "left")), LIBRARY.stretches)
+    right = person("right", [(0.0, tall), (1.5, tall), (2.5, twist)])
+    left = person("left", [(0.0, twist)])
+    frames = run(runner, lambda t: right(t) if runner.index == 0 else left(t), until=36.0)
+    first = [f for f in frames if f.status.slot is not None and f.status.slot.side == "right"
+             and f.status.phase is Phase.HOLD and f.t > 3.0]
+    second = [f for f in frames if f.status.slot is not None and f.status.slot.side == "left"
+              and f.status.phase is Phase.HOLD]
+    assert first and all(check_of(f).status is CheckStatus.OK for f in first)
+    assert second and all(check_of(f).status is CheckStatus.UNJUDGED for f in second)
+
+
+def _twist_file() -> dict:  # type: ignore[type-arg]
+    with (ROOT / "poses" / f"{TWIST}.toml").open("rb") as file:
+        return tomllib.load(file)
+
+
+def test_a_start_relative_check_needs_a_start_section() -> None:
+    data = _twist_file()
+    del data["start"]
+    with pytest.raises(PoseFileError, match="check 'as_tall_as_at_the_start' has scale = 'start', but the "
+                                            "stretch has no \\[start\\] section"):
+        parse_stretch(data, f"poses/{TWIST}.toml")
+
+
+def test_the_start_position_cannot_be_measured_against_itself() -> None:
+    data = _twist_file()
+    data["start"]["checks"][0]["measure"]["scale"] = "start"
+    with pytest.raises(PoseFileError, match=r"\[start\]: check 'left_knee_over_ankle': scale = 'start' is not "
+                                            "allowed in \\[start\\]") as error:
+        parse_stretch(data, f"poses/{TWIST}.toml")
+    assert str(error.value).startswith(f"poses/{TWIST}.toml: [start]")
+
+
+def test_the_unit_says_what_it_is_measured_against() -> None:
+    stretch: Stretch = LIBRARY.stretches[TWIST]
+    check = next(c for c in stretch.checks if c.id == CHECK)
+    assert check.gate and check.unit == "× start position" and check.target.describe(check.unit) == "≥ 0.92 × start position"
