@@ -202,6 +202,14 @@ class RoutineRunner:
         if self.phase is Phase.SETUP:
             self.phase, self._phase_start = self._after_setup(), None
 
+    def forget_start_reference(self) -> None:
+        """The camera or the chair may have moved (the session was paused): what the start
+        position measured is no longer comparable, so the checks measured against it are not
+        judged for the rest of this hold (the next hold takes its own start position)."""
+        if self.tracker is not None:
+            self.tracker.evaluator.set_start_reference({})
+        self._start_values = {}
+
     def stop(self) -> None:
         """End the routine now; an unfinished hold is recorded as skipped."""
         if self.phase in (Phase.SETUP, Phase.COUNTDOWN, Phase.START, Phase.HOLD):

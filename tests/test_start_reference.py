@@ -17,10 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from live_doubles import ScriptedEstimator, feed
 from synthetic_cases import CORRECT, camera_for
 
 from coach.judged_frame import judge_frame
-from coach.routine import Phase, RoutineRunner
+from coach.live import LiveCoach
+from coach.routine import Phase, RoutineRunner, stretch_routine
 from coach.session_log import SessionLogWriter, header_record, load_session_log
 from coach.stretches import PoseFileError, Routine, RoutineStep, Stretch, load_library, parse_stretch
 from coach.summary import summarize
@@ -152,6 +154,37 @@ def test_each_hold_takes_its_own_start_position() -> None:
               and f.status.phase is Phase.HOLD]
     assert first and all(check_of(f).status is CheckStatus.OK for f in first)
     assert second and all(check_of(f).status is CheckStatus.UNJUDGED for f in second)
+
+
+def test_after_a_pause_the_start_position_no_longer_counts(tmp_path: Path) -> None:
+    """Paused, the person moves the laptop back; resumed, their trunk is smaller in the picture.
+    Against the old start position that would read as a slump and stop the hold: the check is
+    not judged for the rest of the hold instead, and the hold goes on counting."""
+    near = camera_for(CORRECT[TWIST](BODY), BODY, TWIST)
+    target = np.asarray(near.target)
+    far = dataclasses.replace(near, position=tuple(target + 1.3 * (np.asarray(near.position) - target)))
+    now = {"pose": sp.seated_neutral(BODY), "camera": near}  # what the camera sees, changed by the test
+
+    def seen(t: float):  # type: ignore[no-untyped-def]
+        return make_landmarks(now["pose"], BODY, now["camera"], timestamp_s=t)
+
+    coach = LiveCoach(stretch_routine(LIBRARY.stretches[TWIST], ("right",)), LIBRARY.stretches, log_dir=tmp_path,
+                      estimator_factory=lambda options: ScriptedEstimator(seen))
+    feed(coach, 6.5)  # the 5 s countdown, then sitting tall: the start position
+    now["pose"] = CORRECT[TWIST](BODY)
+    feed(coach, 5.0, start=106.5)
+    before = coach.snapshot()
+    rows = {row.check_id: row for row in before.checks}
+    assert before.phase == "hold" and before.held_s > 3.0 and rows[CHECK].status == "ok"
+    coach.pause()
+    now["camera"] = far
+    feed(coach, 3.0, start=200.0)
+    coach.resume()
+    feed(coach, 3.0, start=203.0)
+    after = coach.snapshot()
+    rows = {row.check_id: row for row in after.checks}
+    assert rows[CHECK].status == "unjudged" and after.correct and after.held_s > before.held_s + 2.0
+    coach.close()
 
 
 def _twist_file() -> dict:  # type: ignore[type-arg]

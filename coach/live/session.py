@@ -217,6 +217,9 @@ class LiveSession:
         self.paused = None
         self._rebase = True
         self._progress_t = self.last_t  # time away is not time stuck
+        # Paused, the person may have moved the laptop or the chair: a slump check against the
+        # start position would read the new distance as a slump.
+        self.runner.forget_start_reference()
         self._mark("session resumed")
 
     def ready(self) -> None:
