@@ -11,6 +11,8 @@ Three steps, two virtual environments (``make samples`` runs the first two,
     .venv/bin/python        tools/render_samples.py truth     # only the clip truth, after a change to poses/*.toml
     .venv-render/bin/python tools/render_samples.py render --set wide [--part calibration] [--limit N]
     .venv/bin/python        tools/render_samples.py calibrate # limits from the wide set's calibration part
+    .venv/bin/python        tools/render_samples.py still-videos [--only ID ...]  # rendered wide stills as
+                                                      # still videos through coach analyze, against IMAGE mode
 
 ``render`` imports only ``coachlab.rendered`` / ``coachlab.synthetic`` (numpy) beside
 bpy, so it runs in its own environment (``tools/render_requirements.txt``); a
@@ -480,6 +482,22 @@ def _wide_accuracy(args: argparse.Namespace) -> None:
     print(markdown)
 
 
+def cmd_still_videos(args: argparse.Namespace) -> int:
+    from coachlab.rendered.still_videos import still_video_markdown, still_video_records, still_video_report
+
+    records = still_video_records(ROOT, args.only)
+    if not records:
+        print("no rendered wide-set stills in build/wide/: render some with `make accuracy-renders-wide` "
+              "(or `tools/render_samples.py render --set wide --force --only ...`)")
+        return 0
+    report = still_video_report(records)
+    report["date"] = time.strftime("%Y-%m-%d")
+    report["per_still"] = records
+    (OUT_DIR / "accuracy_still_videos.json").write_text(json.dumps(report, indent=1) + "\n")
+    print(still_video_markdown(report, report["date"]))
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from coachlab.rendered.accuracy import calibrate, calibration_text, wide_records
 
@@ -529,6 +547,11 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("calibrate", help="on the wide set's calibration part: each gate check's values on correct vs "
                                          "wrong stills and the limit that best separates them (run in .venv)")
     c.set_defaults(func=cmd_calibrate)
+    v = sub.add_parser("still-videos", help="rendered wide stills (build/wide) as 4 s still videos through "
+                                            "`coach analyze`, against IMAGE mode -> sample_videos/"
+                                            "accuracy_still_videos.json (run in .venv)")
+    v.add_argument("--only", nargs="*", help="parts of still ids (default: every rendered still)")
+    v.set_defaults(func=cmd_still_videos)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -1,0 +1,115 @@
+"""Wide-set stills judged the way a held-out test judges them: as still videos through
+``coach analyze``.
+
+`make accuracy` judges each still once, with MediaPipe in IMAGE mode (the person detector
+on every picture). ``coach analyze`` runs MediaPipe in VIDEO mode: after the first frame it
+follows the person from the previous frame's landmarks, and on a still video whose frames
+differ only by H.264 noise the crossed legs of a figure-4 can read differently from frame to
+frame. This module measures how far the two agree, on rendered stills in ``build/wide``:
+each becomes a 4 s still video (12 frames a second), ``coach analyze`` judges it (start
+phase, smoothing, leg identity, hold timer: the whole path), and the still counts as
+accepted when at least half of its frames after the first second are judged correct.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+#: The still video: 4 s at 12 frames a second (the rendered clips' rate).
+STILL_VIDEO_FPS = 12
+STILL_VIDEO_S = 4.0
+#: Frames before this are not used: the smoothing and the start phase settle first.
+SETTLE_S = 1.0
+
+
+def write_still_video(rgb: np.ndarray, path: Path, seconds: float = STILL_VIDEO_S, fps: int = STILL_VIDEO_FPS) -> Path:
+    """The picture repeated as an H.264 MP4 (what a held-out test feeds ``coach analyze``)."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height = rgb.shape[1], rgb.shape[0]
+        stream.pix_fmt = "yuv420p"
+        for _ in range(round(seconds * fps)):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def judge_still_video(rgb: np.ndarray, stretch_id: str, side: str | None) -> dict[str, Any]:
+    """``coach analyze`` on a still video of the picture: the share of frames judged correct
+    after `SETTLE_S`, and the hold seconds counted."""
+    from coach.analyze import analyze_video
+    from coach.session_log import load_session_log
+
+    with tempfile.TemporaryDirectory() as folder:
+        video = write_still_video(rgb, Path(folder) / "still.mp4")
+        result = analyze_video(video, stretch_id=stretch_id, side=side or "auto", out_dir=Path(folder) / "out")
+        frames = [f for f in load_session_log(result.outputs.session_log).frames if f["t"] >= SETTLE_S]
+        share = sum(bool(f["correct"]) for f in frames) / len(frames) if frames else 0.0
+        return {"correct_share": round(share, 3), "held_s": result.summary["holds"][0]["held_s"]}
+
+
+def still_video_records(root: Path, only: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Every rendered wide still in ``root/build/wide`` (optionally only ids containing one
+    of ``only``) whose landmarks `make accuracy` keeps: IMAGE mode's verdict (as there)
+    beside the still video's."""
+    from coach.stretches import load_library
+    from coach.verdicts import StretchEvaluator
+    from coachlab.rendered import wide_landmarks
+    from coachlab.rendered.accuracy import _read_rgb
+    from coachlab.synthetic import variety
+
+    library = load_library()
+    detections = wide_landmarks.load()
+    out = []
+    for png in sorted((root / "build" / "wide").glob("*/*.png")):
+        if only and not any(o in png.stem for o in only):
+            continue
+        truth = json.loads(png.with_suffix(".truth.json").read_text())
+        known = detections.get(truth["still_id"])
+        if known is None or known.picture_hash != wide_landmarks.picture_hash(truth):
+            continue  # not the picture `make accuracy` judged
+        stretch = library.stretches[truth["stretch_id"]]
+        correct = variety.is_correct(truth["stretch_id"], tuple(truth["breaks"]), {c.id: c.role for c in stretch.checks})
+        image_accepted = known.landmarks is not None and \
+            StretchEvaluator(stretch, truth["side"]).evaluate(known.landmarks).correct
+        video = judge_still_video(_read_rgb(png), truth["stretch_id"], truth["side"])
+        out.append({"still_id": truth["still_id"], "stretch_id": truth["stretch_id"], "kind": truth["kind"],
+                    "part": truth["part"], "correct": correct, "image_accepted": bool(image_accepted),
+                    "video_accepted": video["correct_share"] >= 0.5, **video})
+    return out
+
+
+def still_video_report(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per stretch and kind: accepted in IMAGE mode, accepted as a still video, and how often the two agree."""
+    rows: dict[str, dict[str, Any]] = {}
+    for rec in records:
+        row = rows.setdefault(f"{rec['stretch_id']} / {rec['kind']}",
+                              {"n": 0, "correct": rec["correct"], "image_accepted": 0, "video_accepted": 0, "agree": 0})
+        row["n"] += 1
+        row["image_accepted"] += rec["image_accepted"]
+        row["video_accepted"] += rec["video_accepted"]
+        row["agree"] += rec["image_accepted"] == rec["video_accepted"]
+    return {"stills": len(records), "agree": sum(r["agree"] for r in rows.values()), "by_kind": rows}
+
+
+def still_video_markdown(report: dict[str, Any], date: str) -> str:
+    lines = [f"Wide-set stills as 4 s still videos through `coach analyze` (VIDEO mode) against IMAGE mode, "
+             f"{date}: {report['agree']} of {report['stills']} agree.", "",
+             "| stretch / kind | n | accepted, IMAGE mode | accepted, still video | agree |", "|---|---|---|---|---|"]
+    for name, row in sorted(report["by_kind"].items()):
+        lines.append(f"| {name}{'' if row['correct'] else ' (wrong)'} | {row['n']} | {row['image_accepted']} | "
+                     f"{row['video_accepted']} | {row['agree']} |")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["SETTLE_S", "STILL_VIDEO_FPS", "STILL_VIDEO_S", "judge_still_video", "still_video_markdown",
+           "still_video_records", "still_video_report", "write_still_video"]

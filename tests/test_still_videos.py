@@ -1,0 +1,72 @@
+"""A picture judged as a held-out test judges it: a still video through `coach analyze`
+(real MediaPipe, VIDEO mode, the whole engine), for comparing with the IMAGE-mode accuracy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from coachlab.rendered.still_videos import (
+    STILL_VIDEO_FPS,
+    STILL_VIDEO_S,
+    judge_still_video,
+    still_video_markdown,
+    still_video_report,
+    write_still_video,
+)
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+
+
+def frame_of(clip: str, phase: str) -> tuple[np.ndarray, dict]:
+    """The middle frame of a phase of a committed rendered clip, and the clip's truth."""
+    truth = json.loads((SAMPLES / f"{clip}.truth.json").read_text())
+    frames = [f["i"] for f in truth["frames"] if f["phase"] == phase]
+    wanted = frames[len(frames) // 2]
+    with av.open(str(SAMPLES / f"{clip}.mp4")) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if i == wanted:
+                return frame.to_ndarray(format="rgb24"), truth
+    raise AssertionError(f"{clip}: frame {wanted} not found")
+
+
+def test_a_still_video_repeats_the_picture_for_four_seconds(tmp_path: Path) -> None:
+    rgb, _ = frame_of("varied_twist_small_young_man_right", "correct")
+    path = write_still_video(rgb, tmp_path / "still.mp4")
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+        assert stream.codec_context.name == "h264" and float(stream.average_rate) == STILL_VIDEO_FPS
+    assert len(frames) == STILL_VIDEO_S * STILL_VIDEO_FPS and frames[0].shape == rgb.shape
+    assert np.abs(frames[-1].astype(int) - rgb).mean() < 3.0  # the same picture, give or take H.264
+
+
+@pytest.mark.parametrize(("clip", "phase", "counts"), [
+    ("varied_twist_small_young_man_right", "correct", True),
+    ("varied_twist_heavy_older_man_left", "mistake", False),  # the leg back on the floor: not the twist
+])
+def test_coach_analyze_judges_the_still_video(clip: str, phase: str, counts: bool) -> None:
+    rgb, truth = frame_of(clip, phase)
+    result = judge_still_video(rgb, truth["stretch_id"], truth["side"])
+    if counts:
+        assert result["correct_share"] >= 0.9 and result["held_s"] >= 2.5
+    else:
+        assert result["correct_share"] == 0.0 and result["held_s"] == 0.0
+
+
+def test_the_report_counts_agreement_per_kind() -> None:
+    records = [
+        {"stretch_id": "s", "kind": "correct", "correct": True, "image_accepted": True, "video_accepted": True},
+        {"stretch_id": "s", "kind": "correct", "correct": True, "image_accepted": True, "video_accepted": False},
+        {"stretch_id": "s", "kind": "slumped", "correct": False, "image_accepted": False, "video_accepted": True},
+    ]
+    report = still_video_report(records)
+    assert report["stills"] == 3 and report["agree"] == 1
+    assert report["by_kind"]["s / correct"] == {"n": 2, "correct": True, "image_accepted": 2, "video_accepted": 1,
+                                                "agree": 1}
+    text = still_video_markdown(report, "2026-12-06")
+    assert "1 of 3 agree" in text and "| s / slumped (wrong) | 1 | 0 | 1 | 0 |" in text
