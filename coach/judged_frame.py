@@ -18,7 +18,7 @@ from coach.routine import Phase, RoutineRunner, RoutineStatus
 from coach.session_log import event_record, frame_record
 from coach.stretches import Check, fill_sides
 from coach.tracker import TrackerUpdate
-from coach.verdicts import CheckStatus, FrameVerdict
+from coach.verdicts import PASSING_STATUSES, CheckStatus, FrameVerdict
 
 #: What the video says when a session ended before every hold was finished.
 SESSION_ENDED_INSTRUCTION = "Session ended. Your summary is on the page."
@@ -60,7 +60,7 @@ class CheckRow:
     @property
     def passes(self) -> bool:
         """Does not stop the hold: ok, or not judgeable without the start position."""
-        return self.status in (CheckStatus.OK.value, CheckStatus.UNJUDGED.value)
+        return CheckStatus(self.status) in PASSING_STATUSES
 
 
 @dataclass(frozen=True)

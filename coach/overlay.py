@@ -134,14 +134,13 @@ def _blend_rect(frame: np.ndarray, top_left: tuple[int, int], bottom_right: tupl
 
 
 def joint_colours(checks: Iterable[tuple[CheckStatus, tuple[int, ...], bool]]) -> dict[int, tuple[int, int, int]]:
-    """Each checked joint's colour from (status, joints, is a gate): green ok, grey not seen (none:
-    unjudged),
-    red a gate that fails (the shape is wrong), amber a depth target not reached yet (the hold
-    still counts: something to work towards, not a mistake). Problems are drawn over ok, so a
-    joint shared by a passing and a failing check shows the problem."""
+    """Each checked joint's colour from (status, joints, is a gate): green ok, grey not seen,
+    none for an unjudged check, red a gate that fails (the shape is wrong), amber a depth target
+    not reached yet (the hold still counts: something to work towards, not a mistake). Problems
+    are drawn over ok, so a joint shared by a passing and a failing check shows the problem."""
     def rank(item: tuple[CheckStatus, tuple[int, ...], bool]) -> int:
         status, _, gate = item
-        return {CheckStatus.OK: 0, CheckStatus.UNJUDGED: 0, CheckStatus.NOT_VISIBLE: 1}.get(status, 3 if gate else 2)
+        return {CheckStatus.OK: 0, CheckStatus.NOT_VISIBLE: 1}.get(status, 3 if gate else 2)
 
     colours: dict[int, tuple[int, int, int]] = {}
     for status, joints, gate in sorted(checks, key=rank):

@@ -426,8 +426,9 @@ class RoutineRunner:
 
         Seen for `START_SETTLE_S`: the legs are uncrossed, so their labels are anchored to
         the hips, and the checks measured against the start position (``scale = "start"``)
-        take their reference from the frames it was seen on (none seen: they stay unjudged). Already in the stretch (every gate holds), or waited for
-        `start_timeout_s`: go on anyway. The hold timer does not run here.
+        take their reference from the frames it was seen on (none seen: they stay unjudged).
+        Already in the stretch (every gate holds), or waited for `start_timeout_s`: go on
+        anyway. The hold timer does not run here.
         """
         assert self.tracker is not None and self._start_judge is not None and self._phase_start is not None
         update = self.tracker.update(landmarks, t, count_time=False)

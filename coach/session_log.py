@@ -250,7 +250,7 @@ class MeasurementSummary(TypedDict):
     __pydantic_config__ = _STRICT  # type: ignore[misc]
     all: Optional[Stats]
     while_correct: Optional[Stats]
-    #: Of the frames it was judged on; None when it never was (a start-relative check without the start position).
+    #: Of the frames it was judged on; None when it never was (a start-relative check, no start position).
     ok_fraction: Optional[Annotated[float, Field(ge=0, le=1)]]
 
 

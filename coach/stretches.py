@@ -453,6 +453,11 @@ class _CheckTable(_FileModel):
     score_falloff: float = Field(0.0, ge=0.0)
 
     @property
+    def relative_to_start(self) -> bool:
+        """Measured against the person's own start position (``scale = "start"``)."""
+        return getattr(self.measure, "scale", None) == START_SCALE
+
+    @property
     def resolved_role(self) -> Role:
         """`role`, or from the older `required` (false: depth); a gate when neither is given."""
         if self.role is not None:
@@ -507,7 +512,7 @@ class _StartTable(_FileModel):
             if check.resolved_role != "gate":
                 raise _Verbatim(f"check {check.id!r}: role = 'depth' is not allowed in [start] "
                                 "(the start position is seen when every one of its checks holds)")
-            if getattr(check.measure, "scale", None) == START_SCALE:
+            if check.relative_to_start:
                 raise _Verbatim(f"check {check.id!r}: scale = 'start' is not allowed in [start] "
                                 "(it compares a measurement with the start position itself)")
         return self
@@ -541,7 +546,7 @@ class _StretchFile(_FileModel):
     def _has_a_gate(self) -> _StretchFile:
         if not any(check.resolved_role == "gate" for check in self.checks):
             raise _Verbatim("no check has role = 'gate': without one every frame would count as held")
-        relative = [check.id for check in self.checks if getattr(check.measure, "scale", None) == START_SCALE]
+        relative = [check.id for check in self.checks if check.relative_to_start]
         if relative and self.start is None:
             raise _Verbatim(f"check {relative[0]!r} has scale = 'start', but the stretch has no [start] section "
                             "to take that reference from")

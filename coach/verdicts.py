@@ -47,6 +47,10 @@ class CheckStatus(str, Enum):
     UNJUDGED = "unjudged"
 
 
+#: The statuses that do not stop the hold.
+PASSING_STATUSES = frozenset({CheckStatus.OK, CheckStatus.UNJUDGED})
+
+
 @dataclass(frozen=True)
 class CheckVerdict:
     """The outcome of one check on one frame."""
@@ -71,7 +75,7 @@ class CheckVerdict:
     @property
     def passes(self) -> bool:
         """Does not stop the hold: ok, or not judgeable without the start position."""
-        return self.status in (CheckStatus.OK, CheckStatus.UNJUDGED)
+        return self.status in PASSING_STATUSES
 
     @property
     def gate(self) -> bool:
@@ -133,7 +137,7 @@ def _default_falloff(check: Check) -> float:
 
 def _score(check: Check, value: float, status: CheckStatus) -> float:
     """1 inside the range, falling linearly to 0 at `score_falloff` outside it."""
-    if status in (CheckStatus.OK, CheckStatus.UNJUDGED):
+    if status is CheckStatus.OK:
         return 1.0
     if status is CheckStatus.NOT_VISIBLE:
         return 0.0

@@ -212,4 +212,5 @@ def test_the_start_position_cannot_be_measured_against_itself() -> None:
 def test_the_unit_says_what_it_is_measured_against() -> None:
     stretch: Stretch = LIBRARY.stretches[TWIST]
     check = next(c for c in stretch.checks if c.id == CHECK)
-    assert check.gate and check.unit == "× start position" and check.target.describe(check.unit) == "≥ 0.92 × start position"
+    assert check.gate and check.unit == "× start position"
+    assert check.target.describe(check.unit) == "≥ 0.92 × start position"

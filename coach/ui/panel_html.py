@@ -109,7 +109,7 @@ def checks_html(snap: LiveSnapshot) -> str:
     rows = []
     for row in snap.checks:
         mark, colour, status = words.STATUS_MARK.get(row.status, ("•", _GREY, row.status))
-        value = words.UNJUDGED_WORDS if row.status == "unjudged" else words.value_words(row.value, row.unit)
+        value = words.check_value_words(row.status, row.value, row.unit)
         target = words.target_words(row.target_min, row.target_max, row.unit)
         rows.append(f"<div style='margin:0.15rem 0'><span style='color:{colour};font-weight:700' "
                     f"title='{status}' aria-label='{status}'>{mark}</span> {escape(row.description)} "

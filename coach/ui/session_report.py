@@ -16,7 +16,7 @@ from coach.routine import HoldResult
 from coach.session_log import SessionLog
 from coach.summary import summarize
 from coach.ui import charts, common
-from coach.ui.words import STATUS_ICON, UNJUDGED_WORDS
+from coach.ui.words import STATUS_ICON, check_value_words
 
 def results_table(holds: list[dict[str, Any]], names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(charts.hold_rows(holds, names))
@@ -116,8 +116,7 @@ def _replay(group: charts.HoldGroup, header: dict[str, Any], key: str) -> None:
             check = checks[check_id]
             info = infos.get(check_id, {"description": check_id, "unit": ""})
             mark = STATUS_ICON.get(check.get("status"), "•")
-            value = UNJUDGED_WORDS if check.get("status") == "unjudged" else \
-                common.value_words(check.get("value"), info.get("unit") or "")
+            value = check_value_words(check.get("status"), check.get("value"), info.get("unit") or "")
             words = f"{charts.describe(info.get('description', check_id), group.side)}: {value}"
             st.markdown(f"{mark} {common.plain(words)}")
         if stretch is None:

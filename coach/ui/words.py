@@ -40,6 +40,11 @@ def target_words(minimum: float | None, maximum: float | None, unit: str) -> str
     return "any"
 
 
+def check_value_words(status: str | None, value: float | None, unit: str) -> str:
+    """A check's value as shown beside it; an unjudged check has none to show."""
+    return UNJUDGED_WORDS if status == "unjudged" else value_words(value, unit)
+
+
 def value_words(value: float | None, unit: str) -> str:
     if value is None:
         return "not seen"

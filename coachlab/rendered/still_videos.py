@@ -78,7 +78,8 @@ def still_video_records(root: Path, only: Sequence[str] | None = None) -> list[d
         if known is None or known.picture_hash != wide_landmarks.picture_hash(truth):
             continue  # not the picture `make accuracy` judged
         stretch = library.stretches[truth["stretch_id"]]
-        correct = variety.is_correct(truth["stretch_id"], tuple(truth["breaks"]), {c.id: c.role for c in stretch.checks})
+        roles = {c.id: c.role for c in stretch.checks}
+        correct = variety.is_correct(truth["stretch_id"], tuple(truth["breaks"]), roles)
         image_accepted = known.landmarks is not None and \
             StretchEvaluator(stretch, truth["side"]).evaluate(known.landmarks).correct
         video = judge_still_video(_read_rgb(png), truth["stretch_id"], truth["side"])
