@@ -213,6 +213,9 @@ class Stretch:
     benefit: str = ""
     #: Said when the other side's gates all hold and this side's do not ({working}/{other}).
     wrong_side_cue: str = DEFAULT_WRONG_SIDE_CUE
+    #: What the camera cannot see from the advised view, for the person to check ({working}/{other}):
+    #: shown with the instructions, so that the coach's "good form" is not taken to cover it.
+    check_yourself: tuple[str, ...] = ()
     #: Gate checks that show the camera sees the person the way this stretch needs (e.g. side-on):
     #: after a change of view in a routine, the countdown waits until they hold. Empty: no wait.
     setup_checks: tuple[str, ...] = ()
@@ -536,6 +539,7 @@ class _StretchFile(_FileModel):
     rest_seconds: Seconds = 0.0
     visibility_threshold: float = Field(0.5, ge=0.0, le=1.0)
     cautions: list[LongText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    check_yourself: list[LongText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     source: OptionalLongText = ""
     wrong_side_cue: OptionalShortText = ""
     setup_checks: list[str] = Field(default_factory=list, max_length=MAX_CHECKS)
@@ -576,6 +580,7 @@ class _StretchFile(_FileModel):
             checks=tuple(check.to_check() for check in self.checks),
             visibility_threshold=self.visibility_threshold,
             cautions=tuple(self.cautions),
+            check_yourself=tuple(self.check_yourself),
             side_note=self.side_note,
             source=self.source,
             path=str(path),

@@ -160,6 +160,11 @@ def test_choosing_one_stretch_and_a_side_shows_its_instructions(fake_camera: Fak
     assert "How to do it: Seated figure-4 glute stretch — left side" in page
     for step in LIBRARY.stretches["seated_figure_four"].instructions:
         assert fill_sides(step, "left") in page
+    # What the front camera cannot see is said before the hold, for this side.
+    assert "The camera cannot see this: check it yourself." in page
+    for text in LIBRARY.stretches["seated_figure_four"].check_yourself:
+        assert fill_sides(text, "left") in page
+    assert "{working}" not in page
     coach = at.session_state["live_coach"]
     assert [(s.stretch_id, s.sides) for s in coach.routine.steps] == [("seated_figure_four", ("left",))]
 
@@ -575,6 +580,11 @@ def test_stretches_page_lists_every_stretch_with_its_checks_targets_and_cues() -
             assert check.why in page
         for caution in stretch.cautions:
             assert caution in page
+        # What the camera cannot see from the advised view, for the person to check.
+        assert stretch.check_yourself
+        for text in stretch.check_yourself:
+            assert fill_sides(text, "right" if stretch.has_sides else None) in page
+    assert page.count("What the camera cannot check: check it yourself") == len(LIBRARY.stretches)
     # Every target in plain words ("at least 0.28 trunk lengths", "between 12 and 75°", ...).
     for stretch in LIBRARY.stretches.values():
         for check in stretch.checks:

@@ -170,6 +170,7 @@ ACCEPTED = {
     "instruction": "1. **Sit** _down_ &lt;b&gt;",
     "view_advice": "- dash | piped \\ back ~~x~~",
     "caution": "Press :material/warning: [gently][x] *now*",
+    "check_yourself": "Check `this` ==yourself== [x]: ^^ &amp; #not a heading",
     "description": "**Facing** the camera &lt;iframe&gt;",
     "why": "Because $a+b$ and __why__",
     "cue": "&lt;/script&gt;&lt;script&gt;top.__pwned=1&lt;/script&gt; *turn*",
@@ -201,6 +202,7 @@ def markup_poses(folder: Path, texts: dict[str, str]) -> Path:
     replace("cue_high", texts["cue"], count=0)
     source = source.replace(_toml(data["instructions"][0]), _toml(texts["instruction"]), 1)
     source = source.replace(_toml(data["cautions"][0]), _toml(texts["caution"]), 1)
+    source = source.replace(_toml(data["check_yourself"][0]), _toml(texts["check_yourself"]), 1)
     path.write_text(source, encoding="utf-8")
     assert tomllib.loads(source)["name"] == texts["name"]
     return folder

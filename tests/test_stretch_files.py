@@ -224,6 +224,10 @@ CUE = "cue_high = \"Keep your {other} foot on the floor\""
         ('why = "Side-on', 'why = "![t](http://127.0.0.1:9/x) Side-on', "check 1 'facing_camera': 'why': contains '![': markup"),
         ('why = "Side-on', 'why = "[t](http://127.0.0.1:9/x) Side-on', "check 1 'facing_camera': 'why': contains '](': markup"),
         ('instructions = [', 'instructions = ["a\\tb", ', "'instructions' item 1: contains a control character '\\t'"),
+        ("check_yourself = [", 'check_yourself = ["See <img src=x onerror=alert(1)>", ',
+         "'check_yourself' item 1: contains '<': markup is not allowed"),
+        ("check_yourself = [", 'check_yourself = ["Your {left} ankle", ', "'check_yourself' item 1: unknown placeholder {left}"),
+        ("check_yourself = [", "check_yourself = [" + '"x", ' * 25, "'check_yourself' must have at most 20 items"),
         ('id = "facing_camera"', 'id = "facing camera"', "check 1: 'id' must be 1-64 letters, digits, '_' or '-'"),
     ],
 )

@@ -152,6 +152,10 @@ def _instructions(lib: Library, stretch_id: str, side: str | None) -> None:
     st.markdown("\n".join(f"{i}. {plain(fill_sides(step, side))}"  # type: ignore[arg-type]
                           for i, step in enumerate(stretch.instructions, 1)))
     st.markdown(f"**Camera:** {plain(stretch.view_advice)}")
+    if stretch.check_yourself:
+        st.info("**The camera cannot see this: check it yourself.** "
+                + " ".join(plain(fill_sides(text, side)) for text in stretch.check_yourself),  # type: ignore[arg-type]
+                icon=":material/visibility_off:")
     if stretch.side_note and side:
         st.caption(plain(stretch.side_note))
     if stretch.cautions:

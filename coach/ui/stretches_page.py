@@ -66,6 +66,10 @@ def render_stretch(stretch: Stretch) -> None:
             + (f"  \n  *How it is measured: {plain(check.why)}*" if check.why else "")
         )
     st.markdown("\n".join(rows))
+    if stretch.check_yourself:
+        st.markdown("**What the camera cannot check: check it yourself**")
+        st.markdown("\n".join(f"- {plain(fill_sides(text, side))}"  # type: ignore[arg-type]
+                              for text in stretch.check_yourself))
     mistakes = _cues(stretch, side)
     if mistakes:
         st.markdown("**Common mistakes, and what the coach will say**")
