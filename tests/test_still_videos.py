@@ -10,9 +10,11 @@ import av
 import numpy as np
 import pytest
 
+from coachlab.rendered.accuracy import ImageLandmarker
 from coachlab.rendered.still_videos import (
     STILL_VIDEO_FPS,
     STILL_VIDEO_S,
+    first_frame,
     judge_still_video,
     still_video_markdown,
     still_video_report,
@@ -43,6 +45,8 @@ def test_a_still_video_repeats_the_picture_for_four_seconds(tmp_path: Path) -> N
         assert stream.codec_context.name == "h264" and float(stream.average_rate) == STILL_VIDEO_FPS
     assert len(frames) == STILL_VIDEO_S * STILL_VIDEO_FPS and frames[0].shape == rgb.shape
     assert np.abs(frames[-1].astype(int) - rgb).mean() < 3.0  # the same picture, give or take H.264
+    decoded = first_frame(path)
+    assert decoded.shape == rgb.shape and np.array_equal(decoded, frames[0])
 
 
 @pytest.mark.parametrize(("clip", "phase", "counts"), [
@@ -51,22 +55,32 @@ def test_a_still_video_repeats_the_picture_for_four_seconds(tmp_path: Path) -> N
 ])
 def test_coach_analyze_judges_the_still_video(clip: str, phase: str, counts: bool) -> None:
     rgb, truth = frame_of(clip, phase)
-    result = judge_still_video(rgb, truth["stretch_id"], truth["side"])
+    with ImageLandmarker() as landmarker:
+        result = judge_still_video(rgb, truth["stretch_id"], truth["side"], landmarker)
+    assert result["decoded_image_accepted"] is counts  # IMAGE mode on the video's first frame agrees
     if counts:
         assert result["correct_share"] >= 0.9 and result["held_s"] >= 2.5
     else:
         assert result["correct_share"] == 0.0 and result["held_s"] == 0.0
 
 
-def test_the_report_counts_agreement_per_kind() -> None:
+def test_the_report_counts_agreement_per_kind_and_names_the_cause() -> None:
+    def rec(kind: str, correct: bool, image: bool, decoded: bool, video: bool) -> dict:
+        return {"stretch_id": "s", "kind": kind, "correct": correct, "image_accepted": image,
+                "decoded_image_accepted": decoded, "video_accepted": video}
+
     records = [
-        {"stretch_id": "s", "kind": "correct", "correct": True, "image_accepted": True, "video_accepted": True},
-        {"stretch_id": "s", "kind": "correct", "correct": True, "image_accepted": True, "video_accepted": False},
-        {"stretch_id": "s", "kind": "slumped", "correct": False, "image_accepted": False, "video_accepted": True},
+        rec("correct", True, True, True, True),
+        rec("correct", True, True, False, False),  # H.264 changed the reading already
+        rec("correct", True, True, True, False),  # the first frame read as the picture: tracking
+        rec("slumped", False, False, False, True),  # tracking again, the other way
     ]
     report = still_video_report(records)
-    assert report["stills"] == 3 and report["agree"] == 1
-    assert report["by_kind"]["s / correct"] == {"n": 2, "correct": True, "image_accepted": 2, "video_accepted": 1,
-                                                "agree": 1}
+    assert report["stills"] == 4 and report["agree"] == 1
+    assert report["compression_changed"] == 1 and report["tracking_changed"] == 2
+    assert report["by_kind"]["s / correct"] == {"n": 3, "correct": True, "image_accepted": 3,
+                                                "decoded_image_accepted": 2, "video_accepted": 1, "agree": 1,
+                                                "compression_changed": 1, "tracking_changed": 1}
     text = still_video_markdown(report, "2026-12-06")
-    assert "1 of 3 agree" in text and "| s / slumped (wrong) | 1 | 0 | 1 | 0 |" in text
+    assert "1 of 4 agree" in text and "first frame in 1; in 2 it did not" in text
+    assert "| s / slumped (wrong) | 1 | 0 | 0 | 1 | 0 |" in text
