@@ -10,6 +10,7 @@ import av
 import numpy as np
 import pytest
 
+from coach.stretches import load_library
 from coachlab.rendered.accuracy import ImageLandmarker
 from coachlab.rendered.still_videos import (
     STILL_VIDEO_FPS,
@@ -56,7 +57,7 @@ def test_a_still_video_repeats_the_picture_for_four_seconds(tmp_path: Path) -> N
 def test_coach_analyze_judges_the_still_video(clip: str, phase: str, counts: bool) -> None:
     rgb, truth = frame_of(clip, phase)
     with ImageLandmarker() as landmarker:
-        result = judge_still_video(rgb, truth["stretch_id"], truth["side"], landmarker)
+        result = judge_still_video(rgb, load_library().stretches[truth["stretch_id"]], truth["side"], landmarker)
     assert result["decoded_image_accepted"] is counts  # IMAGE mode on the video's first frame agrees
     if counts:
         assert result["correct_share"] >= 0.9 and result["held_s"] >= 2.5

@@ -25,6 +25,7 @@ from typing import Any
 import av
 import numpy as np
 
+from coach.landmarks import Landmarks
 from coach.stretches import Stretch, load_library
 from coach.verdicts import StretchEvaluator
 from coachlab.rendered.accuracy import ImageLandmarker, _read_rgb
@@ -58,13 +59,13 @@ def first_frame(video: Path) -> np.ndarray:
     raise ValueError(f"{video}: no frame")
 
 
-def image_mode_accepts(landmarker: ImageLandmarker, rgb: np.ndarray, stretch: Stretch, side: str | None) -> bool:
-    """IMAGE mode's verdict on one picture (what `make accuracy` asks of each still)."""
-    landmarks = landmarker.detect(rgb)
+def accepts(landmarks: Landmarks | None, stretch: Stretch, side: str | None) -> bool:
+    """A fresh evaluator's verdict on one picture's landmarks (what `make accuracy` asks of each
+    still; None: nobody found, not accepted)."""
     return landmarks is not None and StretchEvaluator(stretch, side).evaluate(landmarks).correct
 
 
-def judge_still_video(rgb: np.ndarray, stretch_id: str, side: str | None,
+def judge_still_video(rgb: np.ndarray, stretch: Stretch, side: str | None,
                       landmarker: ImageLandmarker | None = None) -> dict[str, Any]:
     """``coach analyze`` on a still video of the picture: the share of frames judged correct
     after `SETTLE_S`, and the hold seconds counted; with a ``landmarker``, also IMAGE mode's
@@ -74,13 +75,12 @@ def judge_still_video(rgb: np.ndarray, stretch_id: str, side: str | None,
 
     with tempfile.TemporaryDirectory() as folder:
         video = write_still_video(rgb, Path(folder) / "still.mp4")
-        result = analyze_video(video, stretch_id=stretch_id, side=side or "auto", out_dir=Path(folder) / "out")
+        result = analyze_video(video, stretch_id=stretch.id, side=side or "auto", out_dir=Path(folder) / "out")
         frames = [f for f in load_session_log(result.outputs.session_log).frames if f["t"] >= SETTLE_S]
         share = sum(bool(f["correct"]) for f in frames) / len(frames) if frames else 0.0
         out: dict[str, Any] = {"correct_share": round(share, 3), "held_s": result.summary["holds"][0]["held_s"]}
         if landmarker is not None:
-            stretch = load_library().stretches[stretch_id]
-            out["decoded_image_accepted"] = image_mode_accepts(landmarker, first_frame(video), stretch, side)
+            out["decoded_image_accepted"] = accepts(landmarker.detect(first_frame(video)), stretch, side)
         return out
 
 
@@ -105,11 +105,10 @@ def still_video_records(root: Path, only: Sequence[str] | None = None) -> list[d
             stretch = library.stretches[truth["stretch_id"]]
             roles = {c.id: c.role for c in stretch.checks}
             correct = variety.is_correct(truth["stretch_id"], tuple(truth["breaks"]), roles)
-            image_accepted = known.landmarks is not None and \
-                StretchEvaluator(stretch, truth["side"]).evaluate(known.landmarks).correct
-            video = judge_still_video(_read_rgb(png), truth["stretch_id"], truth["side"], landmarker)
+            video = judge_still_video(_read_rgb(png), stretch, truth["side"], landmarker)
             out.append({"still_id": truth["still_id"], "stretch_id": truth["stretch_id"], "kind": truth["kind"],
-                        "part": truth["part"], "correct": correct, "image_accepted": bool(image_accepted),
+                        "part": truth["part"], "correct": correct,
+                        "image_accepted": accepts(known.landmarks, stretch, truth["side"]),
                         "video_accepted": video["correct_share"] >= 0.5, **video})
     return out
 
@@ -150,5 +149,5 @@ def still_video_markdown(report: dict[str, Any], date: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["SETTLE_S", "STILL_VIDEO_FPS", "STILL_VIDEO_S", "first_frame", "image_mode_accepts", "judge_still_video",
+__all__ = ["SETTLE_S", "STILL_VIDEO_FPS", "STILL_VIDEO_S", "accepts", "first_frame", "judge_still_video",
            "still_video_markdown", "still_video_records", "still_video_report", "write_still_video"]
