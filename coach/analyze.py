@@ -30,7 +30,7 @@ import time
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -211,7 +211,6 @@ class _Reading:
                  fps: float, size: tuple[int, int], mirror: bool, runner: RoutineRunner,
                  side: Side | None = None) -> None:
         self.runner, self.side = runner, side
-        self.stretches = stretches
         self.partial = _outputs_named(out_dir, tag)
         self.check_ids = list(dict.fromkeys(c.id for s in stretches for c in s.checks))
         self.overlay = Overlay(mirror=mirror, cue_clear_bottom=Overlay.PLAYER_CONTROLS)
@@ -346,10 +345,6 @@ def analyze_video(
                 routine = stretch_routine(stretch, (candidate,), countdown_s=0.0, reps=1)
                 readings.append(reading(candidate or "only", routine, candidate))
 
-        # The model runs ahead of the reading, so a routine gets the mirrored look throughout
-        # if any of its stretches wants it.
-        if any(s.mirrored_look for each in readings for s in each.stretches):
-            options = replace(options, mirrored_look=True)
         with short_gil_turns():
             for frame, result in _estimated_frames(source, options):
                 frames_seen += 1

@@ -24,7 +24,6 @@ from typing import Any
 import numpy as np
 
 from coach.landmarks import NUM_LANDMARKS, Landmarks, PoseLandmark
-from coach.mirrored_look import average_readings, mirror_frame, unmirror
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MODEL_ENV_VAR = "STRETCH_COACH_MODEL"
@@ -69,10 +68,6 @@ class EstimatorOptions:
         person detector misses people who are small in the picture: on the wide
         render set (lens 2-3.5 m away, 480x360) it found no one in 36 of 1,200
         stills, a crop of 0.6 found every one tried.
-    mirrored_look: also read every frame mirrored left to right, with its own
-        tracker, and average the two readings (`coach.mirrored_look`): fewer one-sided
-        misreadings of crossed legs seen from the front, for twice the model's time.
-        Callers turn it on for stretches that want it (`Stretch.mirrored_look`).
     """
 
     model: str | None = None
@@ -84,7 +79,6 @@ class EstimatorOptions:
     max_inference_side: int = 960
     jump_reset_fraction: float = 0.6
     zoom_fraction: float = 0.6
-    mirrored_look: bool = False
 
     def __post_init__(self) -> None:
         if self.census_poses < 0 or self.census_poses == 1:
@@ -207,14 +201,13 @@ class PoseEstimator:
         self._landmarker: Any = None
         self._census: Any = None
         self._zoom: Any = None  # IMAGE mode, made on the first second look
-        self._mirrored: Any = None  # VIDEO mode on the mirrored frames (options.mirrored_look)
         self._last_ms = -1
         self._previous: Landmarks | None = None
         self._last_census_t: float | None = None
         self._census_count = 0
         self._tracked_poses = 1
         self.resets = 0
-        self._start_trackers(num_poses=1)
+        self._landmarker = self._create(video=True, num_poses=1)
         if self.options.census_poses:
             self._census = self._create(video=False, num_poses=self.options.census_poses)
 
@@ -233,19 +226,8 @@ class PoseEstimator:
         )
         return PoseLandmarker.create_from_options(options)
 
-    def _start_trackers(self, num_poses: int) -> None:
-        """(Re)start tracking from scratch: the main tracker and, if asked for, the mirrored one."""
-        for name in ("_landmarker", "_mirrored"):
-            if getattr(self, name) is not None:
-                getattr(self, name).close()
-                setattr(self, name, None)
-        self._landmarker = self._create(video=True, num_poses=num_poses)
-        if self.options.mirrored_look:
-            self._mirrored = self._create(video=True, num_poses=num_poses)
-        self._tracked_poses = num_poses
-
     def close(self) -> None:
-        for name in ("_landmarker", "_mirrored", "_census", "_zoom"):
+        for name in ("_landmarker", "_census", "_zoom"):
             landmarker = getattr(self, name)
             if landmarker is not None:
                 landmarker.close()
@@ -259,7 +241,9 @@ class PoseEstimator:
 
     def reset_tracking(self) -> None:
         """Start detection afresh (after a cut, or when tracking locked onto nonsense)."""
-        self._start_trackers(self._tracked_poses)
+        if self._landmarker is not None:
+            self._landmarker.close()
+        self._landmarker = self._create(video=True, num_poses=self._tracked_poses)
         self._previous = None
         self.resets += 1
 
@@ -309,8 +293,6 @@ class PoseEstimator:
             for i in range(len(result.pose_landmarks))
         ]
         chosen = choose_person(candidates, self._previous)
-        if chosen is not None and self._mirrored is not None:
-            chosen = self._with_mirrored_reading(chosen, small, ms, timestamp_s, (width, height))
         if chosen is None:
             chosen = self._second_look(small, timestamp_s, (width, height))
         people = max(census, len(candidates), int(chosen is not None))
@@ -320,19 +302,6 @@ class PoseEstimator:
             return PoseResult(None, people)
         self._previous = chosen
         return PoseResult(chosen, people)
-
-    def _with_mirrored_reading(self, chosen: Landmarks, small: np.ndarray, ms: int, timestamp_s: float,
-                               frame_size: tuple[int, int]) -> Landmarks:
-        """The chosen person's reading averaged with their reading on the mirrored frame
-        (the same person: the mirrored candidate nearest to them); alone if it finds no one."""
-        import mediapipe as mp
-
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=mirror_frame(small))
-        result = self._mirrored.detect_for_video(image, ms)
-        candidates = [unmirror(landmarks_from_task_result(result, i, timestamp_s, frame_size))
-                      for i in range(len(result.pose_landmarks))]
-        same_person = choose_person(candidates, chosen)
-        return chosen if same_person is None else average_readings(chosen, same_person)
 
     def _second_look(self, small: np.ndarray, timestamp_s: float, frame_size: tuple[int, int]) -> Landmarks | None:
         """Nobody in the whole frame: look again in an enlarged crop (around where the
@@ -364,5 +333,7 @@ class PoseEstimator:
             self._last_census_t = timestamp_s
             wanted = max(1, min(self._census_count, self.options.census_poses))
             if wanted != self._tracked_poses:
-                self._start_trackers(wanted)
+                self._landmarker.close()
+                self._landmarker = self._create(video=True, num_poses=wanted)
+                self._tracked_poses = wanted
         return self._census_count

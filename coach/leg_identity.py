@@ -71,18 +71,6 @@ def _crosswise(left_now: np.ndarray, right_now: np.ndarray, left_ref: np.ndarray
     return cross_sum < SWAP_RATIO * straight_sum and straight_sum - cross_sum > 2 * margin_px * usable.sum()
 
 
-def matched_legs(landmarks: Landmarks, reference: Landmarks) -> Landmarks:
-    """``landmarks`` with its leg chains labelled like ``reference``'s, for two readings of
-    one frame: crosswise when that pairs the chains closer than straight."""
-    now, ref = landmarks.pixels, reference.pixels
-    straight = np.linalg.norm(now[_LEFT] - ref[_LEFT], axis=-1) + np.linalg.norm(now[_RIGHT] - ref[_RIGHT], axis=-1)
-    cross = np.linalg.norm(now[_LEFT] - ref[_RIGHT], axis=-1) + np.linalg.norm(now[_RIGHT] - ref[_LEFT], axis=-1)
-    usable = np.isfinite(straight) & np.isfinite(cross)
-    if usable.any() and float(cross[usable].sum()) < float(straight[usable].sum()):
-        return swap_legs(landmarks)
-    return landmarks
-
-
 class LegIdentity:
     """Carries each leg's identity from frame to frame of one stream; one per session.
 

@@ -221,10 +221,6 @@ class Stretch:
     setup_checks: tuple[str, ...] = ()
     #: The start position the hold begins from (None: the hold starts straight away).
     start: StartPosition | None = None
-    #: Read each frame a second time, mirrored, and average the two readings
-    #: (`coach.mirrored_look`): for stretches where that was measured to help; it doubles
-    #: the pose model's time.
-    mirrored_look: bool = False
 
     def sides(self) -> tuple[Side | None, ...]:
         return ("right", "left") if self.has_sides else (None,)
@@ -542,7 +538,6 @@ class _StretchFile(_FileModel):
     reps: Reps = 1
     rest_seconds: Seconds = 0.0
     visibility_threshold: float = Field(0.5, ge=0.0, le=1.0)
-    mirrored_look: bool = False
     cautions: list[LongText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     check_yourself: list[LongText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     source: OptionalLongText = ""
@@ -593,7 +588,6 @@ class _StretchFile(_FileModel):
             benefit=self.benefit,
             setup_checks=tuple(self.setup_checks),
             start=self.start.to_start() if self.start is not None else None,
-            mirrored_look=self.mirrored_look,
         )
 
 

@@ -346,10 +346,7 @@ def _detected_already(spec, detected: dict[str, str]) -> bool:
     from coachlab.rendered.wide import still_truth
     from coachlab.rendered.wide_landmarks import picture_hash
 
-    # Read with the mirrored look or without (the render environment cannot load the stretch
-    # files to tell which the stretch wants); `make accuracy` reads it again if it must.
-    truth = still_truth(spec)
-    return detected[spec.still_id] in (picture_hash(truth), picture_hash(truth, mirrored_look=True))
+    return detected[spec.still_id] == picture_hash(still_truth(spec))
 
 
 def cmd_render(args: argparse.Namespace) -> int:

@@ -66,12 +66,6 @@ class LatestResult:
         return self.error is None
 
 
-def _wants_mirrored_look(routine: Routine, stretches: dict[str, Stretch]) -> bool:
-    """Whether the stream's estimator reads frames mirrored too (`Stretch.mirrored_look`): for
-    a whole routine if any of its stretches wants it, so a step never reloads the model."""
-    return any(stretches[step.stretch_id].mirrored_look for step in routine.steps if step.stretch_id in stretches)
-
-
 class LiveCoach:
     """Per-browser-session owner of everything the video callback needs."""
 
@@ -109,7 +103,7 @@ class LiveCoach:
         self._log_routine_id = log_routine_id
         self._log_side = log_side
         self._retention = retention
-        self._model = StreamModel(model, estimator_factory, model_process, _wants_mirrored_look(routine, stretches))
+        self._model = StreamModel(model, estimator_factory, model_process)
         self._clock = clock
         self._stream_clock = StreamClock(clock)
         self._mailbox = NewestFrameMailbox(self._judge_posted, max_judged_fps)
@@ -156,11 +150,8 @@ class LiveCoach:
         """
         ended: LiveSnapshot | None = None
         new_model = model is not None and model != effective_model(self._model.model)
-        mirrored_look = _wants_mirrored_look(routine or self._routine, stretches or self._stretches)
-        new_model = new_model or mirrored_look != self._model.mirrored_look
         with self._lock:
             changed = new_model
-            self._model.mirrored_look = mirrored_look
             if routine is not None:
                 changed = changed or routine != self._routine
                 self._routine = routine

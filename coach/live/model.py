@@ -53,10 +53,8 @@ class StreamModel:
     """The pose estimator of one stream, behind its own lock (inference never holds the coach's)."""
 
     def __init__(self, model: str | None, factory: EstimatorFactory | None = None,
-                 process_options: ProcessOptions | None = None, mirrored_look: bool = False) -> None:
+                 process_options: ProcessOptions | None = None) -> None:
         self.model = model
-        #: `EstimatorOptions.mirrored_look` for the next estimator loaded.
-        self.mirrored_look = mirrored_look
         self._factory: EstimatorFactory = factory or (
             lambda options: PoseEstimatorProcess(options, process_options))
         self._lock = threading.Lock()
@@ -88,7 +86,7 @@ class StreamModel:
             if self._failed:
                 raise RuntimeError(self._failed)
             try:
-                self._estimator = self._factory(EstimatorOptions(model=self.model, mirrored_look=self.mirrored_look))
+                self._estimator = self._factory(EstimatorOptions(model=self.model))
             except Exception as error:
                 # The model's process says itself what failed; anything else gets the context.
                 self._failed = (str(error) if isinstance(error, EstimatorProcessError)

@@ -217,20 +217,9 @@ class ImageLandmarker:
     def __exit__(self, *exc: object) -> None:
         self._landmarker.close()
 
-    def detect(self, rgb: np.ndarray, mirrored_look: bool = False):
+    def detect(self, rgb: np.ndarray):
         """The person in a picture, with the live path's second look (an enlarged crop of
-        the middle) when the whole picture shows no one (``EstimatorOptions.zoom_fraction``);
-        with ``mirrored_look``, averaged with the reading of the mirrored picture, as the
-        live path does for the stretches that want it (``Stretch.mirrored_look``)."""
-        from coach.mirrored_look import average_readings, mirror_frame, unmirror
-
-        found = self._detect_once(rgb)
-        if found is None or not mirrored_look:
-            return found
-        other = self._detect_once(mirror_frame(rgb))
-        return found if other is None else average_readings(found, unmirror(other))
-
-    def _detect_once(self, rgb: np.ndarray):
+        the middle) when the whole picture shows no one (``EstimatorOptions.zoom_fraction``)."""
         import mediapipe as mp
 
         from coach.estimator import EstimatorOptions, landmarks_from_task_result, uncrop, zoom_box
@@ -475,14 +464,13 @@ def wide_records(root: Path, part: str | None, library=None, limit: int = 0,
                 continue
             truth_file = truth_path(png)
             truth = json.loads(truth_file.read_text()) if truth_file.is_file() else still_truth(spec)
-            digest = wl.picture_hash(truth, library.stretches[spec.stretch_id].mirrored_look)
+            digest = wl.picture_hash(truth)
             known = cached.get(spec.still_id)
             if known is None or known.picture_hash != digest:
                 if not (png.is_file() and truth_file.is_file()):
                     continue  # neither rendered nor detected for what the plan says today
                 landmarker = landmarker or stack.enter_context(ImageLandmarker())
-                found = landmarker.detect(_read_rgb(png), library.stretches[spec.stretch_id].mirrored_look)
-                known = fresh[spec.still_id] = wl.Detection(digest, found)
+                known = fresh[spec.still_id] = wl.Detection(digest, landmarker.detect(_read_rgb(png)))
             out.append(_wide_record(truth, known.landmarks, library))
             if limit and len(out) >= limit:
                 break

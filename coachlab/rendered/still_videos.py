@@ -80,7 +80,7 @@ def judge_still_video(rgb: np.ndarray, stretch: Stretch, side: str | None,
         share = sum(bool(f["correct"]) for f in frames) / len(frames) if frames else 0.0
         out: dict[str, Any] = {"correct_share": round(share, 3), "held_s": result.summary["holds"][0]["held_s"]}
         if landmarker is not None:
-            out["decoded_image_accepted"] = accepts(landmarker.detect(first_frame(video), stretch.mirrored_look), stretch, side)
+            out["decoded_image_accepted"] = accepts(landmarker.detect(first_frame(video)), stretch, side)
         return out
 
 
@@ -100,9 +100,9 @@ def still_video_records(root: Path, only: Sequence[str] | None = None) -> list[d
                 continue
             truth = json.loads(png.with_suffix(".truth.json").read_text())
             known = detections.get(truth["still_id"])
-            stretch = library.stretches[truth["stretch_id"]]
-            if known is None or known.picture_hash != wide_landmarks.picture_hash(truth, stretch.mirrored_look):
+            if known is None or known.picture_hash != wide_landmarks.picture_hash(truth):
                 continue  # not the picture `make accuracy` judged
+            stretch = library.stretches[truth["stretch_id"]]
             roles = {c.id: c.role for c in stretch.checks}
             correct = variety.is_correct(truth["stretch_id"], tuple(truth["breaks"]), roles)
             video = judge_still_video(_read_rgb(png), stretch, truth["side"], landmarker)

@@ -34,16 +34,12 @@ PICTURE_FIELDS = ("still_id", "seed", "stretch_id", "kind", "index", "count", "b
                   "pose", "camera")
 
 
-def picture_hash(truth: dict, mirrored_look: bool = False) -> str:
-    """A short, stable hash of what a still shows (from its truth record, ``wide.still_truth``)
-    and of how it was read (with the mirrored look or without: ``coach.mirrored_look``)."""
+def picture_hash(truth: dict) -> str:
+    """A short, stable hash of what a still shows (from its truth record, ``wide.still_truth``)."""
     missing = [k for k in PICTURE_FIELDS if k not in truth]
     if missing:
         raise KeyError(f"truth record of {truth.get('still_id')!r} lacks {missing}")
-    fields = {k: truth[k] for k in PICTURE_FIELDS}
-    if mirrored_look:
-        fields["reading"] = "mirrored_look"
-    text = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    text = json.dumps({k: truth[k] for k in PICTURE_FIELDS}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
