@@ -85,3 +85,23 @@ def test_the_report_counts_agreement_per_kind_and_names_the_cause() -> None:
     text = still_video_markdown(report, "2026-12-06")
     assert "1 of 4 agree" in text and "first frame in 1; in 2 it did not" in text
     assert "| s / slumped (wrong) | 1 | 0 | 0 | 1 | 0 |" in text
+
+
+def test_the_still_video_report_covers_the_test_part_only(tmp_path: Path) -> None:
+    """Calibration stills rendered for choosing limits (in the same folder) are not reported."""
+    from coachlab.rendered import wide, wide_landmarks
+    from coachlab.rendered.still_videos import still_video_records
+
+    cached = wide_landmarks.load()
+    clip_frame, _ = frame_of("downward_dog", "correct")
+    placed = {}
+    for part in ("calibration", "test"):
+        spec = next(s for s in wide.plan_wide() if s.part == part and s.stretch_id == "downward_dog"
+                    and s.still_id in cached and cached[s.still_id].landmarks is not None)
+        png = wide.wide_png(tmp_path, spec)
+        png.parent.mkdir(parents=True, exist_ok=True)
+        av.VideoFrame.from_ndarray(clip_frame, format="rgb24").to_image().save(png)
+        wide.truth_path(png).write_text(json.dumps(wide.still_truth(spec)))
+        placed[part] = spec.still_id
+    records = still_video_records(tmp_path)
+    assert [r["still_id"] for r in records] == [placed["test"]]

@@ -84,10 +84,10 @@ def judge_still_video(rgb: np.ndarray, stretch: Stretch, side: str | None,
         return out
 
 
-def still_video_records(root: Path, only: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """Every rendered wide still in ``root/build/wide`` (optionally only ids containing one
-    of ``only``) whose landmarks `make accuracy` keeps: IMAGE mode's verdict (as there)
-    beside the still video's, and IMAGE mode's on the video's first decoded frame."""
+def still_video_records(root: Path, only: Sequence[str] | None = None, part: str = "test") -> list[dict[str, Any]]:
+    """Every rendered wide still of ``part`` in ``root/build/wide`` (optionally only ids
+    containing one of ``only``) whose landmarks `make accuracy` keeps: IMAGE mode's verdict (as
+    there) beside the still video's, and IMAGE mode's on the video's first decoded frame."""
     from coachlab.rendered import wide_landmarks
     from coachlab.synthetic import variety
 
@@ -99,6 +99,8 @@ def still_video_records(root: Path, only: Sequence[str] | None = None) -> list[d
             if only and not any(o in png.stem for o in only):
                 continue
             truth = json.loads(png.with_suffix(".truth.json").read_text())
+            if truth["part"] != part:
+                continue  # calibration stills rendered for choosing limits are not reported
             known = detections.get(truth["still_id"])
             if known is None or known.picture_hash != wide_landmarks.picture_hash(truth):
                 continue  # not the picture `make accuracy` judged

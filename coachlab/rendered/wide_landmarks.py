@@ -55,7 +55,9 @@ def load(path: Path = LANDMARKS_FILE) -> dict[str, Detection]:
     """still id -> detection; {} when the file is not there."""
     if not path.is_file():
         return {}
-    with np.load(path, allow_pickle=False) as data:
+    with np.load(path, allow_pickle=False) as npz:
+        # each npz[key] reads and decompresses the whole array again: read every array once
+        data = {key: npz[key] for key in npz.files}
         if str(data["schema"]) != SCHEMA:
             raise ValueError(f"{path}: schema {data['schema']!s}, expected {SCHEMA}")
         out = {}
