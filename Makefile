@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 app: $(STAMP)
 	$(BIN)/streamlit run app.py
 
+# Two test processes for the CPU-bound tests (the pose model uses about one core), then the
+# tests marked serial (tests/conftest.py: real browsers, timing-bound children) one at a time.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 -m "not serial" --durations=15
+	$(BIN)/python -m pytest -m serial --durations=15
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py

@@ -12,6 +12,24 @@ from coach.video_writer import AnnotatedVideoWriter
 
 DATA = Path(__file__).parent / "data"
 
+#: Test modules that need the machine to themselves: a real browser against a real app server
+#: (waits bounded in seconds), or a child process stopped at a moment (Ctrl-C mid-analysis, a
+#: hung model process). `make test` runs them one at a time after the rest, which it runs two
+#: at a time (pytest-xdist); under a second busy process their waits were seen to run out.
+SERIAL_MODULES = frozenset({
+    "test_analyze_safety", "test_deploy", "test_estimator_process", "test_live_browser", "test_live_faults",
+    "test_localhost_only", "test_no_script_from_data", "test_oidc_browser", "test_patient_to_therapist",
+    "test_pause_browser", "test_setup_browser", "test_watch_browser",
+})
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests of `SERIAL_MODULES` serial (before `-m` selects by marks)."""
+    for item in items:
+        if item.path.stem in SERIAL_MODULES:
+            item.add_marker(pytest.mark.serial)
+
 
 @pytest.fixture(scope="session")
 def astronaut_rgb() -> np.ndarray:

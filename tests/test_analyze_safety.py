@@ -10,13 +10,15 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
@@ -280,26 +282,41 @@ def test_two_runs_of_same_named_videos_into_one_folder(tiny_video: Path, tmp_pat
     assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o600}
 
 
-def _wait_for_partial_video(run: subprocess.Popen[str], out: Path, limit_s: float = 60.0) -> Path:
-    """Polls until the run has written part of its annotated video (bounded)."""
+def _frames_done(run: subprocess.Popen[str], at_least: int, limit_s: float = 60.0) -> Callable[[], str]:
+    """Reads the run's progress (stderr, in a thread) until it has analysed ``at_least`` frames
+    (bounded); returns a function that waits for the end of stderr and gives all of it. The
+    partial video is no such sign: its first bytes were seen to reach the disk only as the run
+    ended."""
+    assert run.stderr is not None
+    stream = run.stderr
+    seen: list[str] = []
+    reader = threading.Thread(target=lambda: seen.extend(iter(lambda: stream.read(64), "")), daemon=True)
+    reader.start()
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
-        for video in out.glob(".partial-*/*_annotated.mp4"):
-            if video.stat().st_size > 0:
-                return video
+        counts = re.findall(r"(\d+)/\d+ \[", "".join(seen[-20:]))
+        if counts and int(counts[-1]) >= at_least:
+            break
+        assert run.poll() is None, "".join(seen)[-500:]
         with contextlib.suppress(subprocess.TimeoutExpired):
             run.wait(timeout=0.05)
-        assert run.returncode is None, run.communicate()[1][-500:]
-    raise AssertionError(f"no partial video in {out} after {limit_s} s")
+    else:
+        raise AssertionError(f"fewer than {at_least} frames analysed after {limit_s} s")
+
+    def all_of_it() -> str:
+        reader.join(timeout=60)
+        return "".join(seen)
+    return all_of_it
 
 
 def test_a_killed_run_leaves_partial_files_that_the_next_run_removes(tiny_video: Path, tmp_path: Path) -> None:
     out = tmp_path / "analyses"
     run = _coach(SAMPLE, out)  # 258 frames: several seconds, time to kill it mid-way
-    partial = _wait_for_partial_video(run, out)
+    stderr = _frames_done(run, at_least=10)
+    partial = next(out.glob(".partial-*/*_annotated.mp4"))
     run.send_signal(signal.SIGKILL)
-    run.communicate(timeout=30)
-    assert run.returncode == -signal.SIGKILL
+    run.wait(timeout=30)
+    assert run.returncode == -signal.SIGKILL, stderr()[-500:]
     assert partial.exists() and partial.parent.name.startswith(f".partial-{run.pid}-")
 
     result = analyze_video(tiny_video, stretch_id="downward_dog", out_dir=out)
@@ -309,10 +326,11 @@ def test_a_killed_run_leaves_partial_files_that_the_next_run_removes(tiny_video:
 def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path) -> None:
     out = tmp_path / "analyses"
     run = _coach(SAMPLE, out)
-    _wait_for_partial_video(run, out)
+    stderr = _frames_done(run, at_least=10)  # of 258: well before the end
     run.send_signal(signal.SIGINT)
-    _, err = run.communicate(timeout=60)
-    assert run.returncode == 130 and _one_error_line(err) == "error: interrupted"
+    run.wait(timeout=60)
+    err = stderr()
+    assert run.returncode == 130 and _one_error_line(err) == "error: interrupted", (run.returncode, err[-800:])
     assert list(out.iterdir()) == []  # the interrupted run cleaned up after itself
 
 
