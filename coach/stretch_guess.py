@@ -14,8 +14,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from coach.estimator import EstimatorOptions, PoseEstimator
 from coach.landmarks import Landmarks
 from coach.sources import VideoFileSource
@@ -84,17 +82,11 @@ def guess_stretch(path: str | Path, library: Library, samples: int = SAMPLES,
     step = max(1, source.info.frame_count // samples)
     judged_at = min(LOOK_FRAMES, step) - 1
     found: list[Landmarks] = []
-    blank: np.ndarray | None = None
     with PoseEstimator(EstimatorOptions(model=model, census_poses=0)) as estimator:
         for frame in source:
             offset = frame.index % step
-            if offset == 0 and frame.index:
-                # Each sample is looked at afresh: a frame with nobody in it makes the tracker
-                # lose the person, so the next frame runs the person detector again. Same guesses
-                # on the 16 committed clips as restarting the model (`reset_tracking`; votes
-                # within 1), without its 0.1 s load each time (2026-12-06: 83 s -> 59 s for the 16).
-                blank = np.zeros_like(frame.rgb) if blank is None else blank
-                estimator.process(blank, frame.timestamp_s - 0.001)
+            if offset == 0:
+                estimator.reset_tracking()
             if offset > judged_at:
                 continue
             result = estimator.process(frame.rgb, frame.timestamp_s)

@@ -148,3 +148,19 @@ def test_a_person_far_from_the_camera_is_found_by_the_second_look() -> None:
         error = np.abs(lm.image[:, :2] - expected)[[L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_SHOULDER, L.RIGHT_SHOULDER,
                                                     L.LEFT_KNEE, L.RIGHT_KNEE]]
         assert error.max() < 0.02, error
+
+
+def test_after_a_tracking_reset_the_next_frame_finds_the_person_where_they_now_are(astronaut_rgb: np.ndarray) -> None:
+    person = cv2.resize(astronaut_rgb, (300, 300))
+    left, right = (np.full((480, 800, 3), 30, np.uint8) for _ in range(2))
+    left[90:390, 20:320] = person
+    right[90:390, 480:780] = person
+    with PoseEstimator(EstimatorOptions(census_poses=0)) as estimator:
+        estimator.reset_tracking()  # before any frame: nothing to forget, no error
+        assert estimator.process(left, 0.0).landmarks.pixels[L.NOSE][0] < 320
+        estimator.reset_tracking()
+        after = estimator.process(right, 0.05).landmarks  # an earlier timestamp than the blank's is fine
+        assert after is not None and 480 < after.pixels[L.NOSE][0] < 780
+        assert estimator.resets == 2
+    with pytest.raises(RuntimeError, match="closed"):
+        estimator.reset_tracking()
