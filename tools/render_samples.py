@@ -332,21 +332,20 @@ class _LazyWideJob:
         truth_path(png).write_text(json.dumps(still_truth(self.wide_spec)) + "\n")
 
 
-def _wide_detected() -> dict[str, str]:
-    """still id -> picture hash of the wide stills whose landmarks are in sample_videos/."""
+def _wide_detected() -> dict:
+    """still id -> detection of the wide stills whose landmarks are in sample_videos/."""
     from coachlab.rendered.wide_landmarks import load
 
-    return {still_id: d.picture_hash for still_id, d in load().items()}
+    return load()
 
 
-def _detected_already(spec, detected: dict[str, str]) -> bool:
+def _detected_already(spec, detected: dict) -> bool:
     """This wide still's landmarks are committed, taken from the picture the plan draws today."""
     if spec.still_id not in detected:
         return False
     from coachlab.rendered.wide import still_truth
-    from coachlab.rendered.wide_landmarks import picture_hash
 
-    return detected[spec.still_id] == picture_hash(still_truth(spec))
+    return detected[spec.still_id].shows(still_truth(spec))
 
 
 def cmd_render(args: argparse.Namespace) -> int:

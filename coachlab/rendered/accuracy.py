@@ -464,13 +464,12 @@ def wide_records(root: Path, part: str | None, library=None, limit: int = 0,
                 continue
             truth_file = truth_path(png)
             truth = json.loads(truth_file.read_text()) if truth_file.is_file() else still_truth(spec)
-            digest = wl.picture_hash(truth)
             known = cached.get(spec.still_id)
-            if known is None or known.picture_hash != digest:
+            if known is None or not known.shows(truth):
                 if not (png.is_file() and truth_file.is_file()):
                     continue  # neither rendered nor detected for what the plan says today
                 landmarker = landmarker or stack.enter_context(ImageLandmarker())
-                known = fresh[spec.still_id] = wl.Detection(digest, landmarker.detect(_read_rgb(png)))
+                known = fresh[spec.still_id] = wl.Detection(wl.Picture.of(truth), landmarker.detect(_read_rgb(png)))
             out.append(_wide_record(truth, known.landmarks, library))
             if limit and len(out) >= limit:
                 break

@@ -102,7 +102,7 @@ def still_video_records(root: Path, only: Sequence[str] | None = None, part: str
             if truth["part"] != part:
                 continue  # calibration stills rendered for choosing limits are not reported
             known = detections.get(truth["still_id"])
-            if known is None or known.picture_hash != wide_landmarks.picture_hash(truth):
+            if known is None or not known.shows(truth):
                 continue  # not the picture `make accuracy` judged
             stretch = library.stretches[truth["stretch_id"]]
             roles = {c.id: c.role for c in stretch.checks}

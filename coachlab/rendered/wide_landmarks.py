@@ -4,10 +4,11 @@ Why: the 1,200 stills take about two hours of Blender on two cores and are not c
 (about 180 MB), so without this file every change to a stretch file would need them
 rendered again before its limits could be re-chosen and re-reported. What the checks
 read is only MediaPipe's output on each picture, so that is what is kept
-(``sample_videos/wide_landmarks.npz``, about 1 MB): per still, the landmarks, and a
-hash of what the picture shows (plan spec, solved pose and camera), so a still that has
-changed since (a new pose, camera or body) is detected again rather than trusted. Truth is not stored: it follows
-from the wide plan (``coachlab.rendered.wide.still_truth``), exactly.
+(``sample_videos/wide_landmarks.npz``, about 1 MB): per still, the landmarks, and what
+the picture shows (a hash of the plan's spec, and the solved pose and camera, compared
+with a tolerance), so a still that has changed since (a new pose, camera or body) is
+detected again rather than trusted. Truth is not stored: it follows from the wide plan
+(``coachlab.rendered.wide.still_truth``).
 """
 
 from __future__ import annotations
@@ -23,32 +24,62 @@ import numpy as np
 
 from coach.landmarks import NUM_LANDMARKS, Landmarks
 
-SCHEMA = "stretch-coach/wide-landmarks/1"
+SCHEMA = "stretch-coach/wide-landmarks/2"
 LANDMARKS_FILE = Path(__file__).resolve().parents[2] / "sample_videos" / "wide_landmarks.npz"
 
 
-#: The fields of a still's truth record that decide what its picture shows: the plan's
-#: spec (body, look, light, camera placement, seed) and the solved pose and camera.
-PICTURE_FIELDS = ("still_id", "seed", "stretch_id", "kind", "index", "count", "body", "side", "view",
-                  "camera_height_m", "camera_distance_m", "yaw_deg", "key_angle_deg", "key_energy_w", "look",
-                  "pose", "camera")
+#: The fields of a still's truth record that name what its picture shows, compared exactly:
+#: the plan's spec (body, look, light, camera placement, seed).
+SPEC_FIELDS = ("still_id", "seed", "stretch_id", "kind", "index", "count", "body", "side", "view",
+               "camera_height_m", "camera_distance_m", "yaw_deg", "key_angle_deg", "key_energy_w", "look")
+
+#: How far the solved pose and camera may differ and still draw the same picture. They come
+#: out of iterative solvers whose last digits depend on the machine's maths library (an AMD
+#: and an Intel CPU gave different 4th decimals for 40% of the chair stills, 2026-12-06), so
+#: an exact hash of them called unchanged stills changed on another machine.
+ANGLE_TOLERANCE_DEG = 0.01
+LENGTH_TOLERANCE_M = 1e-4
 
 
-def picture_hash(truth: dict) -> str:
-    """A short, stable hash of what a still shows (from its truth record, ``wide.still_truth``)."""
-    missing = [k for k in PICTURE_FIELDS if k not in truth]
-    if missing:
-        raise KeyError(f"truth record of {truth.get('still_id')!r} lacks {missing}")
-    text = json.dumps({k: truth[k] for k in PICTURE_FIELDS}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+@dataclass(frozen=True)
+class Picture:
+    """What a still shows, as far as MediaPipe's reading of it goes: the spec (hashed, exact)
+    and the solved pose and camera (angles in degrees, lengths in metres, with tolerance)."""
+
+    spec_hash: str
+    angles: tuple[float, ...]
+    lengths: tuple[float, ...]
+
+    @classmethod
+    def of(cls, truth: dict) -> Picture:
+        """From a still's truth record (``wide.still_truth``)."""
+        missing = [k for k in (*SPEC_FIELDS, "pose", "camera") if k not in truth]
+        if missing:
+            raise KeyError(f"truth record of {truth.get('still_id')!r} lacks {missing}")
+        text = json.dumps({k: truth[k] for k in SPEC_FIELDS}, sort_keys=True, separators=(",", ":"))
+        pose, camera = truth["pose"], truth["camera"]
+        angles = [float(pose[k]) for k in sorted(pose) if k != "pelvis_position"]
+        angles.append(float(camera["vertical_fov_deg"]))
+        lengths = [*pose["pelvis_position"], *camera["position"], *camera["target"]]
+        return cls(hashlib.sha256(text.encode()).hexdigest()[:16], tuple(angles), tuple(float(v) for v in lengths))
+
+    def same_as(self, other: Picture) -> bool:
+        return (self.spec_hash == other.spec_hash and len(self.angles) == len(other.angles)
+                and len(self.lengths) == len(other.lengths)
+                and np.allclose(self.angles, other.angles, rtol=0.0, atol=ANGLE_TOLERANCE_DEG)
+                and np.allclose(self.lengths, other.lengths, rtol=0.0, atol=LENGTH_TOLERANCE_M))
 
 
 @dataclass(frozen=True)
 class Detection:
     """What MediaPipe found on one still (``landmarks`` None: no person found)."""
 
-    picture_hash: str
+    picture: Picture
     landmarks: Landmarks | None
+
+    def shows(self, truth: dict) -> bool:
+        """Taken from the picture this truth record draws (not from an older plan's)."""
+        return self.picture.same_as(Picture.of(truth))
 
 
 def load(path: Path = LANDMARKS_FILE) -> dict[str, Detection]:
@@ -68,7 +99,9 @@ def load(path: Path = LANDMARKS_FILE) -> dict[str, Detection]:
                                visibility=data["visibility"][i].astype(float),
                                presence=data["presence"][i].astype(float), timestamp_s=0.0,
                                image_size=tuple(int(v) for v in data["image_size"][i]))
-            out[str(still_id)] = Detection(str(data["picture_hash"][i]), lm)
+            picture = Picture(str(data["spec_hash"][i]), tuple(float(v) for v in data["angles"][i]),
+                              tuple(float(v) for v in data["lengths"][i]))
+            out[str(still_id)] = Detection(picture, lm)
         return out
 
 
@@ -95,7 +128,10 @@ def save(detections: dict[str, Detection], path: Path = LANDMARKS_FILE) -> None:
     try:
         with open(tmp, "wb") as handle:
             np.savez_compressed(handle, schema=np.array(SCHEMA), still_id=np.array(ids),
-                                picture_hash=np.array([detections[i].picture_hash for i in ids]), present=present,
+                                spec_hash=np.array([detections[i].picture.spec_hash for i in ids]),
+                                angles=np.array([detections[i].picture.angles for i in ids], np.float64),
+                                lengths=np.array([detections[i].picture.lengths for i in ids], np.float64),
+                                present=present,
                                 image=image, world=world, visibility=visibility, presence=presence, image_size=size)
         os.replace(tmp, path)
     finally:
