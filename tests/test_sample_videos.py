@@ -21,6 +21,7 @@ import av
 import pytest
 
 from coach.analyze import analyze_video
+from coachlab.rendered.clips import same_pose
 from coachlab.rendered.truth import SCHEMA, clip_truth, validate_truth
 from coach.session_log import load_session_log
 from coach.stretches import load_library
@@ -117,12 +118,28 @@ def test_truth_is_current(clip: str) -> None:
     """
     committed = load_truth(clip)
     fresh = json.loads(json.dumps(clip_truth(clip)))
-    assert fresh["render_poses"] == committed["render_poses"], "the clip script changed: run `make samples`"
+    # equal within the pose solvers' machine-to-machine noise (their 4th decimal differs between CPUs)
+    assert len(fresh["render_poses"]) == len(committed["render_poses"]), "the clip script changed: run `make samples`"
+    changed = [i for i, (a, b) in enumerate(zip(fresh["render_poses"], committed["render_poses"]))
+               if not same_pose(a, b)]
+    assert changed == [], "the clip script changed: run `make samples`"
     assert fresh["summary"] == committed["summary"]
     assert fresh["mistake"] == committed["mistake"]
     for a, b in zip(fresh["frames"], committed["frames"]):
         assert (a["correct"], a["cue"]) == (b["correct"], b["cue"]), a["i"]
         assert {k: v["status"] for k, v in a["checks"].items()} == {k: v["status"] for k, v in b["checks"].items()}
+
+
+def test_a_pose_solved_on_another_machine_is_the_same_pose() -> None:
+    """The check above must not fail on a CPU whose solver rounds the 4th decimal the other
+    way, and must still catch a clip whose poses really changed."""
+    pose = load_truth(ALL_CLIPS[0])["render_poses"][0]
+    angle = next(k for k in sorted(pose) if k != "pelvis_position")
+    assert same_pose(pose, {**pose, angle: pose[angle] + 2e-4})
+    assert same_pose(pose, {**pose, "pelvis_position": [v + 1e-5 for v in pose["pelvis_position"]]})
+    assert not same_pose(pose, {**pose, angle: pose[angle] + 0.5})
+    assert not same_pose(pose, {**pose, "pelvis_position": [v + 0.01 for v in pose["pelvis_position"]]})
+    assert not same_pose(pose, {k: v for k, v in pose.items() if k != angle})
 
 
 @pytest.mark.parametrize("clip", [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN_WRONG[c], strict=True))

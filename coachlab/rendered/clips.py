@@ -190,6 +190,33 @@ def _pose_dict(pose: BodyPose) -> dict:
     return out
 
 
+#: How far two solved poses (``_pose_dict``) may differ and still draw the same picture. The
+#: poses come out of iterative solvers whose last digits depend on the machine's maths
+#: library: an AMD and an Intel CPU gave different 4th decimals for many crossed-leg poses
+#: (2026-12-06), so exact comparison called unchanged poses changed on another machine.
+ANGLE_TOLERANCE_DEG = 0.01
+LENGTH_TOLERANCE_M = 1e-4
+
+
+def pose_numbers(data: dict) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """A pose dict's joint angles (degrees, in key order) and pelvis position (metres)."""
+    angles = tuple(float(data[k]) for k in sorted(data) if k != "pelvis_position")
+    return angles, tuple(float(v) for v in data["pelvis_position"])
+
+
+def same_numbers(a: Sequence[float], b: Sequence[float], tolerance: float) -> bool:
+    return len(a) == len(b) and bool(np.allclose(a, b, rtol=0.0, atol=tolerance))
+
+
+def same_pose(a: dict, b: dict) -> bool:
+    """Two pose dicts with the same joints, equal within the solvers' machine-to-machine noise."""
+    if sorted(a) != sorted(b):
+        return False
+    (angles_a, lengths_a), (angles_b, lengths_b) = pose_numbers(a), pose_numbers(b)
+    return (same_numbers(angles_a, angles_b, ANGLE_TOLERANCE_DEG)
+            and same_numbers(lengths_a, lengths_b, LENGTH_TOLERANCE_M))
+
+
 def pose_from_dict(data: dict) -> BodyPose:
     return BodyPose(**{k: (tuple(v) if k == "pelvis_position" else v) for k, v in data.items()})
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from coach.landmarks import NUM_LANDMARKS, Landmarks
+from coachlab.rendered.clips import ANGLE_TOLERANCE_DEG, LENGTH_TOLERANCE_M, pose_numbers, same_numbers
 
 SCHEMA = "stretch-coach/wide-landmarks/2"
 LANDMARKS_FILE = Path(__file__).resolve().parents[2] / "sample_videos" / "wide_landmarks.npz"
@@ -33,18 +34,12 @@ LANDMARKS_FILE = Path(__file__).resolve().parents[2] / "sample_videos" / "wide_l
 SPEC_FIELDS = ("still_id", "seed", "stretch_id", "kind", "index", "count", "body", "side", "view",
                "camera_height_m", "camera_distance_m", "yaw_deg", "key_angle_deg", "key_energy_w", "look")
 
-#: How far the solved pose and camera may differ and still draw the same picture. They come
-#: out of iterative solvers whose last digits depend on the machine's maths library (an AMD
-#: and an Intel CPU gave different 4th decimals for 40% of the chair stills, 2026-12-06), so
-#: an exact hash of them called unchanged stills changed on another machine.
-ANGLE_TOLERANCE_DEG = 0.01
-LENGTH_TOLERANCE_M = 1e-4
-
 
 @dataclass(frozen=True)
 class Picture:
     """What a still shows, as far as MediaPipe's reading of it goes: the spec (hashed, exact)
-    and the solved pose and camera (angles in degrees, lengths in metres, with tolerance)."""
+    and the solved pose and camera (angles in degrees, lengths in metres), compared within
+    the pose solvers' machine-to-machine noise (``clips.same_pose``)."""
 
     spec_hash: str
     angles: tuple[float, ...]
@@ -57,17 +52,16 @@ class Picture:
         if missing:
             raise KeyError(f"truth record of {truth.get('still_id')!r} lacks {missing}")
         text = json.dumps({k: truth[k] for k in SPEC_FIELDS}, sort_keys=True, separators=(",", ":"))
-        pose, camera = truth["pose"], truth["camera"]
-        angles = [float(pose[k]) for k in sorted(pose) if k != "pelvis_position"]
-        angles.append(float(camera["vertical_fov_deg"]))
-        lengths = [*pose["pelvis_position"], *camera["position"], *camera["target"]]
-        return cls(hashlib.sha256(text.encode()).hexdigest()[:16], tuple(angles), tuple(float(v) for v in lengths))
+        angles, pelvis = pose_numbers(truth["pose"])
+        camera = truth["camera"]
+        lengths = (*pelvis, *camera["position"], *camera["target"])
+        return cls(hashlib.sha256(text.encode()).hexdigest()[:16], (*angles, float(camera["vertical_fov_deg"])),
+                   tuple(float(v) for v in lengths))
 
     def same_as(self, other: Picture) -> bool:
-        return (self.spec_hash == other.spec_hash and len(self.angles) == len(other.angles)
-                and len(self.lengths) == len(other.lengths)
-                and np.allclose(self.angles, other.angles, rtol=0.0, atol=ANGLE_TOLERANCE_DEG)
-                and np.allclose(self.lengths, other.lengths, rtol=0.0, atol=LENGTH_TOLERANCE_M))
+        return (self.spec_hash == other.spec_hash
+                and same_numbers(self.angles, other.angles, ANGLE_TOLERANCE_DEG)
+                and same_numbers(self.lengths, other.lengths, LENGTH_TOLERANCE_M))
 
 
 @dataclass(frozen=True)
