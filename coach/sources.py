@@ -26,6 +26,21 @@ VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpe
 
 #: Smallest picture side accepted: below this nobody can be found, and H.264 cannot encode it.
 MIN_SIDE_PX = 32
+#: Below this picture size (either way round) crossed legs are read less reliably: the figure-4's
+#: crossed-leg stills were accepted when correct 71 of 85 times rendered at 480x360 and 76-80 at
+#: 640x480 or 960x720, the same scenes (README, "Picture size"). Enlarging does not help.
+ADVISED_SIZE_PX = (640, 480)
+
+
+def small_picture_note(width: int, height: int) -> str | None:
+    """What to tell someone whose video is smaller than a webcam's 640x480 (None when it is not)."""
+    long_side, short_side = max(width, height), min(width, height)
+    if long_side >= ADVISED_SIZE_PX[0] and short_side >= ADVISED_SIZE_PX[1]:
+        return None
+    return (f"The picture is small ({width}×{height}): crossed legs are read less reliably below "
+            f"{ADVISED_SIZE_PX[0]}×{ADVISED_SIZE_PX[1]}. Record at that size or more if you can.")
+
+
 #: Decoding may stop this many frames (and this share of them) short of the stated count
 #: before the video counts as ended early: stated counts are estimates in some containers.
 EARLY_END_FRAMES = 3

@@ -620,6 +620,7 @@ def test_review_lists_the_sample_videos(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert at.selectbox(key="review_sample").options == ["astronaut_sample.mp4"]
     assert at.selectbox(key="review_sample").value == samples / "astronaut_sample.mp4"
     assert any("astronaut_sample.mp4: 640×480" in c.value for c in at.caption)
+    assert not any("The picture is small" in c.value for c in at.caption)  # a webcam's size is enough
     assert not at.button(key="review_go").disabled
 
 

@@ -65,6 +65,13 @@ def test_the_review_page_preselects_the_detected_stretch_and_the_person_can_chan
     assert at.selectbox(key="review_stretch").value == other
 
 
+def test_the_review_page_says_when_a_video_is_too_small_for_crossed_legs() -> None:
+    """The rendered clips are 480x360, below the 640x480 at which crossed legs read reliably."""
+    at = review_with_sample("seated_figure_four_left.mp4")
+    assert ("The picture is small (480×360): crossed legs are read less reliably below 640×480. "
+            "Record at that size or more if you can.") in [c.value for c in at.caption]
+
+
 def test_the_review_page_says_when_it_cannot_tell() -> None:
     at = review_with_sample("people_walking.mp4")
     assert "Could not tell which stretch this video shows: pick it here." in [c.value for c in at.caption]

@@ -11,7 +11,7 @@ import pytest
 
 from coach.estimator import PoseEstimator
 from coach.landmarks import PoseLandmark as L
-from coach.sources import CameraSource, VideoError, VideoFileSource
+from coach.sources import CameraSource, VideoError, VideoFileSource, small_picture_note
 from coach.video_writer import AnnotatedVideoWriter
 
 
@@ -110,3 +110,13 @@ def test_a_truncated_video_yields_what_it_can(astronaut_video: Path, tmp_path: P
 def test_a_missing_camera_is_a_clear_error() -> None:
     with pytest.raises(VideoError, match="camera 57 could not be opened"):
         CameraSource(57)
+
+
+@pytest.mark.parametrize(("width", "height", "small"), [(480, 360, True), (640, 480, False), (1280, 720, False),
+                                                          (480, 640, False), (360, 480, True), (640, 360, True)])
+def test_a_picture_below_a_webcams_640x480_gets_a_note(width: int, height: int, small: bool) -> None:
+    """Either way round (a phone held upright is 480x640); a wide but short 640x360 is small too."""
+    note = small_picture_note(width, height)
+    assert (note is not None) == small
+    if small:
+        assert f"({width}×{height})" in note and "640×480" in note

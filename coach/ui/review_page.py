@@ -11,7 +11,7 @@ import streamlit as st
 
 from coach.analyze import AnalysisResult, analyze_video
 from coach.session_log import SessionLog, SessionLogError, load_session_log
-from coach.sources import VIDEO_SUFFIXES, VideoError, VideoFileSource
+from coach.sources import VIDEO_SUFFIXES, VideoError, VideoFileSource, small_picture_note
 from coach.stretch_guess import StretchGuess, guess_stretch
 from coach.stretches import Library
 from coach import retention, settings
@@ -121,6 +121,9 @@ def _video_tab() -> None:
         try:
             info = VideoFileSource(path).info
             st.caption(f"{path.name}: {info.width}×{info.height}, {info.duration_s:.1f} s at {info.fps:.0f} fps")
+            note = small_picture_note(info.width, info.height)
+            if note:
+                st.caption(note)
         except VideoError as error:
             st.error(_plain_message(error, path))
             path = None
