@@ -333,13 +333,6 @@ class _LazyWideJob:
         truth_path(png).write_text(json.dumps(still_truth(self.wide_spec)) + "\n")
 
 
-def _wide_detected() -> dict:
-    """still id -> detection of the wide stills whose landmarks are in sample_videos/."""
-    from coachlab.rendered.wide_landmarks import load
-
-    return load()
-
-
 def _detected_already(spec, detected: dict) -> bool:
     """This wide still's landmarks are committed, taken from the picture the plan draws today."""
     if spec.still_id not in detected:
@@ -354,7 +347,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     if args.limit:
         jobs = jobs[: args.limit]
     todo = []
-    detected = _wide_detected() if args.set == "wide" and not args.force else {}
+    detected = {}  # still id -> the committed detection of that wide still (sample_videos/)
+    if args.set == "wide" and not args.force:
+        from coachlab.rendered.wide_landmarks import load
+
+        detected = load()
     for job, png in jobs:
         meta = png.with_suffix(".json")
         if isinstance(job, _LazyWideJob):
