@@ -10,6 +10,7 @@ import dataclasses
 import json
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from coach.stretches import load_library
@@ -228,3 +229,59 @@ def test_the_committed_landmarks_are_for_the_pictures_the_plan_draws_on_this_mac
     assert {s.stretch_id for s in sample} == {"seated_piriformis_twist", "seated_figure_four", "downward_dog"}
     stale = [s.still_id for s in sample if not detections[s.still_id].shows(wide.still_truth(s))]
     assert stale == []
+
+
+def test_a_still_rendered_again_is_read_again_on_the_picture_and_after_h264(plan, tmp_path, astronaut_rgb):
+    """The committed readings are of one render of each still; a new render of the same scene
+    differs in its last bits (another CPU), and MediaPipe's reading of a crossed leg can follow
+    them, so a still whose PNG on disk is not the one read is read again (real MediaPipe, both
+    on the picture and after H.264). Without its picture, a still read before the H.264 reading
+    was kept is left out of the after-H.264 tables rather than judged on the wrong reading."""
+    import hashlib
+
+    import cv2
+
+    from coachlab.rendered import wide_landmarks as wl
+    from coachlab.rendered.accuracy import wide_records
+
+    rendered, unrendered = [s for s in plan if s.stretch_id == "downward_dog"][:2]
+    detections = {}
+    for spec in (rendered, unrendered):
+        truth, lm = _exact_detection(spec)
+        detections[spec.still_id] = wl.Detection(wl.Picture.of(truth), lm)  # read from another render
+    cache = tmp_path / "wide_landmarks.npz"
+    wl.save(detections, cache)
+    png = wide.wide_png(tmp_path, rendered)
+    png.parent.mkdir(parents=True)
+    picture = cv2.resize(astronaut_rgb, (360, 360))
+    canvas = cv2.copyMakeBorder(picture, 0, 0, 60, 60, cv2.BORDER_CONSTANT, value=(40, 40, 40))
+    cv2.imwrite(str(png), cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
+    wide.truth_path(png).write_text(json.dumps(wide.still_truth(rendered)))
+
+    picture_records = {r["still_id"]: r for r in wide_records(tmp_path, None, cache=cache)}
+    assert set(picture_records) == {rendered.still_id, unrendered.still_id}
+    back = wl.load(cache)
+    read_again = back[rendered.still_id]
+    assert read_again.png_sha256 == hashlib.sha256(png.read_bytes()).hexdigest()
+    assert read_again.h264_looked and read_again.landmarks is not None and read_again.after_h264 is not None
+    # MediaPipe found the photo's person where they are, not the exact pose the cache held.
+    assert abs(read_again.landmarks.image[0, 0] - 0.5) < 0.1
+    assert abs(read_again.after_h264.image[0, 0] - read_again.landmarks.image[0, 0]) < 0.03
+    assert not back[unrendered.still_id].h264_looked  # no picture: kept as it was
+
+    compressed = {r["still_id"] for r in wide_records(tmp_path, None, cache=cache, after_h264=True)}
+    assert compressed == {rendered.still_id}
+    again = wl.load(cache)[rendered.still_id]
+    assert np.array_equal(again.landmarks.image, read_again.landmarks.image, equal_nan=True)  # not read a third time
+
+
+def test_every_test_still_has_both_readings_of_one_render_in_the_committed_file(plan):
+    """`make accuracy` reports the test part on the picture and after H.264 from the committed
+    file alone: each test still needs both readings, taken from the same render."""
+    from coachlab.rendered import wide_landmarks as wl
+
+    detections = wl.load()
+    test_part = [s for s in plan if s.part == "test"]
+    missing = [s.still_id for s in test_part if not detections[s.still_id].h264_looked]
+    assert missing == []
+    assert all(len(detections[s.still_id].png_sha256) == 64 for s in test_part)

@@ -462,28 +462,33 @@ def _wide_accuracy(args: argparse.Namespace) -> None:
     from coachlab.rendered.accuracy import wide_markdown, wide_records, wide_report
     from coachlab.rendered.wide import plan_summary
 
-    records = wide_records(ROOT, "test")
-    if not records:
-        print("no wide-set stills in build/wide/ nor in sample_videos/wide_landmarks.npz: "
-              "render them with `make accuracy-renders-wide`")
-        return
-    WIDE_DIR.mkdir(parents=True, exist_ok=True)
-    (WIDE_DIR / "accuracy_wide_test_full.json").write_text(json.dumps(records) + "\n")
-    report = wide_report(records)
-    report["date"] = time.strftime("%Y-%m-%d")
-    report["part"] = "test"
-    report["per_still"] = "build/wide/accuracy_wide_test_full.json (not committed)"
-    (OUT_DIR / "accuracy_wide.json").write_text(json.dumps(report, indent=1) + "\n")
     planned = plan_summary()["parts"]["test"]
-    markdown = wide_markdown(report, "test", report["date"], planned)
+    date = time.strftime("%Y-%m-%d")
+    reports, markdowns = {}, []
+    for after_h264 in (False, True):
+        records = wide_records(ROOT, "test", after_h264=after_h264)
+        if not records:
+            print("no wide-set stills in build/wide/ nor in sample_videos/wide_landmarks.npz: "
+                  "render them with `make accuracy-renders-wide`")
+            return
+        WIDE_DIR.mkdir(parents=True, exist_ok=True)
+        name = "accuracy_wide_test_h264_full.json" if after_h264 else "accuracy_wide_test_full.json"
+        (WIDE_DIR / name).write_text(json.dumps(records) + "\n")
+        report = wide_report(records)
+        report.update(date=date, part="test", per_still=f"build/wide/{name} (not committed)")
+        reports[after_h264] = report
+        markdowns.append(wide_markdown(report, "test", date, planned, after_h264=after_h264))
+        if len(records) < planned:  # the tables then speak for fewer stills than the README says
+            short = Counter(r["stretch_id"] for r in records)
+            print(f"WARNING: only {len(records)} of the {planned} planned test stills were judged"
+                  f"{' after H.264' if after_h264 else ''} ({dict(short)}): the others are neither in "
+                  "sample_videos/wide_landmarks.npz (for the pose this machine solves) nor rendered in build/wide/. "
+                  "Render them with `make accuracy-renders-wide PART=test`.", file=sys.stderr)
+    (OUT_DIR / "accuracy_wide.json").write_text(json.dumps({**reports[False], "after_h264": reports[True]},
+                                                           indent=1) + "\n")
+    markdown = "\n".join(markdowns)
     (OUT_DIR / "accuracy_wide.md").write_text(markdown)
     print(markdown)
-    if len(records) < planned:  # the tables then speak for fewer stills than the README says
-        short = Counter(r["stretch_id"] for r in records)
-        print(f"WARNING: only {len(records)} of the {planned} planned test stills were judged ({dict(short)}): "
-              "the others are neither in sample_videos/wide_landmarks.npz (for the pose this machine solves) "
-              "nor rendered in build/wide/. Render them with `make accuracy-renders-wide PART=test`.",
-              file=sys.stderr)
 
 
 def cmd_still_videos(args: argparse.Namespace) -> int:
@@ -494,10 +499,18 @@ def cmd_still_videos(args: argparse.Namespace) -> int:
         print("no rendered wide-set stills in build/wide/: render some with `make accuracy-renders-wide` "
               "(or `tools/render_samples.py render --set wide --force --only ...`)")
         return 0
+    out = OUT_DIR / "accuracy_still_videos.json"
+    today = time.strftime("%Y-%m-%d")
+    if args.only and out.is_file():
+        # Only some stills were run again: the others keep their records, with the date they were run.
+        before = json.loads(out.read_text())
+        rerun = {r["still_id"] for r in records}
+        kept = [{"date": before["date"], **r} for r in before["per_still"] if r["still_id"] not in rerun]
+        records = kept + [{**r, "date": today} for r in records]
     report = still_video_report(records)
-    report["date"] = time.strftime("%Y-%m-%d")
+    report["date"] = today
     report["per_still"] = records
-    (OUT_DIR / "accuracy_still_videos.json").write_text(json.dumps(report, indent=1) + "\n")
+    out.write_text(json.dumps(report, indent=1) + "\n")
     print(still_video_markdown(report, report["date"]))
     return 0
 
@@ -505,15 +518,18 @@ def cmd_still_videos(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from coachlab.rendered.accuracy import calibrate, calibration_text, wide_records
 
+    # Limits must hold on the picture and after H.264 (what a video or a camera stream gives):
+    # both readings of every still count.
     records = wide_records(ROOT, "calibration")
+    compressed = wide_records(ROOT, "calibration", after_h264=True)
     if not records:
         print("no calibration stills in build/wide/ nor in sample_videos/wide_landmarks.npz: "
               "render them with `make accuracy-renders-wide`")
         return 0
     WIDE_DIR.mkdir(parents=True, exist_ok=True)
-    result = calibrate(records)
+    result = calibrate(records + compressed)
     (WIDE_DIR / "calibration.json").write_text(json.dumps(result, indent=1) + "\n")
-    print(f"{len(records)} calibration stills measured")
+    print(f"{len(records)} calibration stills measured on the picture, {len(compressed)} after H.264")
     print(calibration_text(result))
     return 0
 

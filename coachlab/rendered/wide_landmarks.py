@@ -4,7 +4,9 @@ Why: the 1,200 stills take about two hours of Blender on two cores and are not c
 (about 180 MB), so without this file every change to a stretch file would need them
 rendered again before its limits could be re-chosen and re-reported. What the checks
 read is only MediaPipe's output on each picture, so that is what is kept
-(``sample_videos/wide_landmarks.npz``, about 1 MB): per still, the landmarks, and what
+(``sample_videos/wide_landmarks.npz``, about 2 MB): per still, the landmarks found on the
+picture and on the picture after H.264 (the first frame of a still video, what ``coach
+analyze`` reads: compression changes how MediaPipe reads a crossed leg), and what
 the picture shows (a hash of the plan's spec, and the solved pose and camera, compared
 with a tolerance), so a still that has changed since (a new pose, camera or body) is
 detected again rather than trusted. Truth is not stored: it follows from the wide plan
@@ -25,7 +27,7 @@ import numpy as np
 from coach.landmarks import NUM_LANDMARKS, Landmarks
 from coachlab.rendered.clips import ANGLE_TOLERANCE_DEG, LENGTH_TOLERANCE_M, pose_numbers, same_numbers
 
-SCHEMA = "stretch-coach/wide-landmarks/2"
+SCHEMA = "stretch-coach/wide-landmarks/3"
 LANDMARKS_FILE = Path(__file__).resolve().parents[2] / "sample_videos" / "wide_landmarks.npz"
 
 
@@ -66,14 +68,30 @@ class Picture:
 
 @dataclass(frozen=True)
 class Detection:
-    """What MediaPipe found on one still (``landmarks`` None: no person found)."""
+    """What MediaPipe found on one still (``landmarks`` None: no person found) and on the
+    still after H.264 (``after_h264``; ``h264_looked`` False: not looked at yet), and the
+    SHA-256 of the rendered PNG both were read from (``png_sha256``, "" when not known): a
+    still rendered again is read again, since a new render of the same scene differs in
+    the last bits of its pixels and MediaPipe's reading of a crossed leg can follow them."""
 
     picture: Picture
     landmarks: Landmarks | None
+    after_h264: Landmarks | None = None
+    h264_looked: bool = False
+    png_sha256: str = ""
 
     def shows(self, truth: dict) -> bool:
         """Taken from the picture this truth record draws (not from an older plan's)."""
         return self.picture.same_as(Picture.of(truth))
+
+
+def _landmarks(data: dict[str, np.ndarray], prefix: str, i: int) -> Landmarks | None:
+    if not data[f"{prefix}present"][i]:
+        return None
+    return Landmarks(image=data[f"{prefix}image"][i].astype(float), world=data[f"{prefix}world"][i].astype(float),
+                     visibility=data[f"{prefix}visibility"][i].astype(float),
+                     presence=data[f"{prefix}presence"][i].astype(float), timestamp_s=0.0,
+                     image_size=tuple(int(v) for v in data["image_size"][i]))
 
 
 def load(path: Path = LANDMARKS_FILE) -> dict[str, Detection]:
@@ -83,50 +101,54 @@ def load(path: Path = LANDMARKS_FILE) -> dict[str, Detection]:
     with np.load(path, allow_pickle=False) as npz:
         # each npz[key] reads and decompresses the whole array again: read every array once
         data = {key: npz[key] for key in npz.files}
-        if str(data["schema"]) != SCHEMA:
-            raise ValueError(f"{path}: schema {data['schema']!s}, expected {SCHEMA}")
-        out = {}
-        for i, still_id in enumerate(data["still_id"]):
-            lm = None
-            if data["present"][i]:
-                lm = Landmarks(image=data["image"][i].astype(float), world=data["world"][i].astype(float),
-                               visibility=data["visibility"][i].astype(float),
-                               presence=data["presence"][i].astype(float), timestamp_s=0.0,
-                               image_size=tuple(int(v) for v in data["image_size"][i]))
-            picture = Picture(str(data["spec_hash"][i]), tuple(float(v) for v in data["angles"][i]),
-                              tuple(float(v) for v in data["lengths"][i]))
-            out[str(still_id)] = Detection(picture, lm)
-        return out
+    if str(data["schema"]) != SCHEMA:
+        raise ValueError(f"{path}: schema {data['schema']!s}, expected {SCHEMA}")
+    out = {}
+    for i, still_id in enumerate(data["still_id"]):
+        picture = Picture(str(data["spec_hash"][i]), tuple(float(v) for v in data["angles"][i]),
+                          tuple(float(v) for v in data["lengths"][i]))
+        looked = bool(data["h264_looked"][i])
+        out[str(still_id)] = Detection(picture, _landmarks(data, "", i),
+                                       _landmarks(data, "h264_", i) if looked else None, looked,
+                                       str(data["png_sha256"][i]))
+    return out
+
+
+def _arrays(readings: list[Landmarks | None], prefix: str) -> dict[str, np.ndarray]:
+    n = len(readings)
+    arrays = {f"{prefix}image": np.full((n, NUM_LANDMARKS, 3), np.nan, np.float32),
+              f"{prefix}world": np.full((n, NUM_LANDMARKS, 3), np.nan, np.float32),
+              f"{prefix}visibility": np.zeros((n, NUM_LANDMARKS), np.float32),
+              f"{prefix}presence": np.zeros((n, NUM_LANDMARKS), np.float32),
+              f"{prefix}present": np.zeros(n, bool)}
+    for i, lm in enumerate(readings):
+        if lm is not None:
+            arrays[f"{prefix}present"][i] = True
+            for field in ("image", "world", "visibility", "presence"):
+                arrays[f"{prefix}{field}"][i] = getattr(lm, field)
+    return arrays
 
 
 def save(detections: dict[str, Detection], path: Path = LANDMARKS_FILE) -> None:
     """Write all detections (sorted by still id), atomically."""
     ids = sorted(detections)
-    n = len(ids)
-    image = np.full((n, NUM_LANDMARKS, 3), np.nan, np.float32)
-    world = np.full((n, NUM_LANDMARKS, 3), np.nan, np.float32)
-    visibility = np.zeros((n, NUM_LANDMARKS), np.float32)
-    presence = np.zeros((n, NUM_LANDMARKS), np.float32)
-    size = np.zeros((n, 2), np.int32)
-    present = np.zeros(n, bool)
-    for i, still_id in enumerate(ids):
-        lm = detections[still_id].landmarks
-        if lm is None:
-            continue
-        present[i] = True
-        image[i], world[i], visibility[i], presence[i] = lm.image, lm.world, lm.visibility, lm.presence
-        size[i] = lm.image_size
+    rows = [detections[i] for i in ids]
+    sizes = [d.landmarks.image_size if d.landmarks is not None
+             else d.after_h264.image_size if d.after_h264 is not None else (0, 0) for d in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
     os.close(fd)
     try:
         with open(tmp, "wb") as handle:
             np.savez_compressed(handle, schema=np.array(SCHEMA), still_id=np.array(ids),
-                                spec_hash=np.array([detections[i].picture.spec_hash for i in ids]),
-                                angles=np.array([detections[i].picture.angles for i in ids], np.float64),
-                                lengths=np.array([detections[i].picture.lengths for i in ids], np.float64),
-                                present=present,
-                                image=image, world=world, visibility=visibility, presence=presence, image_size=size)
+                                spec_hash=np.array([d.picture.spec_hash for d in rows]),
+                                angles=np.array([d.picture.angles for d in rows], np.float64),
+                                lengths=np.array([d.picture.lengths for d in rows], np.float64),
+                                image_size=np.array(sizes, np.int32).reshape(-1, 2),
+                                png_sha256=np.array([d.png_sha256 for d in rows]),
+                                h264_looked=np.array([d.h264_looked for d in rows], bool),
+                                **_arrays([d.landmarks for d in rows], ""),
+                                **_arrays([d.after_h264 for d in rows], "h264_"))
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
