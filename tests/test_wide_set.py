@@ -209,7 +209,7 @@ def test_the_committed_landmarks_let_the_set_be_judged_without_its_pictures(plan
     assert back[missed.still_id].landmarks is None
     assert abs(back[correct.still_id].landmarks.image - detections[correct.still_id].landmarks.image).max() < 1e-6
 
-    records = {r["still_id"]: r for r in wide_records(tmp_path / "no-pictures", None, cache=cache)}
+    records = {r["still_id"]: r for r in wide_records(tmp_path / "no-pictures", None, cache=cache).picture}
     assert set(records) == {correct.still_id, wrong.still_id, missed.still_id}  # the stale one is left out
     assert records[correct.still_id]["accepted"] and records[correct.still_id]["correct"]
     assert not records[wrong.still_id]["correct"]
@@ -217,6 +217,27 @@ def test_the_committed_landmarks_let_the_set_be_judged_without_its_pictures(plan
         assert records[still_id]["accepted"] == records[still_id]["exact_correct"]
     assert not records[missed.still_id]["person"]
     assert not records[missed.still_id]["accepted"]
+
+
+def test_a_damaged_landmarks_file_is_named_in_the_error(tmp_path):
+    """A truncated file, or one of this schema missing an array, stops `make accuracy` with an
+    error naming the file and what to do, not a bare KeyError or zip error."""
+    import zipfile
+
+    from coachlab.rendered import wide_landmarks as wl
+
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(wl.LANDMARKS_FILE.read_bytes()[:5000])
+    with pytest.raises(ValueError, match="truncated.npz.*not a readable landmarks file"):
+        wl.load(truncated)
+
+    lacking = tmp_path / "lacking.npz"
+    with zipfile.ZipFile(wl.LANDMARKS_FILE) as whole, zipfile.ZipFile(lacking, "w") as part:
+        for name in whole.namelist():
+            if name != "h264_world.npy":
+                part.writestr(name, whole.read(name))
+    with pytest.raises(ValueError, match=r"lacking.npz: lacks the arrays \['h264_world'\]"):
+        wl.load(lacking)
 
 
 def test_the_committed_landmarks_are_for_the_pictures_the_plan_draws_on_this_machine(plan):
@@ -258,7 +279,8 @@ def test_a_still_rendered_again_is_read_again_on_the_picture_and_after_h264(plan
     cv2.imwrite(str(png), cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
     wide.truth_path(png).write_text(json.dumps(wide.still_truth(rendered)))
 
-    picture_records = {r["still_id"]: r for r in wide_records(tmp_path, None, cache=cache)}
+    both = wide_records(tmp_path, None, cache=cache)
+    picture_records = {r["still_id"]: r for r in both.picture}
     assert set(picture_records) == {rendered.still_id, unrendered.still_id}
     back = wl.load(cache)
     read_again = back[rendered.still_id]
@@ -269,7 +291,8 @@ def test_a_still_rendered_again_is_read_again_on_the_picture_and_after_h264(plan
     assert abs(read_again.after_h264.image[0, 0] - read_again.landmarks.image[0, 0]) < 0.03
     assert not back[unrendered.still_id].h264_looked  # no picture: kept as it was
 
-    compressed = {r["still_id"] for r in wide_records(tmp_path, None, cache=cache, after_h264=True)}
+    assert {r["still_id"] for r in both.after_h264} == {rendered.still_id}
+    compressed = {r["still_id"] for r in wide_records(tmp_path, None, cache=cache).after_h264}
     assert compressed == {rendered.still_id}
     again = wl.load(cache)[rendered.still_id]
     assert np.array_equal(again.landmarks.image, read_again.landmarks.image, equal_nan=True)  # not read a third time

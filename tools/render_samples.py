@@ -465,8 +465,9 @@ def _wide_accuracy(args: argparse.Namespace) -> None:
     planned = plan_summary()["parts"]["test"]
     date = time.strftime("%Y-%m-%d")
     reports, markdowns = {}, []
+    both = wide_records(ROOT, "test")
     for after_h264 in (False, True):
-        records = wide_records(ROOT, "test", after_h264=after_h264)
+        records = both.reading(after_h264)
         if not records:
             print("no wide-set stills in build/wide/ nor in sample_videos/wide_landmarks.npz: "
                   "render them with `make accuracy-renders-wide`")
@@ -520,8 +521,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     # Limits must hold on the picture and after H.264 (what a video or a camera stream gives):
     # both readings of every still count.
-    records = wide_records(ROOT, "calibration")
-    compressed = wide_records(ROOT, "calibration", after_h264=True)
+    both = wide_records(ROOT, "calibration")
+    records, compressed = both.picture, both.after_h264
     if not records:
         print("no calibration stills in build/wide/ nor in sample_videos/wide_landmarks.npz: "
               "render them with `make accuracy-renders-wide`")

@@ -32,6 +32,7 @@ import math
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -436,18 +437,32 @@ def _exact_checks(truth: dict[str, Any], stretch) -> dict[str, Any]:
                              for c in verdict.checks}}
 
 
+@dataclass(frozen=True)
+class WideRecords:
+    """The wide set's stills judged on both of MediaPipe's readings: of the rendered picture,
+    and of the picture after H.264 (the first frame of a still video: what a video file or
+    a camera stream gives). A still read before the H.264 reading was kept, and not
+    rendered here since, is only in ``picture``."""
+
+    picture: list[dict[str, Any]]
+    after_h264: list[dict[str, Any]]
+
+    def reading(self, after_h264: bool) -> list[dict[str, Any]]:
+        return self.after_h264 if after_h264 else self.picture
+
+
 def wide_records(root: Path, part: str | None, library=None, limit: int = 0,
-                 cache: Path | None = None, after_h264: bool = False) -> list[dict[str, Any]]:
+                 cache: Path | None = None) -> WideRecords:
     """Every still of the wide set (of one part, or all) run through the judging step of
-    ``coach analyze`` (MediaPipe on the picture, then the stretch's checks; only the gates
-    decide accept / reject), with its truth, judged by today's stretch files
-    (``variety.is_correct``). With ``after_h264``, MediaPipe's reading of the picture after
-    H.264 (the first frame of a still video: what a video file or a camera stream gives).
+    ``coach analyze`` (MediaPipe, then the stretch's checks; only the gates decide accept /
+    reject), with its truth, judged by today's stretch files (``variety.is_correct``), on
+    both readings in one pass (the exact pose is judged once per still).
 
     MediaPipe's landmarks come from ``cache`` (``sample_videos/wide_landmarks.npz`` by
     default) when the still's render job is unchanged, so the set can be re-judged without
     its pictures; stills rendered in ``root/build/wide`` but not in the cache (or changed,
-    or rendered again, since) are detected and added to it. A still in neither is left out."""
+    or rendered again, since) are detected and added to it. A still in neither is left out.
+    ``limit`` stops after that many stills."""
     from coachlab.rendered import wide_landmarks as wl
     from coachlab.rendered.wide import plan_wide, still_truth, truth_path, wide_png
 
@@ -455,12 +470,14 @@ def wide_records(root: Path, part: str | None, library=None, limit: int = 0,
     library = library or load_library()
     cached = wl.load(cache)
     fresh: dict[str, wl.Detection] = {}
-    out = []
+    out = WideRecords([], [])
     landmarker: ImageLandmarker | None = None
     with contextlib.ExitStack() as stack:  # the landmarker is opened only if a picture needs it
         for spec in plan_wide():
             if part and spec.part != part:
                 continue
+            if limit and len(out.picture) >= limit:
+                break
             png = wide_png(root, spec)
             if spec.still_id not in cached and not png.is_file():
                 continue
@@ -468,7 +485,7 @@ def wide_records(root: Path, part: str | None, library=None, limit: int = 0,
             truth = json.loads(truth_file.read_text()) if truth_file.is_file() else still_truth(spec)
             known = cached.get(spec.still_id)
             rendered = png.is_file() and truth_file.is_file()
-            png_sha = _sha256(png) if rendered else ""
+            png_sha = _sha256(png) if rendered else ""  # all 1,200 PNGs hash in under a second
             if known is None or not known.shows(truth) or (rendered and known.png_sha256 != png_sha):
                 if not rendered:
                     continue  # neither rendered nor detected for what the plan says today
@@ -477,11 +494,11 @@ def wide_records(root: Path, part: str | None, library=None, limit: int = 0,
                 known = fresh[spec.still_id] = wl.Detection(wl.Picture.of(truth), landmarker.detect(rgb),
                                                             landmarker.detect(after_h264_round_trip(rgb)),
                                                             h264_looked=True, png_sha256=png_sha)
-            if after_h264 and not known.h264_looked:
-                continue  # read before the H.264 reading was kept, and not rendered here
-            out.append(_wide_record(truth, known.after_h264 if after_h264 else known.landmarks, library))
-            if limit and len(out) >= limit:
-                break
+            stretch = library.stretches[truth["stretch_id"]]
+            shared = {**_truth_fields(truth, stretch), **_exact_checks(truth, stretch)}
+            out.picture.append({**shared, **_judged(known.landmarks, stretch, truth["side"])})
+            if known.h264_looked:
+                out.after_h264.append({**shared, **_judged(known.after_h264, stretch, truth["side"])})
     if fresh:
         wl.save({**cached, **fresh}, cache)
     return out
@@ -500,27 +517,28 @@ def after_h264_round_trip(rgb: np.ndarray) -> np.ndarray:
         return first_frame(write_still_video(rgb, Path(folder) / "still.mp4"))
 
 
-def _wide_record(truth: dict[str, Any], lm, library) -> dict[str, Any]:
+def _truth_fields(truth: dict[str, Any], stretch) -> dict[str, Any]:
+    """What the still shows and whether today's stretch file calls that correct."""
     from coachlab.synthetic import variety
 
-    stretch = library.stretches[truth["stretch_id"]]
     roles = {c.id: c.role for c in stretch.checks}
     rec = {k: truth[k] for k in ("still_id", "part", "stretch_id", "kind", "body", "side", "view",
                                  "camera_height_m", "camera_distance_m", "yaw_deg", "height_band",
                                  "breaks", "params")}
     rec["correct"] = variety.is_correct(truth["stretch_id"], tuple(truth["breaks"]), roles)
     rec["broken_gates"] = variety.broken_gates(truth["stretch_id"], tuple(truth["breaks"]), roles)
-    rec["person"] = lm is not None
-    if lm is None:
-        rec.update(accepted=False, cue=None, checks={})
-    else:
-        verdict = StretchEvaluator(stretch, truth["side"]).evaluate(lm)
-        rec.update(accepted=verdict.correct, cue=verdict.cue,
-                   checks={c.check_id: {"status": c.status.value,
-                                        "value": round(c.value, 4) if math.isfinite(c.value) else None}
-                           for c in verdict.checks})
-    rec.update(_exact_checks(truth, stretch))
     return rec
+
+
+def _judged(lm, stretch, side: str) -> dict[str, Any]:
+    """The stretch's verdict on one of MediaPipe's readings (None: no person found)."""
+    if lm is None:
+        return {"person": False, "accepted": False, "cue": None, "checks": {}}
+    verdict = StretchEvaluator(stretch, side).evaluate(lm)
+    return {"person": True, "accepted": verdict.correct, "cue": verdict.cue,
+            "checks": {c.check_id: {"status": c.status.value,
+                                    "value": round(c.value, 4) if math.isfinite(c.value) else None}
+                       for c in verdict.checks}}
 
 
 def _rate(flags: list[bool]) -> dict[str, Any] | None:
@@ -556,7 +574,7 @@ def _fmt(rate: dict[str, Any] | None) -> str:
     return "–" if not rate else f"{100 * rate['rate']:.0f}% ({rate['accepted']}/{rate['n']})"
 
 
-#: How the picture was read, for the tables' headings (``wide_records(after_h264=...)``).
+#: How the picture was read, for the tables' headings (``WideRecords.reading``).
 READINGS = {False: "the rendered picture", True: "the picture after H.264 (the first frame of a still video)"}
 
 
@@ -678,6 +696,7 @@ __all__ = [
     "stills_table",
     "summarise_stills",
     "wide_markdown",
+    "WideRecords",
     "wide_records",
     "wide_report",
 ]

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +86,12 @@ class Detection:
         return self.picture.same_as(Picture.of(truth))
 
 
+_READING_FIELDS = ("image", "world", "visibility", "presence", "present")
+#: Every array a landmarks file of this schema holds.
+_ARRAYS = ("still_id", "spec_hash", "angles", "lengths", "image_size", "png_sha256", "h264_looked",
+           *(prefix + field for prefix in ("", "h264_") for field in _READING_FIELDS))
+
+
 def _landmarks(data: dict[str, np.ndarray], prefix: str, i: int) -> Landmarks | None:
     if not data[f"{prefix}present"][i]:
         return None
@@ -98,19 +105,26 @@ def load(path: Path = LANDMARKS_FILE) -> dict[str, Detection]:
     """still id -> detection; {} when the file is not there."""
     if not path.is_file():
         return {}
-    with np.load(path, allow_pickle=False) as npz:
-        # each npz[key] reads and decompresses the whole array again: read every array once
-        data = {key: npz[key] for key in npz.files}
-    if str(data["schema"]) != SCHEMA:
-        raise ValueError(f"{path}: schema {data['schema']!s}, expected {SCHEMA}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            # each npz[key] reads and decompresses the whole array again: read every array once
+            data = {key: npz[key] for key in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path}: not a readable landmarks file ({exc}); delete it and run `make accuracy` "
+                         "to read the rendered stills again") from exc
+    if str(data.get("schema")) != SCHEMA:
+        raise ValueError(f"{path}: schema {data.get('schema')!s}, expected {SCHEMA}")
+    missing = [key for key in _ARRAYS if key not in data]
+    if missing:
+        raise ValueError(f"{path}: lacks the arrays {missing} (delete it and run `make accuracy` to read "
+                         "the rendered stills again)")
     out = {}
     for i, still_id in enumerate(data["still_id"]):
         picture = Picture(str(data["spec_hash"][i]), tuple(float(v) for v in data["angles"][i]),
                           tuple(float(v) for v in data["lengths"][i]))
-        looked = bool(data["h264_looked"][i])
-        out[str(still_id)] = Detection(picture, _landmarks(data, "", i),
-                                       _landmarks(data, "h264_", i) if looked else None, looked,
-                                       str(data["png_sha256"][i]))
+        # a still not looked at after H.264 has h264_present False, so its reading is None
+        out[str(still_id)] = Detection(picture, _landmarks(data, "", i), _landmarks(data, "h264_", i),
+                                       bool(data["h264_looked"][i]), str(data["png_sha256"][i]))
     return out
 
 
