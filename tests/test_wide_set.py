@@ -308,3 +308,36 @@ def test_every_test_still_has_both_readings_of_one_render_in_the_committed_file(
     missing = [s.still_id for s in test_part if not detections[s.still_id].h264_looked]
     assert missing == []
     assert all(len(detections[s.still_id].png_sha256) == 64 for s in test_part)
+
+
+def test_each_rate_in_the_tables_carries_its_95_percent_interval():
+    """A cell of 8 stills at 100 % is not the same evidence as 80 of 80: the tables say so.
+    Wilson's interval, checked against published values (Newcombe 1998, Table I: 81 of 263
+    gives 0.2553-0.3662; 0 of 10 gives 0-0.2775), stays inside 0-1, narrows with more stills
+    and always holds the measured rate."""
+    from coachlab.rendered.accuracy import wide_markdown, wide_report, wilson_interval
+
+    assert wilson_interval(81, 263) == pytest.approx((0.2553, 0.3662), abs=5e-4)
+    assert wilson_interval(0, 10) == pytest.approx((0.0, 0.2775), abs=5e-4)
+    assert wilson_interval(10, 10) == pytest.approx((0.7225, 1.0), abs=5e-4)
+    few, many = wilson_interval(8, 8), wilson_interval(80, 80)
+    assert few[0] < many[0] < 1.0 and few[1] == many[1] == 1.0
+    with pytest.raises(ValueError):
+        wilson_interval(0, 0)
+
+    def record(stretch, correct, accepted, body):
+        return {"stretch_id": stretch, "kind": "correct" if correct else "slumped", "body": body,
+                "height_band": "0.50-0.80 m", "correct": correct, "accepted": accepted, "person": True,
+                "exact_correct": correct}
+
+    records = ([record("twist", True, True, "male")] * 8 + [record("twist", True, True, "female")] * 72
+               + [record("twist", True, False, "female")] * 8 + [record("twist", False, True, "male")] * 2
+               + [record("twist", False, False, "male")] * 18)
+    report = wide_report(records)
+    overall = report["stretches"]["twist"]["correct_accepted"]
+    assert overall["accepted"] == 80 and overall["n"] == 88
+    low, high = overall["interval_95"]
+    assert low < 80 / 88 < high
+    table = wide_markdown(report, "test", "2026-12-07")
+    assert "| twist | 108 | 91% (80/88; 83-95%) | 10% (2/20; 3-30%) |" in table
+    assert "| twist | male | 100% (8/8; 68-100%) |" in table

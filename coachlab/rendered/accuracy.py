@@ -541,10 +541,28 @@ def _judged(lm, stretch, side: str) -> dict[str, Any]:
                        for c in verdict.checks}}
 
 
+def wilson_interval(accepted: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % (Wilson score) interval of a share ``accepted`` of ``n``.
+
+    Why: the wide set's cells hold 3-90 stills, so a cell's rate could move a lot with
+    another sample of the same size; the interval says how much. Wilson's rather than the
+    normal approximation because it stays inside 0-1 and is sound at 0 of n and n of n,
+    which the small cells often are. Five lines of arithmetic, so no statistics package
+    (scipy, statsmodels) is added for it."""
+    if n <= 0:
+        raise ValueError("an interval needs at least one still")
+    share = accepted / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def _rate(flags: list[bool]) -> dict[str, Any] | None:
     if not flags:
         return None
-    return {"n": len(flags), "accepted": sum(flags), "rate": round(sum(flags) / len(flags), 3)}
+    low, high = wilson_interval(sum(flags), len(flags))
+    return {"n": len(flags), "accepted": sum(flags), "rate": round(sum(flags) / len(flags), 3),
+            "interval_95": [round(low, 3), round(high, 3)]}
 
 
 def _accept_rates(recs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -571,7 +589,10 @@ def wide_report(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _fmt(rate: dict[str, Any] | None) -> str:
-    return "–" if not rate else f"{100 * rate['rate']:.0f}% ({rate['accepted']}/{rate['n']})"
+    if not rate:
+        return "–"
+    low, high = rate["interval_95"]
+    return f"{100 * rate['rate']:.0f}% ({rate['accepted']}/{rate['n']}; {100 * low:.0f}-{100 * high:.0f}%)"
 
 
 #: How the picture was read, for the tables' headings (``WideRecords.reading``).
@@ -585,7 +606,8 @@ def wide_markdown(report: dict[str, Any], part: str, date: str, planned: int | N
     of_planned = f"{measured} of the {planned} planned stills" if planned else f"{measured} stills"
     lines = [(f"Wide render set, {part} part ({of_planned}), measured {date} (MediaPipe full model, IMAGE mode on "
               f"{READINGS[after_h264]}; accepted = every gate of the stretch file holds). Targets: correct "
-              "accepted ≥ 95 %, wrong accepted ≤ 5 %."), "",
+              "accepted ≥ 95 %, wrong accepted ≤ 5 %. After each count, its 95 % interval (Wilson): where the rate "
+              "could lie on another sample of that size."), "",
              "| stretch | n | correct accepted | wrong accepted |", "|---|---|---|---|"]
     for sid, s in report["stretches"].items():
         lines.append(f"| {sid} | {s['n']} | {_fmt(s['correct_accepted'])} | {_fmt(s['wrong_accepted'])} |")
@@ -699,4 +721,5 @@ __all__ = [
     "WideRecords",
     "wide_records",
     "wide_report",
+    "wilson_interval",
 ]
