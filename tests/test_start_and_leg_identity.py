@@ -288,3 +288,37 @@ def test_the_start_position_is_shown_large_and_said_once_then_what_to_do_next() 
     assert "Now rest your right ankle just above your left knee" in said
     assert said.index("Now rest your right ankle just above your left knee") > \
         said.index("Sit tall with both feet flat on the floor, hip-width apart")
+
+
+@pytest.mark.parametrize("stretch_id", [FIGURE_FOUR, "seated_piriformis_twist"])
+def test_sitting_tall_is_seen_from_a_laptop_above_the_seat_and_standing_is_not(stretch_id: str) -> None:
+    """A lens high above a high seat draws the seated knees below the hips (the thighs point at it);
+    measured in trunk lengths that read as standing, the person was told to sit down while
+    sitting and the start position, which anchors which leg is which, was not seen. Exact
+    joints, every preset body, both sides, lens 0.5-1.3 m high, 2-3.5 m away, up to 15° off."""
+    from dataclasses import replace
+
+    from coach.verdicts import StretchEvaluator
+    from coachlab.synthetic import camera_sweep as cs
+
+    stretch = LIBRARY.stretches[stretch_id]
+    assert stretch.start is not None
+    start_only = replace(stretch, checks=stretch.start.checks)
+    bodies = BodyProportions.presets()
+    # a high chair (50 cm): the thighs slope 15 degrees down to the knees, the shins stand upright
+    seated = {name: sp.seated_neutral(body).side("left", hip_flexion_deg=75.0, knee_flexion_deg=75.0)
+              .side("right", hip_flexion_deg=75.0, knee_flexion_deg=75.0) for name, body in bodies.items()}
+    standing = {name: sp.standing(body) for name, body in bodies.items()}
+    missed, passed_standing = [], []
+    for shot in cs.shots(heights=(0.5, 0.9, 1.3), distances=(2.0, 3.5)):
+        body = bodies[shot.body]
+        sitting = StretchEvaluator(start_only, shot.side).evaluate(
+            cs.landmarks_at(seated[shot.body], body, stretch.view, shot))
+        if not sitting.correct:
+            missed.append((shot, sitting.cue))
+        upright = StretchEvaluator(start_only, shot.side).evaluate(
+            cs.landmarks_at(standing[shot.body], body, stretch.view, shot))
+        if upright.correct or upright.cue != "Sit down on the chair":
+            passed_standing.append((shot, upright.cue))
+    assert missed == []
+    assert passed_standing == []
