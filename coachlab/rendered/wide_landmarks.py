@@ -87,6 +87,10 @@ class Detection:
 
 
 _READING_FIELDS = ("image", "world", "visibility", "presence", "present")
+#: What to do about a damaged landmarks file (the committed one is in git; deleting it loses
+#: every reading whose still is not rendered in build/wide).
+_RECOVER = ("restore the committed file (git checkout sample_videos/wide_landmarks.npz), or delete it and "
+            "run `make accuracy` with the stills rendered in build/wide (make accuracy-renders-wide)")
 #: Every array a landmarks file of this schema holds.
 _ARRAYS = ("still_id", "spec_hash", "angles", "lengths", "image_size", "png_sha256", "h264_looked",
            *(prefix + field for prefix in ("", "h264_") for field in _READING_FIELDS))
@@ -110,14 +114,12 @@ def load(path: Path = LANDMARKS_FILE) -> dict[str, Detection]:
             # each npz[key] reads and decompresses the whole array again: read every array once
             data = {key: npz[key] for key in npz.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path}: not a readable landmarks file ({exc}); delete it and run `make accuracy` "
-                         "to read the rendered stills again") from exc
+        raise ValueError(f"{path}: not a readable landmarks file ({type(exc).__name__}); {_RECOVER}") from exc
     if str(data.get("schema")) != SCHEMA:
         raise ValueError(f"{path}: schema {data.get('schema')!s}, expected {SCHEMA}")
     missing = [key for key in _ARRAYS if key not in data]
     if missing:
-        raise ValueError(f"{path}: lacks the arrays {missing} (delete it and run `make accuracy` to read "
-                         "the rendered stills again)")
+        raise ValueError(f"{path}: lacks the arrays {missing}; {_RECOVER}")
     out = {}
     for i, still_id in enumerate(data["still_id"]):
         picture = Picture(str(data["spec_hash"][i]), tuple(float(v) for v in data["angles"][i]),
