@@ -45,6 +45,7 @@ from coach.session_log import load_session_log
 from coach.sources import VideoFileSource
 from coach.stretches import load_library
 from coach.verdicts import StretchEvaluator
+from coachlab.rendered.truth import checks_record
 import itertools
 
 BODY_JOINTS = (
@@ -259,9 +260,7 @@ def measure_still(landmarker: ImageLandmarker, png: Path, truth: dict[str, Any],
         err = np.linalg.norm(lm.pixels[list(BODY_JOINTS)] - true_px, axis=1)
         verdict = StretchEvaluator(stretch, truth["side"]).evaluate(lm)
         out.update(correct=verdict.correct, cue=verdict.cue, landmark_px=round(float(err.mean()), 2),
-                   checks={c.check_id: {"status": c.status.value,
-                                        "value": round(c.value, 4) if math.isfinite(c.value) else None}
-                           for c in verdict.checks})
+                   checks=checks_record(verdict))
     return out
 
 
@@ -535,10 +534,7 @@ def _judged(lm, stretch, side: str) -> dict[str, Any]:
     if lm is None:
         return {"person": False, "accepted": False, "cue": None, "checks": {}}
     verdict = StretchEvaluator(stretch, side).evaluate(lm)
-    return {"person": True, "accepted": verdict.correct, "cue": verdict.cue,
-            "checks": {c.check_id: {"status": c.status.value,
-                                    "value": round(c.value, 4) if math.isfinite(c.value) else None}
-                       for c in verdict.checks}}
+    return {"person": True, "accepted": verdict.correct, "cue": verdict.cue, "checks": checks_record(verdict)}
 
 
 def wilson_interval(accepted: int, n: int, z: float = 1.96) -> tuple[float, float]:

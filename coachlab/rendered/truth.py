@@ -66,8 +66,7 @@ def clip_truth(clip_id: str, library: Library | None = None) -> dict[str, Any]:
             "depth_met": verdict.depth_met,
             "cue": verdict.cue,
             "held_s": round(update.hold.held_s, 3),
-            "checks": {c.check_id: {"status": c.status.value, "value": None if not math.isfinite(c.value)
-                                    else round(c.value, 4)} for c in verdict.checks},
+            "checks": checks_record(verdict),
             "px": [[round(float(x), 1), round(float(y), 1)] for x, y in lm.pixels],
         })
 
@@ -161,6 +160,13 @@ def validate_truth(truth: dict[str, Any], library: Library | None = None) -> lis
     return problems
 
 
+def checks_record(verdict) -> dict[str, dict[str, Any]]:
+    """Each check's status and value (4 decimals; None when not measured), JSON-ready: how the
+    truth files and the accuracy reports write a verdict's checks."""
+    return {c.check_id: {"status": c.status.value, "value": round(c.value, 4) if math.isfinite(c.value) else None}
+            for c in verdict.checks}
+
+
 def _judge(stretch, side, landmarks) -> dict[str, Any]:
     """A fresh evaluator's verdict (no hysteresis carried over) as a JSON-ready record."""
     verdict = StretchEvaluator(stretch, side).evaluate(landmarks)
@@ -168,8 +174,7 @@ def _judge(stretch, side, landmarks) -> dict[str, Any]:
         "correct": verdict.correct,
         "depth_met": verdict.depth_met,
         "cue": verdict.cue,
-        "checks": {c.check_id: {"status": c.status.value, "value": None if not math.isfinite(c.value)
-                                else round(c.value, 4)} for c in verdict.checks},
+        "checks": checks_record(verdict),
     }
 
 
@@ -220,5 +225,5 @@ def stills_truth(library: Library | None = None, specs=None) -> dict[str, Any]:
     }
 
 
-__all__ = ["MISTAKE_SETTLE_S", "SCHEMA", "STILL_SCHEMA", "clip_truth", "still_truth", "stills_truth",
+__all__ = ["MISTAKE_SETTLE_S", "SCHEMA", "STILL_SCHEMA", "checks_record", "clip_truth", "still_truth", "stills_truth",
            "validate_truth"]
