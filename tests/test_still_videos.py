@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -88,13 +89,14 @@ def test_the_report_counts_agreement_per_kind_and_names_the_cause() -> None:
 
 
 def test_the_still_video_report_covers_the_test_part_only(tmp_path: Path) -> None:
-    """Calibration stills rendered for choosing limits (in the same folder) are not reported."""
+    """Calibration stills rendered for choosing limits (in the same folder) are not reported; the
+    test still's IMAGE-mode verdict is of the picture on disk (read again, as `make accuracy` does)."""
     from coachlab.rendered import wide, wide_landmarks
     from coachlab.rendered.still_videos import still_video_records
 
     cached = wide_landmarks.load()
     clip_frame, _ = frame_of("downward_dog", "correct")
-    placed = {}
+    placed, pngs = {}, {}
     for part in ("calibration", "test"):
         spec = next(s for s in wide.plan_wide() if s.part == part and s.stretch_id == "downward_dog"
                     and s.still_id in cached and cached[s.still_id].landmarks is not None)
@@ -103,5 +105,10 @@ def test_the_still_video_report_covers_the_test_part_only(tmp_path: Path) -> Non
         av.VideoFrame.from_ndarray(clip_frame, format="rgb24").to_image().save(png)
         wide.truth_path(png).write_text(json.dumps(wide.still_truth(spec)))
         placed[part] = spec.still_id
-    records = still_video_records(tmp_path)
+        pngs[part] = png
+    cache = tmp_path / "wide_landmarks.npz"  # the new pictures are read into a copy, not the committed file
+    cache.write_bytes(wide_landmarks.LANDMARKS_FILE.read_bytes())
+    records = still_video_records(tmp_path, cache=cache)
     assert [r["still_id"] for r in records] == [placed["test"]]
+    read = wide_landmarks.load(cache)[placed["test"]]
+    assert read.png_sha256 == hashlib.sha256(pngs["test"].read_bytes()).hexdigest()

@@ -16,7 +16,6 @@ VIDEO mode's tracking did.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -84,33 +83,28 @@ def judge_still_video(rgb: np.ndarray, stretch: Stretch, side: str | None,
         return out
 
 
-def still_video_records(root: Path, only: Sequence[str] | None = None, part: str = "test") -> list[dict[str, Any]]:
+def still_video_records(root: Path, only: Sequence[str] | None = None, part: str = "test",
+                        cache: Path | None = None) -> list[dict[str, Any]]:
     """Every rendered wide still of ``part`` in ``root/build/wide`` (optionally only ids
-    containing one of ``only``) whose landmarks `make accuracy` keeps: IMAGE mode's verdict (as
-    there) beside the still video's, and IMAGE mode's on the video's first decoded frame."""
-    from coachlab.rendered import wide_landmarks
-    from coachlab.synthetic import variety
+    containing one of ``only``): IMAGE mode's verdict, taken from `make accuracy`'s own records
+    (``wide_records``, so a still rendered again is judged on its new picture here too), beside
+    the still video's, and IMAGE mode's on the video's first decoded frame."""
+    from coachlab.rendered.accuracy import wide_records
 
     library = load_library()
-    detections = wide_landmarks.load()
+    judged = {r["still_id"]: r for r in wide_records(root, part, library, cache=cache).picture}
     out = []
     with ImageLandmarker() as landmarker:
         for png in sorted((root / "build" / "wide").glob("*/*.png")):
             if only and not any(o in png.stem for o in only):
                 continue
-            truth = json.loads(png.with_suffix(".truth.json").read_text())
-            if truth["part"] != part:
-                continue  # calibration stills rendered for choosing limits are not reported
-            known = detections.get(truth["still_id"])
-            if known is None or not known.shows(truth):
-                continue  # not the picture `make accuracy` judged
-            stretch = library.stretches[truth["stretch_id"]]
-            roles = {c.id: c.role for c in stretch.checks}
-            correct = variety.is_correct(truth["stretch_id"], tuple(truth["breaks"]), roles)
-            video = judge_still_video(_read_rgb(png), stretch, truth["side"], landmarker)
-            out.append({"still_id": truth["still_id"], "stretch_id": truth["stretch_id"], "kind": truth["kind"],
-                        "part": truth["part"], "correct": correct,
-                        "image_accepted": accepts(known.landmarks, stretch, truth["side"]),
+            record = judged.get(png.stem)
+            if record is None:
+                continue  # a calibration still (rendered for choosing limits), or not in today's plan
+            stretch = library.stretches[record["stretch_id"]]
+            video = judge_still_video(_read_rgb(png), stretch, record["side"], landmarker)
+            out.append({"still_id": record["still_id"], "stretch_id": record["stretch_id"], "kind": record["kind"],
+                        "part": record["part"], "correct": record["correct"], "image_accepted": record["accepted"],
                         "video_accepted": video["correct_share"] >= 0.5, **video})
     return out
 
