@@ -451,7 +451,7 @@ class WideRecords:
 
 
 def wide_records(root: Path, part: str | None, library=None, limit: int = 0,
-                 cache: Path | None = None) -> WideRecords:
+                 cache: Path | None = None, rendered_only: bool = False) -> WideRecords:
     """Every still of the wide set (of one part, or all) run through the judging step of
     ``coach analyze`` (MediaPipe, then the stretch's checks; only the gates decide accept /
     reject), with its truth, judged by today's stretch files (``variety.is_correct``), on
@@ -461,7 +461,8 @@ def wide_records(root: Path, part: str | None, library=None, limit: int = 0,
     default) when the still's render job is unchanged, so the set can be re-judged without
     its pictures; stills rendered in ``root/build/wide`` but not in the cache (or changed,
     or rendered again, since) are detected and added to it. A still in neither is left out.
-    ``limit`` stops after that many stills."""
+    ``limit`` stops after that many stills; ``rendered_only`` leaves out the stills not
+    rendered in ``root/build/wide`` (their truth would have to be solved from the plan)."""
     from coachlab.rendered import wide_landmarks as wl
     from coachlab.rendered.wide import plan_wide, still_truth, truth_path, wide_png
 
@@ -478,7 +479,7 @@ def wide_records(root: Path, part: str | None, library=None, limit: int = 0,
             if limit and len(out.picture) >= limit:
                 break
             png = wide_png(root, spec)
-            if spec.still_id not in cached and not png.is_file():
+            if not png.is_file() and (rendered_only or spec.still_id not in cached):
                 continue
             truth_file = truth_path(png)
             truth = json.loads(truth_file.read_text()) if truth_file.is_file() else still_truth(spec)

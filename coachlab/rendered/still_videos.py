@@ -92,7 +92,7 @@ def still_video_records(root: Path, only: Sequence[str] | None = None, part: str
     from coachlab.rendered.accuracy import wide_records
 
     library = load_library()
-    judged = {r["still_id"]: r for r in wide_records(root, part, library, cache=cache).picture}
+    judged = {r["still_id"]: r for r in wide_records(root, part, library, cache=cache, rendered_only=True).picture}
     out = []
     with ImageLandmarker() as landmarker:
         for png in sorted((root / "build" / "wide").glob("*/*.png")):
