@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,8 @@ from coachlab.rendered import wide
 from coachlab.synthetic import variety
 from coachlab.synthetic.body import BodyProportions, make_landmarks
 from coachlab.synthetic.variants import camera_for
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -238,6 +241,26 @@ def test_a_damaged_landmarks_file_is_named_in_the_error(tmp_path):
                 part.writestr(name, whole.read(name))
     with pytest.raises(ValueError, match=r"lacking.npz: lacks the arrays \['h264_world'\]"):
         wl.load(lacking)
+
+
+def test_the_tools_stop_on_a_damaged_landmarks_file_with_its_name_not_a_traceback(tmp_path, monkeypatch, capsys):
+    """`tools/render_samples.py calibrate` (and accuracy, still-videos) on a damaged file: exit
+    code 2 and one line naming the file and how to restore it."""
+    import importlib.util
+
+    from coachlab.rendered import wide_landmarks as wl
+
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(wl.LANDMARKS_FILE.read_bytes()[:5000])
+    monkeypatch.setattr(wl, "LANDMARKS_FILE", truncated)
+    spec = importlib.util.spec_from_file_location("render_samples", ROOT / "tools" / "render_samples.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main(["calibrate"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.startswith(f"error: {truncated}: not a readable landmarks file")
+    assert "git checkout sample_videos/wide_landmarks.npz" in err
 
 
 def test_the_committed_landmarks_are_for_the_pictures_the_plan_draws_on_this_machine(plan):

@@ -574,7 +574,13 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--only", nargs="*", help="parts of still ids (default: every rendered still)")
     v.set_defaults(func=cmd_still_videos)
     args = parser.parse_args(argv)
-    return args.func(args)
+    from coachlab.rendered.wide_landmarks import DamagedLandmarksFile
+
+    try:
+        return args.func(args)
+    except DamagedLandmarksFile as exc:  # the file and what to do, not a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -96,6 +96,10 @@ _ARRAYS = ("still_id", "spec_hash", "angles", "lengths", "image_size", "png_sha2
            *(prefix + field for prefix in ("", "h264_") for field in _READING_FIELDS))
 
 
+class DamagedLandmarksFile(ValueError):
+    """The landmarks file cannot be read as a whole: the tools stop with this message, no traceback."""
+
+
 def _landmarks(data: dict[str, np.ndarray], prefix: str, i: int) -> Landmarks | None:
     if not data[f"{prefix}present"][i]:
         return None
@@ -114,12 +118,12 @@ def load(path: Path = LANDMARKS_FILE) -> dict[str, Detection]:
             # each npz[key] reads and decompresses the whole array again: read every array once
             data = {key: npz[key] for key in npz.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path}: not a readable landmarks file ({type(exc).__name__}); {_RECOVER}") from exc
+        raise DamagedLandmarksFile(f"{path}: not a readable landmarks file ({type(exc).__name__}); {_RECOVER}") from exc
     if str(data.get("schema")) != SCHEMA:
-        raise ValueError(f"{path}: schema {data.get('schema')!s}, expected {SCHEMA}")
+        raise DamagedLandmarksFile(f"{path}: schema {data.get('schema')!s}, expected {SCHEMA}; {_RECOVER}")
     missing = [key for key in _ARRAYS if key not in data]
     if missing:
-        raise ValueError(f"{path}: lacks the arrays {missing}; {_RECOVER}")
+        raise DamagedLandmarksFile(f"{path}: lacks the arrays {missing}; {_RECOVER}")
     out = {}
     for i, still_id in enumerate(data["still_id"]):
         picture = Picture(str(data["spec_hash"][i]), tuple(float(v) for v in data["angles"][i]),
