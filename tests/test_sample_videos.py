@@ -54,9 +54,10 @@ KNOWN_WRONG: dict[str, str] = {}
 #: coach gives instead, and why. Pinned, so a fix shows up here.
 KNOWN_WRONG_CUE = {
     "varied_figure_four_short_heavy_older_woman_right": (
-        "Sit down on the chair for this stretch",
+        "Sit on the chair with your right ankle just above your left knee",
         "with the right ankle resting on the left shin MediaPipe draws the left knee down at the ankle "
-        "(seated reads -1.1 to -1.2, a standing reading), so the seated gate's cue comes first"),
+        "(seated reads -1.1 to -1.2, a standing reading), so the seated gate's cue comes first; since "
+        "2026-12-07 it names the ankle too"),
 }
 ALL_CLIPS = CLIPS + VARIED_CLIPS
 #: Largest allowed difference between the hold seconds counted on the video and the truth.
