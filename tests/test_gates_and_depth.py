@@ -165,7 +165,7 @@ def test_a_pose_that_fits_neither_side_gets_its_own_cue_not_the_wrong_side_one()
     lm = landmarks_for(sp.figure_four_not_crossed(BODY), BODY, stretch.id, "right")
     verdict = StretchEvaluator(stretch, "right").evaluate(lm)
     assert not verdict.wrong_side and not verdict.correct
-    assert verdict.cue == "Lift your right ankle onto your left knee"
+    assert verdict.cue == "Rest your right ankle just above your left knee"
 
 
 def test_without_its_own_wording_the_wrong_side_cue_is_the_generic_one() -> None:
