@@ -180,8 +180,12 @@ class StretchEvaluator:
 
     def set_start_reference(self, reference: dict[str, float]) -> None:
         """What the relative checks are measured against from now on (finite, non-zero values
-        only; a check without one is unjudged)."""
+        only; a check without one is unjudged). The other side's evaluator gets it too: the
+        start position is the same person's, and without it a start-relative gate there is
+        unjudged, so a slump could pass as the other side done correctly."""
         self._start_reference = {k: v for k, v in reference.items() if math.isfinite(v) and abs(v) > 1e-9}
+        if self._other is not None:
+            self._other.set_start_reference(reference)
 
     def reset(self) -> None:
         self._passing.clear()

@@ -117,6 +117,26 @@ def test_the_slump_check_alone_stops_a_slump_the_3d_lean_misses() -> None:
     assert failing == {CHECK}
 
 
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_a_slump_is_never_called_the_other_side(side: str) -> None:
+    """The wrong-side cue says the pose fits the other side. Its gates are judged against the
+    same start position: before 2026-12-07 the other side had none, so its start-relative gate
+    was unjudged, and a rendered slump whose crossed legs also fit the other side's foot check
+    heard "That is your left leg crossed over" instead of "Sit up tall". Here the start-relative
+    gate is the stretch's only gate, so only the start reference can tell the sides apart."""
+    from coach.verdicts import StretchEvaluator
+
+    stretch = LIBRARY.stretches[TWIST]
+    only_start = dataclasses.replace(stretch, checks=tuple(c for c in stretch.checks if c.id == CHECK))
+    seen = slumping_person(side)
+    evaluator = StretchEvaluator(only_start, side)
+    evaluator.set_start_reference(evaluator.raw_values(seen(1.0)))
+    assert evaluator.evaluate(seen(4.0)).correct  # the twist, sitting tall
+    slumped = evaluator.evaluate(seen(9.0))
+    assert not slumped.correct and not slumped.wrong_side
+    assert slumped.cue == "Sit up tall"
+
+
 def test_without_the_start_position_it_is_not_judged_and_the_hold_counts(tmp_path: Path) -> None:
     """Already in the twist from the first frame (nothing to compare with): the check is
     unjudged, says nothing, never stops the hold; the log records it so and reads back."""
