@@ -10,9 +10,12 @@ gates held on at least `MIN_SHARE` of the frames with a person: the page then sa
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from coach.estimator import EstimatorOptions, PoseEstimator
 from coach.landmarks import Landmarks
@@ -39,6 +42,26 @@ class StretchGuess:
     #: Frames with a person on which each stretch's gates held (on its better side).
     votes: dict[str, int] = field(default_factory=dict)
     frames_with_person: int = 0
+    #: The person's median height in the picture, head to feet (None: nobody found).
+    person_height_px: float | None = None
+
+
+def person_height_px(landmarks: Landmarks) -> float:
+    """Head to feet in the picture, in pixels: the vertical extent of the landmarks."""
+    heights = landmarks.pixels[:, 1]
+    heights = heights[np.isfinite(heights)]
+    return float(np.ptp(heights)) if heights.size else math.nan
+
+
+def small_person_note(stretch: Stretch, guess: StretchGuess | None) -> str | None:
+    """What to tell someone who is smaller in the video than the stretch needs to be read well
+    (its file's ``min_person_height_px``); None when they are not, or it is not known."""
+    limit, height = stretch.min_person_height_px, guess.person_height_px if guess else None
+    if limit is None or height is None or not height < limit:
+        return None
+    return (f"You are about {height:.0f} px tall in this video: the {stretch.name.lower()} is read less "
+            f"reliably below about {limit:.0f} px. Record closer to the camera, or at a larger picture size, "
+            "if you can.")
 
 
 def _sides_that_fit(stretch: Stretch, landmarks: Landmarks) -> list[str | None]:
@@ -64,14 +87,16 @@ def guess_from_landmarks(frames: list[Landmarks], library: Library) -> StretchGu
                 votes[sid] += 1
                 sides[sid].update(s for s in held if s is not None)
     counts = {sid: votes.get(sid, 0) for sid in library.stretches}
+    heights = [h for h in map(person_height_px, frames) if math.isfinite(h)]
+    height = float(np.median(heights)) if heights else None
     if not frames or not votes:
-        return StretchGuess(None, None, counts, len(frames))
+        return StretchGuess(None, None, counts, len(frames), height)
     best, count = votes.most_common(1)[0]
     if count < max(1, MIN_SHARE * len(frames)) or list(votes.values()).count(count) > 1:
-        return StretchGuess(None, None, counts, len(frames))  # too few frames, or a tie
+        return StretchGuess(None, None, counts, len(frames), height)  # too few frames, or a tie
     side_votes = sides[best].most_common(2)
     side = side_votes[0][0] if side_votes and (len(side_votes) == 1 or side_votes[0][1] > side_votes[1][1]) else None
-    return StretchGuess(best, side, counts, len(frames))
+    return StretchGuess(best, side, counts, len(frames), height)
 
 
 def guess_stretch(path: str | Path, library: Library, samples: int = SAMPLES,

@@ -221,6 +221,9 @@ class Stretch:
     setup_checks: tuple[str, ...] = ()
     #: The start position the hold begins from (None: the hold starts straight away).
     start: StartPosition | None = None
+    #: Below this height in the picture (pixels, head to feet) the stretch is read less
+    #: reliably: the Review page says so (None: no such limit measured).
+    min_person_height_px: float | None = None
 
     def sides(self) -> tuple[Side | None, ...]:
         return ("right", "left") if self.has_sides else (None,)
@@ -538,6 +541,7 @@ class _StretchFile(_FileModel):
     reps: Reps = 1
     rest_seconds: Seconds = 0.0
     visibility_threshold: float = Field(0.5, ge=0.0, le=1.0)
+    min_person_height_px: float | None = Field(None, ge=16.0, le=4000.0)
     cautions: list[LongText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     check_yourself: list[LongText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
     source: OptionalLongText = ""
@@ -588,6 +592,7 @@ class _StretchFile(_FileModel):
             benefit=self.benefit,
             setup_checks=tuple(self.setup_checks),
             start=self.start.to_start() if self.start is not None else None,
+            min_person_height_px=self.min_person_height_px,
         )
 
 

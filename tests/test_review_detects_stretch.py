@@ -79,3 +79,26 @@ def test_the_review_page_says_when_it_cannot_tell() -> None:
     no_exception(at)  # another video in the same session: looked at afresh
     assert at.selectbox(key="review_stretch").value == "downward_dog"
     assert "Detected: Downward dog. Change it if wrong." in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize(("clip", "small"), [("varied_figure_four_muscular_man_left.mp4", True),
+                                             ("seated_figure_four_left.mp4", False)])
+def test_the_review_page_says_when_the_person_is_too_small_for_the_figure_four(clip: str, small: bool) -> None:
+    """The figure-4's crossed leg is read less reliably when the person is less than about 145 px
+    tall (its file's `min_person_height_px`): the muscular man 3.2 m away in a 480x360 clip is
+    about 133 px tall and is told so; the figure-4 clip 2.5 m away (about 229 px) is not. The
+    exact joints' height in the picture is the yardstick for MediaPipe's."""
+    at = review_with_sample(clip)
+    assert at.selectbox(key="review_stretch").value == "seated_figure_four"
+    notes = [c.value for c in at.caption if c.value.startswith("You are about ")]
+    exact = truth(clip)["frames"]
+    exact_px = sorted(max(y for _, y in f["px"]) - min(y for _, y in f["px"]) for f in exact)[len(exact) // 2]
+    assert (exact_px < 145) == small
+    if small:
+        assert len(notes) == 1 and notes[0].endswith(
+            "px tall in this video: the seated figure-4 glute stretch is read less reliably below about 145 px. "
+            "Record closer to the camera, or at a larger picture size, if you can.")
+        told = int(notes[0].split()[3])
+        assert abs(told - exact_px) < 15, (told, exact_px)
+    else:
+        assert notes == []

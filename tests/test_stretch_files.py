@@ -196,6 +196,8 @@ CUE = "cue_high = \"Keep your {other} foot on the floor\""
         ("hold_seconds = 30", "hold_seconds = inf", "'hold_seconds' must be a finite number"),
         ("hold_seconds = 30", "hold_seconds = 601", "'hold_seconds' must be <= 600, got 601"),
         ("rest_seconds = 10", "rest_seconds = 6000", "'rest_seconds' must be <= 600, got 6000"),
+        ("min_person_height_px = 145", "min_person_height_px = 5", "'min_person_height_px' must be >= 16, got 5"),
+        ("min_person_height_px = 145", "min_person_height_px = nan", "'min_person_height_px' must be a finite number"),
         ("reps = 1", "reps = 1000000000", "'reps' must be <= 20, got 1000000000"),
         ("reps = 1", "reps = " + "9" * 400, "'reps' must be <= 20, got a very large number"),
         ("target = { min = 0.28 }", "target = { min = 1e308 }", "check 1 'facing_camera': target.min = 1e+308 is outside"),

@@ -12,7 +12,7 @@ import streamlit as st
 from coach.analyze import AnalysisResult, analyze_video
 from coach.session_log import SessionLog, SessionLogError, load_session_log
 from coach.sources import VIDEO_SUFFIXES, VideoError, VideoFileSource, small_picture_note
-from coach.stretch_guess import StretchGuess, guess_stretch
+from coach.stretch_guess import StretchGuess, guess_stretch, small_person_note
 from coach.stretches import Library
 from coach import retention, settings
 from coach.ui import common, session_report
@@ -140,6 +140,9 @@ def _video_tab() -> None:
             stretch_id = st.selectbox("Stretch", ids, format_func=lambda i: lib.stretches[i].name,
                                       key="review_stretch")
             _guess_caption(guess, lib)
+            small = small_person_note(lib.stretches[stretch_id], guess)
+            if small:
+                st.caption(common.plain(small))
         with right:
             has_sides = lib.stretches[stretch_id].has_sides
             side = st.selectbox("Side", ["auto", "right", "left"], key="review_side", disabled=not has_sides,
