@@ -177,11 +177,12 @@ def test_a_still_solved_on_another_machine_is_the_same_picture(plan):
         return other
 
     angle = next(k for k in sorted(truth["pose"]) if k != "pelvis_position")
-    assert detection.shows(shifted(angle, 1e-4))  # another machine's rounding
-    assert detection.shows(shifted("pelvis_position", 1e-6))
-    assert not detection.shows(shifted(angle, 0.5))  # a different pose
-    assert not detection.shows(shifted("pelvis_position", 0.01))
-    assert not detection.shows(shifted("camera", 0.01))
+    assert detection.shows(shifted(angle, 0.2))  # another machine's solve (seen: up to 0.17°, 0.7 mm)
+    assert detection.shows(shifted("pelvis_position", 0.001))
+    assert detection.shows(shifted("camera", 0.001))
+    assert not detection.shows(shifted(angle, 2.0))  # a different pose
+    assert not detection.shows(shifted("pelvis_position", 0.02))
+    assert not detection.shows(shifted("camera", 0.02))
     assert not detection.shows({**truth, "seed": truth["seed"] + 1})  # another render of the spec
     assert not detection.shows({**truth, "body": "someone-else"})
 
@@ -201,8 +202,8 @@ def test_the_committed_landmarks_let_the_set_be_judged_without_its_pictures(plan
     for spec in (correct, wrong, stale):
         truth, lm = _exact_detection(spec)
         picture = wl.Picture.of(truth)
-        if spec is stale:  # detected when the plan bent one joint half a degree differently
-            picture = dataclasses.replace(picture, angles=(picture.angles[0] + 0.5, *picture.angles[1:]))
+        if spec is stale:  # detected when the plan bent one joint two degrees differently
+            picture = dataclasses.replace(picture, angles=(picture.angles[0] + 2.0, *picture.angles[1:]))
         detections[spec.still_id] = wl.Detection(picture, lm)
     detections[missed.still_id] = wl.Detection(wl.Picture.of(wide.still_truth(missed)), None)
     cache = tmp_path / "wide_landmarks.npz"

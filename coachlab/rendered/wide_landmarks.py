@@ -26,9 +26,17 @@ from pathlib import Path
 import numpy as np
 
 from coach.landmarks import NUM_LANDMARKS, Landmarks
-from coachlab.rendered.clips import ANGLE_TOLERANCE_DEG, LENGTH_TOLERANCE_M, pose_numbers, same_numbers
+from coachlab.rendered.clips import pose_numbers, same_numbers
 
 SCHEMA = "stretch-coach/wide-landmarks/3"
+#: How far a still's solved pose and camera may differ from the committed ones and still be the
+#: same picture. The pose solver's result moves with the machine (its numerics libraries): on
+#: the 2026-12-07 machine 47 of the 1,200 stills came out up to 0.17° and 0.7 mm from the
+#: committed solve, beyond the clips' 0.01° (`clips.ANGLE_TOLERANCE_DEG`), so `make accuracy`
+#: judged 23 fewer test stills there and a CI run failed. A change to the plan or the solver
+#: that matters moves joints by degrees; MediaPipe cannot tell half a degree.
+ANGLE_TOLERANCE_DEG = 0.5
+LENGTH_TOLERANCE_M = 0.005
 LANDMARKS_FILE = Path(__file__).resolve().parents[2] / "sample_videos" / "wide_landmarks.npz"
 
 
