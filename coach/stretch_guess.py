@@ -19,6 +19,7 @@ import numpy as np
 
 from coach.estimator import EstimatorOptions, PoseEstimator
 from coach.landmarks import Landmarks
+from coach.person_size import person_height_px, too_small
 from coach.sources import VideoFileSource
 from coach.stretches import Library, Stretch
 from coach.verdicts import CheckStatus, StretchEvaluator
@@ -46,22 +47,15 @@ class StretchGuess:
     person_height_px: float | None = None
 
 
-def person_height_px(landmarks: Landmarks) -> float:
-    """Head to feet in the picture, in pixels: the vertical extent of the landmarks."""
-    heights = landmarks.pixels[:, 1]
-    heights = heights[np.isfinite(heights)]
-    return float(np.ptp(heights)) if heights.size else math.nan
-
-
 def small_person_note(stretch: Stretch, guess: StretchGuess | None) -> str | None:
     """What to tell someone who is smaller in the video than the stretch needs to be read well
-    (its file's ``min_person_height_px``); None when they are not, or it is not known."""
-    limit, height = stretch.min_person_height_px, guess.person_height_px if guess else None
-    if limit is None or height is None or not height < limit:
+    (`coach.person_size.too_small`); None when they are not, or it is not known."""
+    height = guess.person_height_px if guess else None
+    if height is None or not too_small(stretch, height):
         return None
     return (f"You are about {height:.0f} px tall in this video: the {stretch.name.lower()} is read less "
-            f"reliably below about {limit:.0f} px. Record closer to the camera, or at a larger picture size, "
-            "if you can.")
+            f"reliably below about {stretch.min_person_height_px:.0f} px. Record closer to the camera, or at a "
+            "larger picture size, if you can.")
 
 
 def _sides_that_fit(stretch: Stretch, landmarks: Landmarks) -> list[str | None]:

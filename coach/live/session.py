@@ -18,6 +18,7 @@ from typing import Any
 from coach import retention
 from coach.estimator import PoseResult
 from coach.free_names import numbered
+from coach.person_size import RecentHeight
 from coach.judged_frame import JudgedFrame, drained_events, ended_early, judge_frame
 from coach.retention import Retention
 from coach.routine import Phase, RoutineRunner
@@ -102,6 +103,9 @@ class LiveSession:
         self._stuck_noted: int | None = None
         self.hold_log_for_pain = hold_log_for_pain
         self.finished = False
+        #: The person's recent height in the picture (pixels, median of the last seconds; None: not seen).
+        self.person_height_px: float | None = None
+        self._recent_height = RecentHeight()
         self._held_summary: dict[str, Any] | None = None
         if pain_before is not None and self.recorder.log is not None:
             self.recorder.log.pain("before", pain_before, None)
@@ -171,6 +175,7 @@ class LiveSession:
         t = max(stream_t - self.t0, self.last_t)
         judged = judge_frame(self.runner, result, t)
         self.last_t = t
+        self.person_height_px = self._recent_height.update(judged.landmarks, t)
         self._note_progress(judged)
         if not self.closed:
             self.recorder.add(judged)

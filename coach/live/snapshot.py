@@ -15,6 +15,7 @@ import numpy as np
 
 from coach.judged_frame import CheckRow, JudgedFrame
 from coach.live.session import LiveSession
+from coach.person_size import too_small
 from coach.routine import HoldResult, Phase
 
 __all__ = ["CheckRow", "FrameStats", "LiveSnapshot", "snapshot_of"]
@@ -47,6 +48,10 @@ class LiveSnapshot:
     cue: str | None = None
     person_visible: bool = False
     people_in_view: int = 0
+    #: The person's recent height in the picture (pixels; None: not seen), and whether it is
+    #: below what this stretch needs to be read reliably (its file's `min_person_height_px`).
+    person_height_px: float | None = None
+    too_small: bool = False
     checks: tuple[CheckRow, ...] = ()
     done: bool = False
     stopped: bool = False  # done, but not every hold was finished (Stop, Skip, camera stopped)
@@ -129,6 +134,8 @@ def snapshot_of(session: LiveSession, judged: JudgedFrame, stats: FrameStats,
         cue=cue,
         person_visible=judged.landmarks is not None,
         people_in_view=judged.people_in_view,
+        person_height_px=session.person_height_px,
+        too_small=slot is not None and too_small(slot.stretch, session.person_height_px),
         checks=judged.checks,
         done=done,
         stopped=done and session.ended_early,

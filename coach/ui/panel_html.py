@@ -93,6 +93,11 @@ def now_box_html(snap: LiveSnapshot) -> str:
             parts.append(f"<div data-kind='depth' style='font-size:{MEDIUM}'>{escape(snap.cue)}</div>")
     else:
         parts.append(_box("warning", escape(snap.cue or "Get into position")))
+    if snap.too_small and not snap.paused and (snap.phase in ("countdown", "start")
+                                                or (snap.phase == "hold" and not snap.correct)):
+        # Before the hold, and while it does not count: never when it counts (no nagging).
+        parts.append(f"<div data-kind='closer' style='font-size:{MEDIUM};font-weight:600'>"
+                     f"{escape(words.COME_CLOSER)}</div>")
     if snap.phase in ("countdown", "hold") and snap.target_s > 0 and not snap.paused:
         state = HOLD_STATE_WORDS.get(snap.hold_state or "", snap.hold_state or "")
         parts.append(_timer(snap.held_s, snap.target_s))

@@ -6,8 +6,10 @@ it returns the sentence to speak now, or None. The browser speaks it
 
 * one sentence at a time: nothing within `cooldown_s` of the last one;
 * the same sentence not again within `repeat_after_s`;
-* milestones (the set-up step's "move the laptop ..." once, "Get ready", "Go", "10 seconds left", "Rest, then switch to the
-  left side", "Routine complete") come before form cues; a milestone that
+* milestones (the set-up step's "move the laptop ..." once, "Come a little closer to the
+  camera" once a session when the person is too small in the picture for the stretch, "Get
+  ready", "Go", "10 seconds left", "Rest, then switch to the left side", "Routine complete")
+  come before form cues; a milestone that
   could not be said within `milestone_max_age_s` is dropped (it would be stale);
 * a form cue is said only once it has been the current cue for `cue_stable_s`
   (a cue that flickers for a frame is never spoken) and only while it is still
@@ -22,6 +24,8 @@ import json
 from collections import deque
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Protocol
+
+from coach.ui import words
 
 
 class SpeechInput(Protocol):
@@ -58,6 +62,7 @@ class SpeechPlanner:
     _cue_since: float = field(default=0.0, init=False)
     _warned_slot: int | None = field(default=None, init=False)
     _praised_slot: int | None = field(default=None, init=False)
+    _told_closer: bool = field(default=False, init=False)
 
     def reset(self) -> None:
         """Forget everything (a new session starts)."""
@@ -112,6 +117,9 @@ class SpeechPlanner:
             self._pending.clear()
             self._milestone(snap.instruction, now)
         self._prev_stretch_side = (snap.stretch_id, snap.side)
+        if getattr(snap, "too_small", False) and snap.phase in ("countdown", "start") and not self._told_closer:
+            self._told_closer = True  # once a session: the panel keeps showing it while it applies
+            self._milestone(words.COME_CLOSER_SPOKEN, now)
 
         if snap.phase == "hold":
             if snap.hold_state == "holding" and self._praised_slot != snap.slot_index:
