@@ -42,7 +42,7 @@ SEED_ROLES = {
     "seated_figure_four": {"facing_camera": "gate", "seated": "gate", "other_foot_down": "gate",
                            "shin_level": "gate", "ankle_on_knee": "gate", "ankle_not_below_knee": "gate",
                            "knee_pressed_down": "depth"},
-    "seated_piriformis_twist": {"facing_camera": "gate", "foot_outside_knee": "gate",
+    "seated_piriformis_twist": {"facing_camera": "gate", "foot_outside_knee": "gate", "feet_toward_other_side": "gate",
                                 "trunk_turned": "depth", "chest_turned": "depth", "sitting_tall": "gate",
                                 "head_up": "gate", "as_tall_as_at_the_start": "gate"},
     "downward_dog": {"side_on": "gate", "hips_highest": "gate", "inverted_v": "gate", "feet_back": "gate",
@@ -323,3 +323,34 @@ def test_depth_is_logged_for_progress_over_a_hold() -> None:
     assert all(r["correct"] for r in records[5:])
     assert records[-1]["hold"]["held"] == pytest.approx(TIMES[-1], abs=0.01)
     assert np.isfinite(heights).all()
+
+
+@pytest.mark.parametrize("still_id", ["seated_piriformis_twist-correct-000", "seated_piriformis_twist-correct-011",
+                                      "seated_piriformis_twist-correct-012", "seated_piriformis_twist-correct-017"])
+def test_a_twist_on_the_other_side_with_the_knee_crossed_far_over_counts_nothing(still_id: str) -> None:
+    """Four of the wide set's planned twists (exact joints; female and male bodies, both sides),
+    done on the other side from the hold's: the crossed knee swings so far over that this side's
+    planted foot reads outside it, so without `feet_toward_other_side` every gate held and the
+    wrong side's hold counted. Now the other side is named and nothing counts."""
+    from coachlab.rendered import wide
+    from coachlab.rendered.clips import pose_from_dict
+    from coachlab.rendered.rig import load_body
+    from coachlab.synthetic.body import Camera
+
+    spec = next(s for s in wide.plan_wide() if s.still_id == still_id)
+    truth = wide.still_truth(spec)
+    cam = truth["camera"]
+    camera = Camera(tuple(cam["position"]), tuple(cam["target"]), cam["vertical_fov_deg"], tuple(cam["image_size"]))
+    lm = make_landmarks(pose_from_dict(truth["pose"]), load_body(truth["body"]).proportions, camera)
+    twist = LIBRARY.stretches["seated_piriformis_twist"]
+    hold_side = "left" if spec.side == "right" else "right"
+    without = dataclasses.replace(twist, checks=tuple(c for c in twist.checks if c.id != "feet_toward_other_side"))
+    assert StretchEvaluator(without, hold_side).evaluate(lm).correct  # the fault this gate mends
+    assert StretchEvaluator(twist, spec.side).evaluate(lm).correct  # the side it is done on: correct
+    tracker = StretchTracker(twist, hold_side, hold_seconds=60)
+    updates = [tracker.update(lm.replace(timestamp_s=t), t) for t in TIMES]
+    verdict = updates[-1].verdict
+    expected = f"That is your {spec.side} leg crossed over; this hold is for the {hold_side}"
+    assert verdict.wrong_side and not verdict.correct and updates[-1].hold.held_s == 0.0
+    assert [c.check_id for c in verdict.checks if c.gate and not c.passes] == ["feet_toward_other_side"]
+    assert updates[-1].cue == expected

@@ -365,3 +365,33 @@ def test_each_rate_in_the_tables_carries_its_95_percent_interval():
     table = wide_markdown(report, "test", "2026-12-07")
     assert "| twist | 108 | 91% (80/88; 83-95%) | 10% (2/20; 3-30%) |" in table
     assert "| twist | male | 100% (8/8; 68-100%) |" in table
+
+
+def test_the_tables_say_how_often_the_other_sides_hold_would_count(plan):
+    """Correct poses of a two-sided stretch, judged for the other side's hold, are wrong poses
+    for that hold: the report counts how often that hold would count and how often the coach
+    names the other side; a one-sided stretch has no such row. Measured on the real landmarks:
+    a committed twist still read correctly, judged for its other side, is named, not counted."""
+    from coachlab.rendered import wide_landmarks as wl
+    from coachlab.rendered.accuracy import _judged, wide_markdown, wide_report
+
+    def record(stretch, correct, other_accepted, other_named):
+        return {"stretch_id": stretch, "kind": "correct" if correct else "slumped", "body": "male",
+                "height_band": "0.50-0.80 m", "correct": correct, "accepted": correct, "person": True,
+                "exact_correct": correct, "other_side_accepted": other_accepted, "other_side_named": other_named}
+
+    records = ([record("twist", True, False, True)] * 9 + [record("twist", True, True, False)]
+               + [record("twist", False, False, False)] * 5 + [record("dog", True, None, None)] * 4)
+    report = wide_report(records)
+    assert report["stretches"]["twist"]["other_side_accepted"]["accepted"] == 1
+    assert report["stretches"]["twist"]["other_side_named"]["n"] == 10
+    assert report["stretches"]["dog"]["other_side_accepted"] is None
+    table = wide_markdown(report, "test", "2026-12-07")
+    assert "| twist | 10% (1/10; 2-40%) | 90% (9/10; 60-98%) |" in table
+    assert "| dog |" not in table.split("other side named")[1]
+
+    twist = load_library().stretches["seated_piriformis_twist"]
+    detections = wl.load()
+    spec = next(s for s in plan if s.still_id == "seated_piriformis_twist-correct-000")
+    judged = _judged(detections[spec.still_id].landmarks, twist, spec.side)
+    assert judged["accepted"] and judged["other_side_named"] and not judged["other_side_accepted"]

@@ -531,11 +531,18 @@ def _truth_fields(truth: dict[str, Any], stretch) -> dict[str, Any]:
 
 
 def _judged(lm, stretch, side: str) -> dict[str, Any]:
-    """The stretch's verdict on one of MediaPipe's readings (None: no person found)."""
+    """The stretch's verdict on one of MediaPipe's readings (None: no person found), and, for a
+    two-sided stretch, the verdict of the other side's hold on the same picture: the person
+    doing this side while the coach waits for the other (``other_side_accepted``: that hold
+    would count; ``other_side_named``: the coach says it is the other side)."""
     if lm is None:
-        return {"person": False, "accepted": False, "cue": None, "checks": {}}
+        return {"person": False, "accepted": False, "cue": None, "checks": {},
+                "other_side_accepted": None, "other_side_named": None}
     verdict = StretchEvaluator(stretch, side).evaluate(lm)
-    return {"person": True, "accepted": verdict.correct, "cue": verdict.cue, "checks": checks_record(verdict)}
+    other = StretchEvaluator(stretch, "left" if side == "right" else "right").evaluate(lm) if side else None
+    return {"person": True, "accepted": verdict.correct, "cue": verdict.cue, "checks": checks_record(verdict),
+            "other_side_accepted": None if other is None else other.correct,
+            "other_side_named": None if other is None else other.wrong_side}
 
 
 def wilson_interval(accepted: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -580,8 +587,12 @@ def wide_report(records: list[dict[str, Any]]) -> dict[str, Any]:
             values = sorted({r[key] for r in recs})
             groups[key] = {v: _accept_rates([r for r in recs if r[key] == v]) for v in values}
         exact = _rate([r["exact_correct"] == r["correct"] for r in recs])
+        # Correct poses judged for the other side's hold: a wrong pose for that hold.
+        mirrored = [r for r in recs if r["correct"] and r.get("other_side_accepted") is not None]
         out["stretches"][stretch_id] = {**_accept_rates(recs), **groups,
-                                        "exact_landmarks_agree_with_truth": exact}
+                                        "exact_landmarks_agree_with_truth": exact,
+                                        "other_side_accepted": _rate([r["other_side_accepted"] for r in mirrored]),
+                                        "other_side_named": _rate([r["other_side_named"] for r in mirrored])}
     return out
 
 
@@ -614,6 +625,14 @@ def wide_markdown(report: dict[str, Any], part: str, date: str, planned: int | N
         for sid, s in report["stretches"].items():
             for v, g in s[key].items():
                 lines.append(f"| {sid} | {v} | {_fmt(g['correct_accepted'])} | {_fmt(g['wrong_accepted'])} |")
+    two_sided = {sid: s for sid, s in report["stretches"].items() if s.get("other_side_accepted")}
+    if two_sided:
+        lines += ["", "The same correct poses judged for the other side's hold (the person does the left while "
+                  "the coach waits for the right): how often that hold would count (a wrong pose accepted), and "
+                  "how often the coach names the other side.", "",
+                  "| stretch | other side's hold counted | other side named |", "|---|---|---|"]
+        for sid, s in two_sided.items():
+            lines.append(f"| {sid} | {_fmt(s['other_side_accepted'])} | {_fmt(s['other_side_named'])} |")
     return "\n".join(lines) + "\n"
 
 
