@@ -115,6 +115,20 @@ def test_auto_side_picks_the_side_shown_and_matches_an_explicit_side(tmp_path: P
         p.name for p in auto.outputs.paths())
 
 
+def test_a_twist_done_on_the_other_side_counts_nothing_and_is_named(tmp_path: Path) -> None:
+    """A rendered young man twisting to his right, analysed as the left side's hold: his right
+    knee crosses so far over that his planted left foot read outside it, and the left hold
+    counted 24.2 of 28.9 s before the twist got its `feet_toward_other_side` gate. Now nothing
+    counts and the coach says which leg is crossed over."""
+    result = analyze_video(SAMPLE_DIR / "varied_twist_small_young_man_right.mp4",
+                           stretch_id="seated_piriformis_twist", side="left", out_dir=tmp_path)
+    hold = result.summary["holds"][0]
+    assert hold["side"] == "left" and hold["held_s"] == 0.0 and not hold["completed"]
+    cue, seconds = hold["top_cues"][0]
+    assert cue == "That is your right leg crossed over; this hold is for the left"
+    assert seconds > 15.0
+
+
 def test_routine_mode_runs_end_to_end(astronaut_video: Path, tmp_path: Path) -> None:
     routine = analyze_video(astronaut_video, routine_id="sciatica", out_dir=tmp_path)
     log = load_session_log(routine.outputs.session_log)
