@@ -326,7 +326,7 @@ def test_depth_is_logged_for_progress_over_a_hold() -> None:
 
 
 @pytest.mark.parametrize("still_id", ["seated_piriformis_twist-correct-000", "seated_piriformis_twist-correct-011",
-                                      "seated_piriformis_twist-correct-012", "seated_piriformis_twist-correct-017"])
+                                      "seated_piriformis_twist-correct-015", "seated_piriformis_twist-correct-017"])
 def test_a_twist_on_the_other_side_with_the_knee_crossed_far_over_counts_nothing(still_id: str) -> None:
     """Four of the wide set's planned twists (exact joints; female and male bodies, both sides),
     done on the other side from the hold's: the crossed knee swings so far over that this side's
@@ -354,3 +354,22 @@ def test_a_twist_on_the_other_side_with_the_knee_crossed_far_over_counts_nothing
     assert verdict.wrong_side and not verdict.correct and updates[-1].hold.held_s == 0.0
     assert [c.check_id for c in verdict.checks if c.gate and not c.passes] == ["feet_toward_other_side"]
     assert updates[-1].cue == expected
+
+
+def test_a_twist_with_the_supporting_knee_brought_in_still_counts() -> None:
+    """Crossing the foot only 3 cm outside the other knee with that knee brought 5° in towards the
+    middle moves the feet's midpoint back towards the middle: `feet_toward_other_side` must still
+    pass it for every preset body, both sides and the camera placements people use (at the first
+    limit tried, -0.05, 22 of these 144 shots failed)."""
+    from coachlab.synthetic import camera_sweep as cs
+    from coachlab.synthetic.twist_foot import twist_with_foot
+
+    twist = LIBRARY.stretches["seated_piriformis_twist"]
+    check = next(c for c in twist.checks if c.id == "feet_toward_other_side")
+    shots = list(cs.shots(heights=(0.5, 0.9, 1.3), distances=(2.0, 3.5)))
+    rows = cs.values(lambda body: twist_with_foot(body, 0.03).side("left", hip_abduction_deg=-5.0),
+                     check.measurement, "front", shots)
+    assert len(rows) == 144
+    lowest = min(value for _, value in rows)
+    assert lowest >= check.target.min, (lowest, check.target.min)
+    assert lowest < -0.05  # the case this limit is set for
