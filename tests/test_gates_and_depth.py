@@ -333,15 +333,9 @@ def test_a_twist_on_the_other_side_with_the_knee_crossed_far_over_counts_nothing
     planted foot reads outside it, so without `feet_toward_other_side` every gate held and the
     wrong side's hold counted. Now the other side is named and nothing counts."""
     from coachlab.rendered import wide
-    from coachlab.rendered.clips import pose_from_dict
-    from coachlab.rendered.rig import load_body
-    from coachlab.synthetic.body import Camera
 
     spec = next(s for s in wide.plan_wide() if s.still_id == still_id)
-    truth = wide.still_truth(spec)
-    cam = truth["camera"]
-    camera = Camera(tuple(cam["position"]), tuple(cam["target"]), cam["vertical_fov_deg"], tuple(cam["image_size"]))
-    lm = make_landmarks(pose_from_dict(truth["pose"]), load_body(truth["body"]).proportions, camera)
+    lm = wide.truth_landmarks(wide.still_truth(spec))
     twist = LIBRARY.stretches["seated_piriformis_twist"]
     hold_side = "left" if spec.side == "right" else "right"
     without = dataclasses.replace(twist, checks=tuple(c for c in twist.checks if c.id != "feet_toward_other_side"))

@@ -144,14 +144,8 @@ def test_seated_poses_sit_on_the_chair_with_the_feet_on_the_floor(plan, stretch_
 
 def _exact_detection(spec) -> tuple[dict, object]:
     """The truth record of a still and its exact landmarks (what a perfect detector would give)."""
-    from coachlab.rendered.clips import pose_from_dict
-    from coachlab.rendered.rig import load_body
-    from coachlab.synthetic.body import Camera
-
     truth = wide.still_truth(spec)
-    cam = truth["camera"]
-    camera = Camera(tuple(cam["position"]), tuple(cam["target"]), cam["vertical_fov_deg"], tuple(cam["image_size"]))
-    return truth, make_landmarks(pose_from_dict(truth["pose"]), load_body(truth["body"]).proportions, camera)
+    return truth, wide.truth_landmarks(truth)
 
 
 def test_a_still_solved_on_another_machine_is_the_same_picture(plan):

@@ -423,14 +423,9 @@ WRONG_ACCEPT_LIMIT = 0.05
 
 def _exact_checks(truth: dict[str, Any], stretch) -> dict[str, Any]:
     """What a fresh evaluator says about the still's exact landmarks (today's stretch file)."""
-    from coachlab.rendered.clips import pose_from_dict
-    from coachlab.rendered.rig import load_body
-    from coachlab.synthetic.body import Camera, make_landmarks
+    from coachlab.rendered.wide import truth_landmarks
 
-    cam = truth["camera"]
-    camera = Camera(tuple(cam["position"]), tuple(cam["target"]), cam["vertical_fov_deg"], tuple(cam["image_size"]))
-    lm = make_landmarks(pose_from_dict(truth["pose"]), load_body(truth["body"]).proportions, camera)
-    verdict = StretchEvaluator(stretch, truth["side"]).evaluate(lm)
+    verdict = StretchEvaluator(stretch, truth["side"]).evaluate(truth_landmarks(truth))
     return {"exact_correct": verdict.correct,
             "exact_checks": {c.check_id: None if not math.isfinite(c.value) else round(c.value, 4)
                              for c in verdict.checks}}

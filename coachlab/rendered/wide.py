@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from coach.landmarks import Landmarks
 from coachlab.rendered import rig
 from coachlab.rendered.clips import (
     IMAGE_SIZE,
@@ -41,6 +42,7 @@ from coachlab.rendered.clips import (
     _look,
     camera_at_distance,
     _pose_dict,
+    pose_from_dict,
     seat_height,
 )
 from coachlab.rendered.scene import Box, chair_boxes, mat_box
@@ -281,6 +283,14 @@ def still_truth(spec: WideSpec) -> dict[str, Any]:
         "pose": _pose_dict(pose),
         "px": [[round(float(x), 2), round(float(y), 2)] for x, y in lm.pixels],
     }
+
+
+def truth_landmarks(truth: dict[str, Any]) -> Landmarks:
+    """The exact landmarks a still's truth record describes (what a perfect detector would
+    give), from its solved pose and camera alone."""
+    cam = truth["camera"]
+    camera = Camera(tuple(cam["position"]), tuple(cam["target"]), cam["vertical_fov_deg"], tuple(cam["image_size"]))
+    return make_landmarks(pose_from_dict(truth["pose"]), rig.load_body(truth["body"]).proportions, camera)
 
 
 def in_frame(spec: WideSpec) -> bool:
