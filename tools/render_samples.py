@@ -13,6 +13,9 @@ Three steps, two virtual environments (``make samples`` runs the first two,
     .venv/bin/python        tools/render_samples.py calibrate # limits from the wide set's calibration part
     .venv/bin/python        tools/render_samples.py still-videos [--only ID ...]  # rendered wide stills as
                                                       # still videos through coach analyze, against IMAGE mode
+    .venv-render/bin/python tools/render_samples.py render --set extra [--only twist-knee-in]  # -> build/extra/
+    .venv/bin/python        tools/render_samples.py extra [twist-knee-in]  # ways the wide set does not sample,
+                                                      # read by MediaPipe (coachlab.rendered.extra_ways)
 
 ``render`` imports only ``coachlab.rendered`` / ``coachlab.synthetic`` (numpy) beside
 bpy, so it runs in its own environment (``tools/render_requirements.txt``); a
@@ -300,6 +303,12 @@ def _render_todo(args: argparse.Namespace) -> tuple[list, Path]:
               f"{len(specs)} chosen (part {args.part or 'all'})", flush=True)
         # the plan's order interleaves stretches, kinds and bodies: any prefix is balanced
         return [(_LazyWideJob(s), wide_png(ROOT, s)) for s in specs], ROOT / WIDE_SUBDIR
+    if args.set == "extra":
+        from coachlab.rendered.extra_ways import EXTRA_SUBDIR, EXTRA_WAYS, extra_png, plan_extra
+
+        names = args.only or list(EXTRA_WAYS)
+        print(f"extra ways: {', '.join(f'{n} ({EXTRA_WAYS[n].count} stills)' for n in names)}", flush=True)
+        return [(_LazyWideJob(s), extra_png(ROOT, n, s)) for n in names for s in plan_extra(n)], ROOT / EXTRA_SUBDIR
     from coachlab.rendered.clips import render_jobs
 
     jobs = render_jobs(only=args.only)
@@ -358,12 +367,10 @@ def cmd_render(args: argparse.Namespace) -> int:
             if _detected_already(job.wide_spec, detected):
                 continue  # its landmarks are committed: the picture is not needed again
             # resumable without re-solving every pose: a rendered still with its truth is done
-            truth = png.with_suffix(".truth.json")
-            if png.is_file() and meta.is_file() and truth.is_file() and not args.force:
-                from dataclasses import asdict
+            if png.is_file() and meta.is_file() and not args.force:
+                from coachlab.rendered.extra_ways import drawn_for
 
-                recorded = json.loads(truth.read_text())
-                if all(recorded.get(k) == v for k, v in asdict(job.wide_spec).items()):
+                if drawn_for(png.with_suffix(".truth.json"), job.wide_spec):
                     continue
             todo.append((job, png, meta, None))
             continue
@@ -516,6 +523,22 @@ def cmd_still_videos(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extra(args: argparse.Namespace) -> int:
+    """MediaPipe on the rendered stills of extra ways (build/extra/<name>/): a summary, and
+    every reading in build/extra/<name>/readings.json."""
+    from coachlab.rendered.extra_ways import EXTRA_SUBDIR, EXTRA_WAYS, extra_summary, read_extra
+
+    for name in args.names or list(EXTRA_WAYS):
+        rows = read_extra(ROOT, name)
+        if not rows:
+            print(f"{name}: nothing rendered yet (.venv-render/bin/python tools/render_samples.py render "
+                  f"--set extra --only {name})")
+            continue
+        (ROOT / EXTRA_SUBDIR / name / "readings.json").write_text(json.dumps(rows, indent=1) + "\n")
+        print(extra_summary(name, rows), flush=True)
+    return 0
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from coachlab.rendered.accuracy import calibrate, calibration_text, wide_records
 
@@ -541,10 +564,11 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("render", help="render the frames with Blender (run in .venv-render)")
     r.add_argument("--part", choices=("calibration", "test", "all"), default=None,
                    help="--set wide: render only this part (default: all)")
-    r.add_argument("--set", choices=("clips", "accuracy", "wide"), default="clips",
+    r.add_argument("--set", choices=("clips", "accuracy", "wide", "extra"), default="clips",
                    help="clips: the sample clips and doc pictures (build/renders/); accuracy: the still "
                         "accuracy set (build/stills/, rendered on demand, not committed); wide: the 1,200-still wide set with pose "
-                        "variety (build/wide/, on demand)")
+                        "variety (build/wide/, on demand); extra: ways of doing a stretch "
+                        "the wide set does not sample (build/extra/, --only names them)")
     r.add_argument("--only", nargs="*", help="clip ids, or for --set accuracy parts of still ids (default: all)")
     r.add_argument("--limit", type=int, default=0)
     r.add_argument("--threads", type=int, default=2)
@@ -573,6 +597,10 @@ def main(argv: list[str] | None = None) -> int:
                                             "accuracy_still_videos.json (run in .venv)")
     v.add_argument("--only", nargs="*", help="parts of still ids (default: every rendered still)")
     v.set_defaults(func=cmd_still_videos)
+    e = sub.add_parser("extra", help="MediaPipe on the rendered extra ways (build/extra/), judged by today's "
+                                     "stretch files (run in .venv)")
+    e.add_argument("names", nargs="*", help="extra ways (default: every one rendered)")
+    e.set_defaults(func=cmd_extra)
     args = parser.parse_args(argv)
     from coachlab.rendered.wide_landmarks import DamagedLandmarksFile
 

@@ -131,12 +131,14 @@ class WideSpec:
         return height_band(self.camera_height_m)
 
 
-def _spec(stretch_id: str, kind_name: str, index: int, count: int, kind_offset: int,
-          bodies: tuple[str, ...]) -> WideSpec:
+def plan_still(stretch_id: str, kind_name: str, index: int, count: int, body_offset: int,
+               bodies: tuple[str, ...]) -> WideSpec:
+    """The ``index``-th of ``count`` stills of a kind: its seed, part, body (in turn from
+    ``body_offset``), side, camera, light and look."""
     slug = "".join(ch if ch.isalnum() else "_" for ch in kind_name)
     seed = _hash(f"wide/{stretch_id}/{kind_name}/{index}")
     rng = np.random.default_rng(seed)
-    body = bodies[(index + kind_offset) % len(bodies)]
+    body = bodies[(index + body_offset) % len(bodies)]
     side = ("right", "left")[(index // len(bodies)) % 2] if stretch_id in SEATED else None
     view = "front" if stretch_id in SEATED else ("side_left", "side_right")[int(rng.integers(2))]
     # camera height and distance stratified over the kind, like the pose parameters
@@ -166,7 +168,7 @@ def plan_wide(bodies: tuple[str, ...] | None = None) -> tuple[WideSpec, ...]:
         for k_i, (kind_name, count) in enumerate(COUNTS[stretch_id].items()):
             for index in range(count):
                 items.append(((index + 0.5) / count, k_i,
-                              _spec(stretch_id, kind_name, index, count, k_i, bodies)))
+                              plan_still(stretch_id, kind_name, index, count, k_i, bodies)))
         items.sort(key=lambda t: (t[0], t[1]))
         per_stretch.append([t[2] for t in items])
     out = []
@@ -300,7 +302,7 @@ def in_frame(spec: WideSpec) -> bool:
 
 
 __all__ = ["CALIBRATION_SHARE", "COUNTS", "HEIGHT_BANDS", "PARTS", "STRETCHES", "WIDE_SUBDIR", "WideSpec",
-           "body_types", "height_band", "in_frame", "part_of", "penetration", "plan_summary", "plan_wide",
+           "body_types", "height_band", "in_frame", "part_of", "penetration", "plan_still", "plan_summary", "plan_wide",
            "spec_boxes", "spec_camera", "spec_look", "spec_pose", "still_truth", "truth_path", "wide_job",
            "wide_png", "wide_sample"]
 

@@ -50,6 +50,12 @@ Ranges (all sampled uniformly, stratified so each range's ends are reached):
   tucked; ``back_rounded``), feet too close (hip angle 25-40°;
   ``inverted_v``, ``feet_back``),
   still on hands and knees (``hips_highest``, ``inverted_v``).
+
+Extra kinds (`EXTRA_KINDS`), rendered outside the wide set's plan
+(:mod:`coachlab.rendered.extra_ways`): a twist turned 15-45° the wrong way (towards the
+supporting leg; depth only), a twist with the supporting knee brought in 5-12° (the supporting
+hip adducted before its foot is planted and the crossed foot placed), a figure-4 leaning forward
+from the hips 20-40°.
 """
 
 from __future__ import annotations
@@ -162,6 +168,21 @@ KINDS: tuple[Kind, ...] = (
 )
 
 
+#: Ways of doing a stretch that the wide set's plan does not sample, each rendered on its own
+#: (`coachlab.rendered.extra_ways`, ``tools/render_samples.py extra``) to look for holes like
+#: the wrong side. They are kept out of `KINDS`: a kind added to the plan would move every other
+#: still's body and camera draws.
+EXTRA_KINDS: tuple[Kind, ...] = (
+    # the turn is a depth target, so by the gates this is a correct twist (the cue names the way)
+    Kind(_TWIST, "turned the wrong way", ("trunk_turned", "chest_turned"),
+         {**_TWIST_BASE, "twist_deg": (-45.0, -15.0)}, "chair", _HANDS),
+    # the supporting hip adducted: its knee brought in towards the middle, the foot still planted
+    Kind(_TWIST, "supporting knee in", (), {**_TWIST_BASE, "knee_in_deg": (5.0, 12.0)}, "chair", _HANDS),
+    # a common way to deepen the figure-4: hinging forward from the hips, back straight
+    Kind(_F4, "leaning forward", (), {**_F4_BASE, "trunk_flexion_deg": (20.0, 40.0)}, "chair"),
+)
+
+
 def kinds(stretch_id: str) -> tuple[Kind, ...]:
     out = tuple(k for k in KINDS if k.stretch_id == stretch_id)
     if not out:
@@ -170,7 +191,11 @@ def kinds(stretch_id: str) -> tuple[Kind, ...]:
 
 
 def kind(stretch_id: str, name: str) -> Kind:
-    return next(k for k in kinds(stretch_id) if k.name == name)
+    """A kind of the wide plan or of `EXTRA_KINDS`."""
+    found = [k for k in KINDS + EXTRA_KINDS if k.stretch_id == stretch_id and k.name == name]
+    if not found:
+        raise KeyError(f"no kind {name!r} of {stretch_id!r}")
+    return found[0]
 
 
 # ---------------------------------------------------------------------- truth
@@ -311,6 +336,8 @@ def _twist(p: BodyProportions, v: dict, hip_above_seat_m: float | None) -> tuple
     h = p.height_m
     base = sp.piriformis_twist(p).replace(pelvis_position=_seat_pelvis(p, v["chair_m"], hip_above_seat_m),
                                           trunk_twist_deg=-v["twist_deg"], trunk_flexion_deg=v["trunk_flexion_deg"])
+    if v.get("knee_in_deg"):  # the supporting knee brought in towards the middle (a variant kind)
+        base = base.side("left", hip_abduction_deg=base.left_hip_abduction_deg - float(v["knee_in_deg"]))
     base = plant_foot(base, p, "left", lean_deg=TWIST_SUPPORT_LEAN_DEG)
     pts0 = joint_positions(base, p)
     lknee = pts0[L.LEFT_KNEE]
@@ -524,6 +551,7 @@ __all__ = [
     "KINDS",
     "POSES_DIR",
     "UNCHECKED_INTENTS",
+    "EXTRA_KINDS",
     "Kind",
     "Sample",
     "broken_gates",

@@ -1,0 +1,161 @@
+"""Ways of doing a stretch that the wide set does not sample, rendered on their own.
+
+The wide set's plan (:mod:`coachlab.rendered.wide`) fixes its kinds: a kind added to it
+would move the body and camera draws of other stills and so change the set the README
+reports. A way people do a stretch that the plan leaves out (a twist turned the wrong
+way, the supporting knee brought in, a figure-4 leaning forward) is a kind of
+``variety.EXTRA_KINDS`` instead, sampled like the wide set's stills (every body in turn,
+the same cameras, lights, looks and chairs), rendered into ``build/extra/<name>/``
+(``tools/render_samples.py render --set extra --only <name>``, in ``.venv-render``) and
+read by MediaPipe on the picture and after H.264 (``tools/render_samples.py extra
+<name>``, in ``.venv``). The pictures are not committed; the README quotes the summaries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from coachlab.rendered.wide import WideSpec, body_types, plan_still, truth_path
+
+EXTRA_SUBDIR = Path("build") / "extra"
+
+
+@dataclass(frozen=True)
+class ExtraWay:
+    """One extra way of doing a stretch and how many stills of it to render."""
+
+    name: str  #: its name on the command line and folder
+    stretch_id: str
+    kind: str  #: its kind in ``variety.EXTRA_KINDS``
+    count: int
+    #: The body of the first still (then every body in turn): the first renders' choice,
+    #: kept so that the README's figures can be rendered again.
+    body_offset: int
+    question: str  #: what rendering it answers
+
+
+EXTRA_WAYS: dict[str, ExtraWay] = {w.name: w for w in (
+    ExtraWay("twist-wrong-way", "seated_piriformis_twist", "turned the wrong way", 64, 0,
+             "A twist turned 15-45 degrees towards the supporting leg: can the camera tell the direction?"),
+    ExtraWay("twist-knee-in", "seated_piriformis_twist", "supporting knee in", 40, 3,
+             "A twist with the supporting knee brought in 5-12 degrees: does feet_toward_other_side "
+             "turn it away?"),
+    ExtraWay("figure-four-leaning", "seated_figure_four", "leaning forward", 48, 5,
+             "A figure-4 leaning forward from the hips 20-40 degrees (a way to deepen it): is it "
+             "accepted as often as an upright one?"),
+)}
+
+
+def extra_way(name: str) -> ExtraWay:
+    try:
+        return EXTRA_WAYS[name]
+    except KeyError:
+        raise KeyError(f"no extra way {name!r} (known: {', '.join(EXTRA_WAYS)})") from None
+
+
+def plan_extra(name: str) -> tuple[WideSpec, ...]:
+    """The stills of one extra way, in render order."""
+    way = extra_way(name)
+    return tuple(plan_still(way.stretch_id, way.kind, index, way.count, way.body_offset, body_types())
+                 for index in range(way.count))
+
+
+def extra_png(root: Path, name: str, spec: WideSpec) -> Path:
+    return root / EXTRA_SUBDIR / name / f"{spec.still_id}.png"
+
+
+def rendered(root: Path, name: str) -> list[tuple[WideSpec, Path]]:
+    """The stills of an extra way rendered for today's plan (a picture whose truth record
+    is for another still, or has none, is left out)."""
+    out = []
+    for spec in plan_extra(name):
+        png = extra_png(root, name, spec)
+        if png.is_file() and drawn_for(truth_path(png), spec):
+            out.append((spec, png))
+    return out
+
+
+def drawn_for(truth_file: Path, spec: WideSpec) -> bool:
+    """The truth record beside a picture is for this still (its plan entry: seed, body,
+    camera, look). The solved pose is not compared: it differs in its last digits between
+    machines (see ``wide_landmarks``)."""
+    if not truth_file.is_file():
+        return False
+    recorded = json.loads(truth_file.read_text())
+    return all(recorded.get(k) == v for k, v in asdict(spec).items())
+
+
+def read_extra(root: Path, name: str, library=None) -> list[dict[str, Any]]:
+    """Each rendered still judged by today's stretch file on its exact joints and on
+    MediaPipe's reading of the picture and of the picture after H.264: one record per still
+    and reading."""
+    from coach.person_size import person_height_px
+    from coach.stretches import load_library
+    from coachlab.rendered.accuracy import (
+        ImageLandmarker,
+        _exact_checks,
+        _judged,
+        _read_rgb,
+        after_h264_round_trip,
+    )
+
+    library = library or load_library()
+    way = extra_way(name)
+    stretch = library.stretches[way.stretch_id]
+    gates = {c.id for c in stretch.checks if c.role == "gate"}
+    rows = []
+    with ImageLandmarker() as landmarker:
+        for spec, png in rendered(root, name):
+            truth = json.loads(truth_path(png).read_text())
+            exact = _exact_checks(truth, stretch)
+            rgb = _read_rgb(png)
+            for reading, image in (("picture", rgb), ("after H.264", after_h264_round_trip(rgb))):
+                landmarks = landmarker.detect(image)
+                judged = _judged(landmarks, stretch, spec.side)
+                failing = [cid for cid, c in judged["checks"].items()
+                           if cid in gates and c["status"] not in ("ok", "unjudged")]  # unjudged: no start seen
+                rows.append({"still_id": spec.still_id, "part": spec.part, "body": spec.body, "side": spec.side,
+                             "reading": reading, "params": truth["params"], "exact_accepted": exact["exact_correct"],
+                             "exact_checks": exact["exact_checks"],
+                             "height_px": None if landmarks is None else round(person_height_px(landmarks)),
+                             **judged, "failing_gates": failing if judged["person"] else ["nobody found"]})
+    return rows
+
+
+def extra_summary(name: str, rows: list[dict[str, Any]]) -> str:
+    """A few lines per reading: accepted (and on exact joints), the gates that failed, the
+    other side's hold, and the spread of every check's value."""
+    way = extra_way(name)
+    lines = [f"{name}: {way.question}", f"  {len({r['still_id'] for r in rows})} of {way.count} stills rendered "
+             f"({way.stretch_id} / {way.kind})"]
+    for reading in ("picture", "after H.264"):
+        part = [r for r in rows if r["reading"] == reading]
+        if not part:
+            continue
+        failing = Counter(g for r in part for g in r["failing_gates"])
+        line = (f"  {reading}: accepted {sum(r['accepted'] for r in part)} of {len(part)} (exact joints "
+                f"{sum(r['exact_accepted'] for r in part)}); gates failing: "
+                + (", ".join(f"{g} {n}" for g, n in failing.most_common()) or "none"))
+        if part[0]["side"]:
+            line += (f"; the other side's hold counted {sum(bool(r['other_side_accepted']) for r in part)}, "
+                     f"the other side named {sum(bool(r['other_side_named']) for r in part)}")
+        lines.append(line)
+        lines.append("    values read (min / median / max): " + "; ".join(
+            f"{cid} {_spread([r['checks'][cid]['value'] for r in part if cid in r['checks']])}"
+            for cid in dict.fromkeys(cid for r in part for cid in r["checks"])))
+    return "\n".join(lines)
+
+
+def _spread(values: list[float | None]) -> str:
+    known = sorted(v for v in values if v is not None)
+    if not known:
+        return "not seen"
+    return f"{known[0]:.3g} / {known[len(known) // 2]:.3g} / {known[-1]:.3g}"
+
+
+__all__ = ["EXTRA_SUBDIR", "EXTRA_WAYS", "ExtraWay", "extra_png", "extra_summary", "extra_way", "plan_extra",
+           "drawn_for", "read_extra", "rendered"]

@@ -1,0 +1,108 @@
+"""Ways of doing a stretch that the wide set does not sample (`coachlab.rendered.extra_ways`):
+their plans stay out of the wide set's, their poses are what their names say, and a rendered
+still of one is read by real MediaPipe on both readings.
+
+The README's figures for these ways come from `tools/render_samples.py extra`; these tests keep
+that command able to give them again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from coach.landmarks import PoseLandmark as L
+from coach.stretches import load_library
+from coach.verdicts import StretchEvaluator
+from coachlab.rendered import extra_ways, wide
+from coachlab.synthetic import variety
+from coachlab.synthetic.body import BodyProportions, joint_positions, make_landmarks
+from coachlab.synthetic.variants import camera_for
+
+TWIST = {"chair_m": 0.45, "twist_deg": 30.0, "foot_out_cm": 8.0, "foot_fore_cm": 0.0, "heel_lift_cm": 3.0,
+         "trunk_flexion_deg": 5.0, "hands": "knee"}
+
+
+def test_each_extra_way_is_planned_over_every_body_both_sides_and_both_parts_apart_from_the_wide_set():
+    wide_ids = {s.still_id for s in wide.plan_wide()}
+    for name, way in extra_ways.EXTRA_WAYS.items():
+        plan = extra_ways.plan_extra(name)
+        assert len(plan) == way.count and len({s.still_id for s in plan}) == way.count
+        assert not {s.still_id for s in plan} & wide_ids, name
+        assert {s.body for s in plan} == set(wide.body_types()), name
+        assert {s.side for s in plan} == {"left", "right"} and {s.part for s in plan} == set(wide.PARTS), name
+        assert all(abs(s.yaw_deg) <= wide.YAW_RANGE_DEG for s in plan)
+        assert variety.kind(way.stretch_id, way.kind) in variety.EXTRA_KINDS
+        assert plan == extra_ways.plan_extra(name)  # the same stills every time: the figures can be redone
+    with pytest.raises(KeyError, match="twist-knee-in"):
+        extra_ways.plan_extra("no-such-way")
+
+
+def test_the_wide_plan_samples_none_of_the_extra_kinds():
+    planned = {(s.stretch_id, s.kind) for s in wide.plan_wide()}
+    assert not planned & {(k.stretch_id, k.name) for k in variety.EXTRA_KINDS}
+
+
+def _posed(kind_name: str, values: dict, stretch_id: str = "seated_piriformis_twist"):
+    p = BodyProportions.average_female()
+    pose, derived = variety.build_pose(stretch_id, kind_name, p, values)
+    return p, pose, derived
+
+
+def test_a_supporting_knee_brought_in_moves_towards_the_middle_with_its_foot_still_planted():
+    p, upright, _ = _posed("correct", TWIST)
+    _, knee_in, derived = _posed("supporting knee in", {**TWIST, "knee_in_deg": 10.0})
+    before, after = joint_positions(upright, p), joint_positions(knee_in, p)
+    middle = (before[L.LEFT_HIP][0] + before[L.RIGHT_HIP][0]) / 2
+    moved_in = abs(before[L.LEFT_KNEE][0] - middle) - abs(after[L.LEFT_KNEE][0] - middle)
+    assert 0.04 < moved_in < 0.12  # about a thigh length times sin(10 degrees)
+    assert abs(after[L.LEFT_FOOT_INDEX][1] - before[L.LEFT_FOOT_INDEX][1]) < 0.005  # still on the floor
+    # the crossed foot is placed against the knee where it now is
+    assert abs(derived["foot_out_measured_cm"] - TWIST["foot_out_cm"]) < 0.5
+
+
+def test_a_twist_turned_the_wrong_way_passes_the_gates_and_its_depth_cue_names_the_way_to_turn():
+    """The turn is a depth target, so on exact joints the hold counts: the camera cannot tell
+    the direction reliably (README). What the person hears is to turn towards the crossed knee."""
+    p, pose, _ = _posed("turned the wrong way", {**TWIST, "twist_deg": -30.0})
+    stretch = load_library().stretches["seated_piriformis_twist"]
+    verdict = StretchEvaluator(stretch, "right").evaluate(make_landmarks(pose, p, camera_for(pose, p, stretch.id)))
+    assert verdict.correct
+    turned = {c.check_id: c for c in verdict.checks}["trunk_turned"]
+    assert turned.value < 0 and not turned.ok
+    assert "right" in verdict.cue.lower()
+
+
+def test_a_rendered_extra_still_is_read_on_the_picture_and_after_h264_and_a_stale_one_is_left_out(
+        tmp_path, astronaut_rgb):
+    """Real MediaPipe on a real photo standing in for a render; a picture whose truth is for
+    another still (the plan changed since) is not read as this one."""
+    name = "figure-four-leaning"
+    first, second = extra_ways.plan_extra(name)[:2]
+    canvas = cv2.copyMakeBorder(cv2.resize(astronaut_rgb, (360, 360)), 0, 0, 60, 60, cv2.BORDER_CONSTANT,
+                                value=(40, 40, 40))
+    for spec in (first, second):
+        png = extra_ways.extra_png(tmp_path, name, spec)
+        png.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(png), cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
+        truth = wide.still_truth(spec)
+        if spec is second:
+            moved = dataclasses.replace(spec, camera_height_m=spec.camera_height_m + 0.1)
+            truth = {**truth, **dataclasses.asdict(moved)}
+        wide.truth_path(png).write_text(json.dumps(truth))
+
+    rows = extra_ways.read_extra(tmp_path, name)
+    assert [(r["still_id"], r["reading"]) for r in rows] == [(first.still_id, "picture"),
+                                                            (first.still_id, "after H.264")]
+    for row in rows:
+        assert row["person"] and row["height_px"] > 200  # the photo's person, 360 px tall
+        assert not row["accepted"] and row["failing_gates"]  # a standing astronaut is no figure-4
+        assert row["exact_accepted"]  # the planned pose itself is a correct figure-4
+    summary = extra_ways.extra_summary(name, rows)
+    assert "1 of 48 stills rendered" in summary
+    assert "picture: accepted 0 of 1 (exact joints 1)" in summary and "after H.264: accepted 0 of 1" in summary
+    assert np.isfinite(rows[0]["checks"]["facing_camera"]["value"])
