@@ -162,8 +162,9 @@ def test_choosing_one_stretch_and_a_side_shows_its_instructions(fake_camera: Fak
         assert fill_sides(step, "left") in page
     # What the front camera cannot see is said before the hold, for this side.
     assert "The camera cannot see this: check it yourself." in page
+    check_box = next(i.value for i in at.info if "check it yourself" in i.value)
     for text in LIBRARY.stretches["seated_figure_four"].check_yourself:
-        assert fill_sides(text, "left") in page
+        assert f"\n- {fill_sides(text, 'left')}" in check_box  # one item a line, not a run-on paragraph
     assert "{working}" not in page
     coach = at.session_state["live_coach"]
     assert [(s.stretch_id, s.sides) for s in coach.routine.steps] == [("seated_figure_four", ("left",))]

@@ -153,8 +153,10 @@ def _instructions(lib: Library, stretch_id: str, side: str | None) -> None:
                           for i, step in enumerate(stretch.instructions, 1)))
     st.markdown(f"**Camera:** {plain(stretch.view_advice)}")
     if stretch.check_yourself:
-        st.info("**The camera cannot see this: check it yourself.** "
-                + " ".join(plain(fill_sides(text, side)) for text in stretch.check_yourself),  # type: ignore[arg-type]
+        # one item a line: read from a few metres away, a run-on paragraph hides the second item
+        st.info("**The camera cannot see this: check it yourself.**\n\n"
+                + "\n".join(f"- {plain(fill_sides(text, side))}"  # type: ignore[arg-type]
+                            for text in stretch.check_yourself),
                 icon=":material/visibility_off:")
     if stretch.side_note and side:
         st.caption(plain(stretch.side_note))
