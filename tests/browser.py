@@ -300,9 +300,10 @@ def main() -> None:  # pragma: no cover - a developer tool
     with tempfile.TemporaryDirectory() as data, streamlit_server({"STRETCH_COACH_DATA_DIR": data}) as url, \
             chromium_context() as context:
         page = context.new_page()
-        for name, path in (("page-live", ""), ("page-review", "review"), ("page-stretches", "stretches")):
+        for name, path, title in (("page-live", "", "Live coach"), ("page-review", "review", "Review"),
+                                  ("page-stretches", "stretches", "Stretches"), ("page-patients", "clinic", "Patients")):
             page.goto(f"{url}/{path}")
-            page.get_by_role("heading", level=1).first.wait_for(timeout=20000)
+            page.get_by_role("heading", name=title, exact=True).wait_for(timeout=20000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             print(out / f"{name}.png")
