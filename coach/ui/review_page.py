@@ -117,13 +117,12 @@ def _video_tab() -> None:
         else:
             chosen = st.selectbox("Sample video", samples, format_func=lambda p: p.name, key="review_sample")
             path = Path(chosen)
+    picture_note: str | None = None
     if path is not None:
         try:
             info = VideoFileSource(path).info
             st.caption(f"{path.name}: {info.width}×{info.height}, {info.duration_s:.1f} s at {info.fps:.0f} fps")
-            note = small_picture_note(info.width, info.height)
-            if note:
-                st.caption(note)
+            picture_note = small_picture_note(info.width, info.height)
         except VideoError as error:
             st.error(_plain_message(error, path))
             path = None
@@ -151,6 +150,10 @@ def _video_tab() -> None:
     else:
         ids = list(lib.routines)
         routine_id = st.selectbox("Routine", ids, format_func=lambda i: lib.routines[i].name, key="review_routine")
+    judged = [lib.stretches[stretch_id]] if stretch_id else [lib.stretches[s.stretch_id]
+                                                            for s in lib.routines[routine_id].steps]
+    if picture_note and any(s.min_person_height_px is not None for s in judged):
+        st.caption(picture_note)  # only for stretches whose file says they need pixels (crossed legs)
 
     if st.button("Analyse", type="primary", disabled=path is None, key="review_go"):
         assert path is not None
