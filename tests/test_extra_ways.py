@@ -65,16 +65,18 @@ def test_a_supporting_knee_brought_in_moves_towards_the_middle_with_its_foot_sti
     assert abs(derived["foot_out_measured_cm"] - TWIST["foot_out_cm"]) < 0.5
 
 
-def test_a_twist_turned_the_wrong_way_passes_the_gates_and_its_depth_cue_names_the_way_to_turn():
-    """The turn is a depth target, so on exact joints the hold counts: the camera cannot tell
-    the direction reliably (README). What the person hears is to turn towards the crossed knee."""
+def test_a_twist_turned_the_wrong_way_stops_the_hold_and_is_told_which_way_to_turn():
+    """Exact joints: turned 30° towards the supporting leg, the chest faces the other side, so
+    `not_turned_away` fails (and the depth targets fall short). Its truth says so too."""
     p, pose, _ = _posed("turned the wrong way", {**TWIST, "twist_deg": -30.0})
     stretch = load_library().stretches["seated_piriformis_twist"]
     verdict = StretchEvaluator(stretch, "right").evaluate(make_landmarks(pose, p, camera_for(pose, p, stretch.id)))
-    assert verdict.correct
-    turned = {c.check_id: c for c in verdict.checks}["trunk_turned"]
-    assert turned.value < 0 and not turned.ok
-    assert "right" in verdict.cue.lower()
+    failing = [c.check_id for c in verdict.checks if c.gate and not c.passes]
+    assert failing == ["not_turned_away"] and not verdict.correct
+    assert verdict.cue == "Turn towards your right side, the side of the crossed knee"
+    assert not verdict.wrong_side  # the feet say this side: it is not the other side's twist
+    turned = variety.kind("seated_piriformis_twist", "turned the wrong way")
+    assert not variety.is_correct("seated_piriformis_twist", turned.breaks)
 
 
 def test_a_rendered_extra_still_is_read_on_the_picture_and_after_h264_and_a_stale_one_is_left_out(

@@ -43,7 +43,8 @@ SEED_ROLES = {
                            "shin_level": "gate", "ankle_on_knee": "gate", "ankle_not_below_knee": "gate",
                            "knee_pressed_down": "depth"},
     "seated_piriformis_twist": {"facing_camera": "gate", "foot_outside_knee": "gate", "feet_toward_other_side": "gate",
-                                "trunk_turned": "depth", "chest_turned": "depth", "sitting_tall": "gate",
+                                "trunk_turned": "depth", "chest_turned": "depth", "not_turned_away": "gate",
+                                "sitting_tall": "gate",
                                 "head_up": "gate", "as_tall_as_at_the_start": "gate"},
     "downward_dog": {"side_on": "gate", "hips_highest": "gate", "inverted_v": "gate", "feet_back": "gate",
                      "knees_straight": "depth", "arms_straight": "gate", "arms_in_line": "depth"},
@@ -325,28 +326,35 @@ def test_depth_is_logged_for_progress_over_a_hold() -> None:
     assert np.isfinite(heights).all()
 
 
+def _without(stretch: Stretch, *check_ids: str) -> Stretch:
+    """The stretch file as it was without these checks."""
+    return dataclasses.replace(stretch, checks=tuple(c for c in stretch.checks if c.id not in check_ids))
+
+
 @pytest.mark.parametrize("still_id", ["seated_piriformis_twist-correct-000", "seated_piriformis_twist-correct-011",
                                       "seated_piriformis_twist-correct-015", "seated_piriformis_twist-correct-017"])
 def test_a_twist_on_the_other_side_with_the_knee_crossed_far_over_counts_nothing(still_id: str) -> None:
     """Four of the wide set's planned twists (exact joints; female and male bodies, both sides),
     done on the other side from the hold's: the crossed knee swings so far over that this side's
-    planted foot reads outside it, so without `feet_toward_other_side` every gate held and the
-    wrong side's hold counted. Now the other side is named and nothing counts."""
+    planted foot reads outside it, so without `feet_toward_other_side` (and `not_turned_away`,
+    which the chest turned the other way also fails) every gate held and the wrong side's hold
+    counted. Now the other side is named and nothing counts."""
     from coachlab.rendered import wide
 
     spec = next(s for s in wide.plan_wide() if s.still_id == still_id)
     lm = wide.truth_landmarks(wide.still_truth(spec))
     twist = LIBRARY.stretches["seated_piriformis_twist"]
     hold_side = "left" if spec.side == "right" else "right"
-    without = dataclasses.replace(twist, checks=tuple(c for c in twist.checks if c.id != "feet_toward_other_side"))
-    assert StretchEvaluator(without, hold_side).evaluate(lm).correct  # the fault this gate mends
+    without = _without(twist, "feet_toward_other_side", "not_turned_away")
+    assert StretchEvaluator(without, hold_side).evaluate(lm).correct  # the fault these gates mend
     assert StretchEvaluator(twist, spec.side).evaluate(lm).correct  # the side it is done on: correct
     tracker = StretchTracker(twist, hold_side, hold_seconds=60)
     updates = [tracker.update(lm.replace(timestamp_s=t), t) for t in TIMES]
     verdict = updates[-1].verdict
     expected = f"That is your {spec.side} leg crossed over; this hold is for the {hold_side}"
     assert verdict.wrong_side and not verdict.correct and updates[-1].hold.held_s == 0.0
-    assert [c.check_id for c in verdict.checks if c.gate and not c.passes] == ["feet_toward_other_side"]
+    assert [c.check_id for c in verdict.checks if c.gate and not c.passes] == ["feet_toward_other_side",
+                                                                              "not_turned_away"]
     assert updates[-1].cue == expected
 
 
@@ -367,3 +375,52 @@ def test_a_twist_with_the_supporting_knee_brought_in_still_counts() -> None:
     lowest = min(value for _, value in rows)
     assert lowest >= check.target.min, (lowest, check.target.min)
     assert lowest < -0.05  # the case this limit is set for
+
+
+def _held_still(stretch: Stretch, side, lm) -> list:  # type: ignore[no-untyped-def]
+    """A fresh tracker's updates over 5 s of one still (its start position not seen: the start-
+    relative check is left unjudged, as in `coach analyze` of a still video)."""
+    tracker = StretchTracker(stretch, side, hold_seconds=60)
+    return [tracker.update(lm.replace(timestamp_s=t), t) for t in TIMES]
+
+
+def _knee_in_still(still_id: str):  # type: ignore[no-untyped-def]
+    """A planned twist with the supporting knee brought in (`make accuracy-extra`), exact joints."""
+    from coachlab.rendered import extra_ways, wide
+
+    spec = next(s for s in extra_ways.plan_extra("twist-knee-in") if s.still_id == still_id)
+    return spec, wide.truth_landmarks(wide.still_truth(spec))
+
+
+@pytest.mark.parametrize("still_id", ["seated_piriformis_twist-supporting_knee_in-011",
+                                      "seated_piriformis_twist-supporting_knee_in-038"])
+def test_a_knee_in_twist_does_not_count_for_the_other_sides_hold(still_id: str) -> None:
+    """With the supporting knee brought in 11-12° the ankles' midpoint sits in the middle, where
+    `feet_toward_other_side` passes for both sides: the other side's hold counted. The chest,
+    turned towards this side, now stops it (`not_turned_away`) and the side done is named; this
+    side's hold still counts."""
+    spec, lm = _knee_in_still(still_id)
+    twist = LIBRARY.stretches["seated_piriformis_twist"]
+    other = "left" if spec.side == "right" else "right"
+    assert StretchEvaluator(_without(twist, "not_turned_away"), other).evaluate(lm).correct  # the fault
+    updates = _held_still(twist, other, lm)
+    assert updates[-1].hold.held_s == 0.0
+    assert [c.check_id for c in updates[-1].verdict.checks if c.gate and not c.passes] == ["not_turned_away"]
+    assert updates[-1].verdict.wrong_side  # and the side actually done is named
+    assert updates[-1].cue == f"That is your {spec.side} leg crossed over; this hold is for the {other}"
+    assert _held_still(twist, spec.side, lm)[-1].hold.held_s == pytest.approx(TIMES[-1], abs=0.01)
+
+
+def test_a_knee_in_twist_that_fails_its_feet_check_is_not_told_it_is_the_other_side() -> None:
+    """The knee brought in 11.5° and the crossed foot 5 cm out: the feet's midpoint falls on the
+    other side, so this side's `feet_toward_other_side` fails, and before `not_turned_away` the
+    other side's gates all held, so the person crossing the right leg heard "That is your left leg
+    crossed over". Now they hear the feet check's own cue."""
+    spec, lm = _knee_in_still("seated_piriformis_twist-supporting_knee_in-027")
+    twist = LIBRARY.stretches["seated_piriformis_twist"]
+    assert StretchEvaluator(_without(twist, "not_turned_away"), spec.side).evaluate(lm).wrong_side  # the fault
+    verdict = StretchEvaluator(twist, spec.side).evaluate(lm)
+    assert not verdict.correct and not verdict.wrong_side
+    assert [c.check_id for c in verdict.checks if c.gate and not c.passes] == ["feet_toward_other_side"]
+    other = "left" if spec.side == "right" else "right"
+    assert verdict.cue == f"Cross your {spec.side} leg over your {other} leg"

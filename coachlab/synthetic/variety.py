@@ -53,9 +53,9 @@ Ranges (all sampled uniformly, stratified so each range's ends are reached):
 
 Extra kinds (`EXTRA_KINDS`), rendered outside the wide set's plan
 (:mod:`coachlab.rendered.extra_ways`): a twist turned 15-45° the wrong way (towards the
-supporting leg; depth only), a twist with the supporting knee brought in 5-12° (the supporting
-hip adducted before its foot is planted and the crossed foot placed), a figure-4 leaning forward
-from the hips 20-40°.
+supporting leg; ``not_turned_away``, and short of the depth targets), a twist with the
+supporting knee brought in 5-12° (the supporting hip adducted before its foot is planted and
+the crossed foot placed), a figure-4 leaning forward from the hips 20-40°.
 """
 
 from __future__ import annotations
@@ -173,8 +173,8 @@ KINDS: tuple[Kind, ...] = (
 #: the wrong side. They are kept out of `KINDS`: a kind added to the plan would move every other
 #: still's body and camera draws.
 EXTRA_KINDS: tuple[Kind, ...] = (
-    # the turn is a depth target, so by the gates this is a correct twist (the cue names the way)
-    Kind(_TWIST, "turned the wrong way", ("trunk_turned", "chest_turned"),
+    # turned towards the supporting leg: the turn falls short (depth) and the chest faces the wrong way (a gate)
+    Kind(_TWIST, "turned the wrong way", ("trunk_turned", "chest_turned", "not_turned_away"),
          {**_TWIST_BASE, "twist_deg": (-45.0, -15.0)}, "chair", _HANDS),
     # the supporting hip adducted: its knee brought in towards the middle, the foot still planted
     Kind(_TWIST, "supporting knee in", (), {**_TWIST_BASE, "knee_in_deg": (5.0, 12.0)}, "chair", _HANDS),
