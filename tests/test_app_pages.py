@@ -143,6 +143,22 @@ def test_live_page_defaults_to_the_sciatica_routine_with_its_first_instructions(
     assert coach.routine.id == "sciatica"
 
 
+def test_the_stretch_pickers_list_the_routine_first_and_start_on_its_first_stretch(fake_camera: FakeWebRtc) -> None:
+    """Live's one-stretch picker and Review's (before a video is chosen or when the stretch cannot
+    be told) open on the routine's first stretch, in the Stretches page's order; they opened on
+    the downward dog, the routine's last, because the library is sorted by id."""
+    routine = [step.stretch_id for step in LIBRARY.routines["sciatica"].steps]
+    names = [LIBRARY.stretches[i].name for i in dict.fromkeys(routine)]
+    live = app()
+    live.radio(key="live_mode").set_value("One stretch").run()
+    no_exception(live)
+    review = app("review")
+    no_exception(review)
+    for picker in (live.selectbox(key="live_stretch"), review.selectbox(key="review_stretch")):
+        assert picker.value == routine[0] == "seated_piriformis_twist"
+        assert list(picker.options)[:len(names)] == names
+
+
 def test_choosing_one_stretch_and_a_side_shows_its_instructions(fake_camera: FakeWebRtc) -> None:
     at = app()
     at.radio(key="live_mode").set_value("One stretch").run()

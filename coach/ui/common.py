@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from coach.stretches import Library, load_library
+from coach.stretches import Library, Stretch, load_library
 from coach.ui.words import target_words, unit_words, value_words  # noqa: F401 (re-exported)
 
 HEALTH_NOTE = (
@@ -29,6 +29,21 @@ def library() -> Library:
 def _library(folder: str) -> Library:
     """Loaded once per server and folder."""
     return load_library(Path(folder))
+
+
+#: The routine the Live page starts with, so its stretches come first in every list of stretches.
+FIRST_ROUTINE = "sciatica"
+
+
+def in_routine_order(lib: Library) -> list[Stretch]:
+    """The stretches of the routines in the order a routine does them (the first routine first,
+    then the others), then any stretch no routine uses, alphabetically by name: the Stretches
+    page's order and the stretch pickers' (whose first entry is their default)."""
+    routines = sorted(lib.routines.values(), key=lambda r: (r.id != FIRST_ROUTINE, r.name.casefold()))
+    ids = [step.stretch_id for routine in routines for step in routine.steps if step.stretch_id in lib.stretches]
+    ordered = list(dict.fromkeys(ids))
+    rest = sorted((s for s in lib.stretches.values() if s.id not in ordered), key=lambda s: s.name.casefold())
+    return [lib.stretches[i] for i in ordered] + rest
 
 
 #: Characters that start inline markup anywhere in a line: emphasis, code, links and images

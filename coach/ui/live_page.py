@@ -93,7 +93,7 @@ def _choose(lib: Library) -> tuple[Routine, str | None, str | None]:
         if routine.description:
             st.caption(plain(routine.description))
         return routine, routine_id, None
-    ids = list(lib.stretches)
+    ids = [s.id for s in common.in_routine_order(lib)]
     left, right = st.columns([2, 1])
     with left:
         stretch_id = st.selectbox("Stretch", ids, key="live_stretch",

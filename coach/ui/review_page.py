@@ -133,7 +133,7 @@ def _video_tab() -> None:
     stretch_id = routine_id = None
     side = "auto"
     if what == "One stretch":
-        ids = list(lib.stretches)
+        ids = [s.id for s in common.in_routine_order(lib)]
         left, right = st.columns([2, 1])
         with left:
             stretch_id = st.selectbox("Stretch", ids, format_func=lambda i: lib.stretches[i].name,

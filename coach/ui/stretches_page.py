@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from coach.stretches import Library, Stretch, fill_sides
+from coach.stretches import Stretch, fill_sides
 from coach import settings
 from coach.ui import common
 from coach.ui.common import plain
@@ -76,20 +76,6 @@ def render_stretch(stretch: Stretch) -> None:
         st.markdown("\n".join(f"- “{plain(cue)}”" for cue in mistakes))
 
 
-#: The routine the Live page starts with, so its stretches come first here.
-FIRST_ROUTINE = "sciatica"
-
-
-def in_routine_order(lib: Library) -> list[Stretch]:
-    """The stretches of the routines in the order a routine does them (the first routine first,
-    then the others), then any stretch no routine uses, alphabetically by name."""
-    routines = sorted(lib.routines.values(), key=lambda r: (r.id != FIRST_ROUTINE, r.name.casefold()))
-    ids = [step.stretch_id for routine in routines for step in routine.steps if step.stretch_id in lib.stretches]
-    ordered = list(dict.fromkeys(ids))
-    rest = sorted((s for s in lib.stretches.values() if s.id not in ordered), key=lambda s: s.name.casefold())
-    return [lib.stretches[i] for i in ordered] + rest
-
-
 def render() -> None:
     st.title("Stretches")
     common.health_note()
@@ -100,7 +86,7 @@ def render() -> None:
         + "; ".join(f"**{plain(r.name)}** ({plain(r.description)})" if r.description else f"**{plain(r.name)}**"
                     for r in lib.routines.values())
     )
-    stretches = in_routine_order(lib)
+    stretches = common.in_routine_order(lib)
     st.markdown(" · ".join(f"[{plain(s.name)}](#{s.id})" for s in stretches))
     for stretch in stretches:
         st.divider()
