@@ -262,6 +262,28 @@ def open_live_setup(page: Any) -> None:
     page.get_by_text("One stretch", exact=True).wait_for(state="visible", timeout=10000)
 
 
+def choose_one_stretch(page: Any, name: str, timeout_ms: float = 10000) -> None:
+    """In the open set-up: "One stretch", then this stretch in its picker (which opens on the
+    routine's first stretch); returns once its instructions show."""
+    page.get_by_text("One stretch", exact=True).click()
+    picker = page.locator("[data-testid='stSelectbox']").filter(has_text=re.compile(r"^Stretch"))
+    picker.wait_for(timeout=timeout_ms)
+    chosen = page.get_by_text(f"How to do it: {name}").first
+
+    def pick(left_ms: float) -> None:  # a choice made during a rerun can be lost: made again
+        if chosen.is_visible():
+            return
+        option = page.get_by_role("option", name=name)
+        if not option.is_visible():
+            picker.click(timeout=left_ms)
+        try:
+            option.click(timeout=min(left_ms, 3000.0))
+        except Exception:  # noqa: BLE001 - the list closed in a rerun: repeat_until opens it again
+            pass
+
+    repeat_until(pick, chosen, timeout_ms / 1000, again_after=3.0)
+
+
 def start_camera(page: Any, timeout: float = 30.0) -> None:
     """Press the camera component's START and wait until it runs (its button turns into the
     camera-off one). A click that lands while the page is still rerunning is repeated."""

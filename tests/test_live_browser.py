@@ -128,11 +128,7 @@ def test_live_coach_in_browser(tmp_path: Path) -> None:
 
         # Pick one stretch (and a side, if it has sides).
         browser.open_live_setup(page)
-        page.get_by_text("One stretch", exact=True).click()
-        page.get_by_text("How to do it: Downward dog").wait_for(timeout=10000)
-        if camera.stretch != "Downward dog":
-            page.locator("[data-testid='stSelectbox']").filter(has_text=re.compile(r"^Stretch")).click()
-            page.get_by_role("option", name=camera.stretch).click()
+        browser.choose_one_stretch(page, camera.stretch)
         if camera.side:
             page.locator("[data-testid='stSelectbox']").filter(has_text=re.compile(r"^Side")).click()
             page.get_by_role("option", name=camera.side).click()

@@ -35,8 +35,7 @@ def _start_downward_dog(page: object, url: str) -> object:
     page.goto(url)  # type: ignore[attr-defined]
     page.get_by_text("Waiting for the camera").first.wait_for(timeout=30000)  # type: ignore[attr-defined]
     browser.open_live_setup(page)
-    page.get_by_text("One stretch", exact=True).click()  # type: ignore[attr-defined]
-    page.get_by_text("How to do it: Downward dog").wait_for(timeout=10000)  # type: ignore[attr-defined]
+    browser.choose_one_stretch(page, "Downward dog")
     browser.start_camera(page)
     return page.locator("[data-testid='stMain']")  # type: ignore[attr-defined]
 

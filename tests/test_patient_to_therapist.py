@@ -91,8 +91,7 @@ def test_a_patients_live_session_reaches_her_therapist_and_no_one_else(tmp_path:
             assert "Logged in as Ann Example." in main.inner_text()
             page.screenshot(path=str(ARTIFACTS / "e2e-patient-login.png"))
             browser.open_live_setup(page)
-            page.get_by_text("One stretch", exact=True).click()
-            page.get_by_text("How to do it: Downward dog").wait_for(timeout=budget(10))
+            browser.choose_one_stretch(page, "Downward dog", timeout_ms=budget(10))
 
             page.locator("[data-testid='stButtonGroup']").first.get_by_text("4", exact=True).click()
             page.get_by_role("radiogroup", name=re.compile(r"^Pain now, before you start")) \
