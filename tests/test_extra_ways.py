@@ -108,3 +108,19 @@ def test_a_rendered_extra_still_is_read_on_the_picture_and_after_h264_and_a_stal
     assert "1 of 48 stills rendered" in summary
     assert "picture: accepted 0 of 1 (exact joints 1)" in summary and "after H.264: accepted 0 of 1" in summary
     assert np.isfinite(rows[0]["checks"]["facing_camera"]["value"])
+
+
+def test_an_unknown_extra_way_is_named_with_the_known_ones_not_a_traceback():
+    """`render_samples.py extra NAME` and `render --set extra --only NAME` with a mistyped name."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "render_samples.py"
+    spec = importlib.util.spec_from_file_location("render_samples", path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    for argv in (["extra", "twist-knees-in"], ["render", "--set", "extra", "--only", "twist-knees-in"]):
+        with pytest.raises(SystemExit) as stopped:
+            tool.main(argv)
+        assert stopped.value.code == ("error: no extra way twist-knees-in "
+                                      "(known: twist-wrong-way, twist-knee-in, figure-four-leaning)"), argv

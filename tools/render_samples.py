@@ -306,7 +306,7 @@ def _render_todo(args: argparse.Namespace) -> tuple[list, Path]:
     if args.set == "extra":
         from coachlab.rendered.extra_ways import EXTRA_SUBDIR, EXTRA_WAYS, extra_png, plan_extra
 
-        names = args.only or list(EXTRA_WAYS)
+        names = _extra_names(args.only)
         print(f"extra ways: {', '.join(f'{n} ({EXTRA_WAYS[n].count} stills)' for n in names)}", flush=True)
         return [(_LazyWideJob(s), extra_png(ROOT, n, s)) for n in names for s in plan_extra(n)], ROOT / EXTRA_SUBDIR
     from coachlab.rendered.clips import render_jobs
@@ -368,7 +368,7 @@ def cmd_render(args: argparse.Namespace) -> int:
                 continue  # its landmarks are committed: the picture is not needed again
             # resumable without re-solving every pose: a rendered still with its truth is done
             if png.is_file() and meta.is_file() and not args.force:
-                from coachlab.rendered.extra_ways import drawn_for
+                from coachlab.rendered.wide import drawn_for
 
                 if drawn_for(png.with_suffix(".truth.json"), job.wide_spec):
                     continue
@@ -523,12 +523,23 @@ def cmd_still_videos(args: argparse.Namespace) -> int:
     return 0
 
 
+def _extra_names(names: list[str] | None) -> list[str]:
+    """The extra ways asked for (all when none is named); a mistyped name stops the command
+    with the known ones."""
+    from coachlab.rendered.extra_ways import EXTRA_WAYS
+
+    unknown = [n for n in names or () if n not in EXTRA_WAYS]
+    if unknown:
+        raise SystemExit(f"error: no extra way {', '.join(unknown)} (known: {', '.join(EXTRA_WAYS)})")
+    return list(names or EXTRA_WAYS)
+
+
 def cmd_extra(args: argparse.Namespace) -> int:
     """MediaPipe on the rendered stills of extra ways (build/extra/<name>/): a summary, and
     every reading in build/extra/<name>/readings.json."""
-    from coachlab.rendered.extra_ways import EXTRA_SUBDIR, EXTRA_WAYS, extra_summary, read_extra
+    from coachlab.rendered.extra_ways import EXTRA_SUBDIR, extra_summary, read_extra
 
-    for name in args.names or list(EXTRA_WAYS):
+    for name in _extra_names(args.names):
         rows = read_extra(ROOT, name)
         if not rows:
             print(f"{name}: nothing rendered yet (.venv-render/bin/python tools/render_samples.py render "
@@ -599,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     v.set_defaults(func=cmd_still_videos)
     e = sub.add_parser("extra", help="MediaPipe on the rendered extra ways (build/extra/), judged by today's "
                                      "stretch files (run in .venv)")
-    e.add_argument("names", nargs="*", help="extra ways (default: every one rendered)")
+    e.add_argument("names", nargs="*", metavar="NAME", help="extra ways (default: every one rendered)")
     e.set_defaults(func=cmd_extra)
     args = parser.parse_args(argv)
     from coachlab.rendered.wide_landmarks import DamagedLandmarksFile

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coachlab.rendered.wide import WideSpec, body_types, plan_still, truth_path
+from coachlab.rendered.wide import WideSpec, body_types, drawn_for, plan_still, truth_path
 
 EXTRA_SUBDIR = Path("build") / "extra"
 
@@ -78,15 +78,6 @@ def rendered(root: Path, name: str) -> list[tuple[WideSpec, Path]]:
             out.append((spec, png))
     return out
 
-
-def drawn_for(truth_file: Path, spec: WideSpec) -> bool:
-    """The truth record beside a picture is for this still (its plan entry: seed, body,
-    camera, look). The solved pose is not compared: it differs in its last digits between
-    machines (see ``wide_landmarks``)."""
-    if not truth_file.is_file():
-        return False
-    recorded = json.loads(truth_file.read_text())
-    return all(recorded.get(k) == v for k, v in asdict(spec).items())
 
 
 def read_extra(root: Path, name: str, library=None) -> list[dict[str, Any]]:
@@ -158,4 +149,4 @@ def _spread(values: list[float | None]) -> str:
 
 
 __all__ = ["EXTRA_SUBDIR", "EXTRA_WAYS", "ExtraWay", "extra_png", "extra_summary", "extra_way", "plan_extra",
-           "drawn_for", "read_extra", "rendered"]
+           "read_extra", "rendered"]

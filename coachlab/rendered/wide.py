@@ -26,6 +26,7 @@ sampled parameters, camera, exact landmark pixels and the pose).
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -287,6 +288,16 @@ def still_truth(spec: WideSpec) -> dict[str, Any]:
     }
 
 
+def drawn_for(truth_file: Path, spec: WideSpec) -> bool:
+    """The truth record beside a picture is for this still (its plan entry: seed, body,
+    camera, look): a render can resume past it. The solved pose is not compared: it differs in
+    its last digits between machines (see ``wide_landmarks``)."""
+    if not truth_file.is_file():
+        return False
+    recorded = json.loads(truth_file.read_text())
+    return all(recorded.get(k) == v for k, v in asdict(spec).items())
+
+
 def truth_landmarks(truth: dict[str, Any]) -> Landmarks:
     """The exact landmarks a still's truth record describes (what a perfect detector would
     give), from its solved pose and camera alone."""
@@ -302,7 +313,8 @@ def in_frame(spec: WideSpec) -> bool:
 
 
 __all__ = ["CALIBRATION_SHARE", "COUNTS", "HEIGHT_BANDS", "PARTS", "STRETCHES", "WIDE_SUBDIR", "WideSpec",
-           "body_types", "height_band", "in_frame", "part_of", "penetration", "plan_still", "plan_summary", "plan_wide",
+           "body_types", "drawn_for", "height_band", "in_frame", "part_of", "penetration", "plan_still",
+           "plan_summary", "plan_wide",
            "spec_boxes", "spec_camera", "spec_look", "spec_pose", "still_truth", "truth_path", "wide_job",
            "wide_png", "wide_sample"]
 
