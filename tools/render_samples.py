@@ -439,7 +439,12 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
         from coachlab.rendered.accuracy import measure_all
 
         report = measure_all(OUT_DIR, only=args.only, work_dir=ROOT / "build" / "accuracy")
-        (OUT_DIR / "accuracy.json").write_text(json.dumps(report, indent=1) + "\n")
+        out = OUT_DIR / "accuracy.json"
+        if args.only and out.is_file():  # some clips measured again: the others' figures stay
+            kept = json.loads(out.read_text())
+            if kept.get("model") == report["model"]:
+                report = {**report, "clips": {**kept["clips"], **report["clips"]}}
+        out.write_text(json.dumps(report, indent=1) + "\n")
         print(json.dumps(report["clips"], indent=1)[:6000])
     if args.set in ("accuracy", "all"):
         if not any(STILLS_DIR.glob("*/*.png")):
