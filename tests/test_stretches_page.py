@@ -64,3 +64,18 @@ def test_routine_stretches_first_sciatica_leading_then_the_rest_alphabetically(
     lib = load_library()
     sciatica = [lib.stretches[step.stretch_id].name for step in lib.routines["sciatica"].steps]
     assert headers == [*sciatica, "Puppy pose", "Any dog", "Zebra dog"]
+
+
+def test_each_depth_target_is_marked_advice_only_and_no_gate_is() -> None:
+    """A person reads which checks stop the hold timer: the shape of the stretch (gates) does,
+    how deep they go (depth targets) never does, and the page says so for every check."""
+    at = stretches_page()
+    text = "\n".join(m.value for m in at.markdown)
+    intro = next(m.value for m in at.markdown if m.value.startswith("Every stretch the coach knows"))
+    assert "never stops it" in intro and "every check is met" not in intro
+    lines = [line for line in text.splitlines() if line.startswith("- **")]
+    for stretch in load_library().stretches.values():
+        for check in stretch.checks:
+            description = check.description.replace("{working}", "right").replace("{other}", "left")
+            line = next(line for line in lines if line.startswith(f"- **{description}**"))
+            assert ("advice only" in line) == (not check.gate), (stretch.id, check.id, line[:120])

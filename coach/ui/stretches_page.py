@@ -82,7 +82,8 @@ def render() -> None:
     lib = common.library()
     st.markdown(
         "Every stretch the coach knows, what it checks and why. The hold timer counts only while "
-        "every check is met. Routines: "
+        "the shape of the stretch is right (every check not marked *advice only*); how deep you go "
+        "is advice and never stops it. Routines: "
         + "; ".join(f"**{plain(r.name)}** ({plain(r.description)})" if r.description else f"**{plain(r.name)}**"
                     for r in lib.routines.values())
     )
