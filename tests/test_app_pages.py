@@ -578,6 +578,12 @@ def test_target_words() -> None:
     assert target_words(15, 75, "°") == "between 15 and 75°"
     assert target_words(0.28, None, "× torso") == "at least 0.28 trunk lengths"
     assert target_words(None, 25, "°") == "at most 25°"
+    assert target_words(-0.75, 0.5, "× other shin") == "between -0.75 and 0.5 shin lengths"
+    # Every unit the stretch files use reads as plain words, not the engine's names for the legs.
+    for stretch in LIBRARY.stretches.values():
+        for check in (*stretch.checks, *(stretch.start.checks if stretch.start else ())):
+            words = target_words(1.0, None, check.unit)
+            assert not any(w in words for w in ("×", "_", "working", "other")), (stretch.id, check.id, words)
 
 
 # ---------------------------------------------------------------- stretches page

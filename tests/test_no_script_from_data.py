@@ -230,6 +230,10 @@ def test_app_shows_stretch_file_markup_as_text(tmp_path: Path, listener: Listene
         # The Stretches page: every text as written.
         page.goto(f"{url}/stretches")
         page.get_by_role("heading", name=ACCEPTED["name"], exact=True).wait_for(timeout=30000)
+        notes = main.locator("summary").filter(has_text="How each check is measured")  # folded: open them
+        for i in range(notes.count()):
+            notes.nth(i).click()
+        main.get_by_text(ACCEPTED["why"]).wait_for(timeout=10000)
         text = main.inner_text()
         for key, value in ACCEPTED.items():
             assert value in text, (key, value)

@@ -57,15 +57,17 @@ def render_stretch(stretch: Stretch) -> None:
     for caution in stretch.cautions:
         st.warning(plain(caution), icon="⚠️")
     st.markdown("**What the coach checks**")
-    rows = []
-    for check in sorted(stretch.checks, key=lambda c: c.priority):
-        target = common.target_words(check.target.min, check.target.max, check.unit)
-        rows.append(
-            f"- **{plain(fill_sides(check.description, side))}** — target: {plain(target)}"  # type: ignore[arg-type]
-            + ("" if check.gate else " *(advice only: does not stop the timer)*")
-            + (f"  \n  *How it is measured: {plain(check.why)}*" if check.why else "")
-        )
-    st.markdown("\n".join(rows))
+    checks = sorted(stretch.checks, key=lambda c: c.priority)
+    st.markdown("\n".join(
+        f"- **{plain(fill_sides(check.description, side))}**"  # type: ignore[arg-type]
+        + ("" if check.gate else " *(advice only: does not stop the timer)*") for check in checks))
+    # The measurement notes (limits, how they were chosen, on what) are for the curious and for
+    # therapists: shown in full, but folded, so the list above stays readable for a patient.
+    with st.expander("How each check is measured, and its limit (technical notes)"):
+        st.markdown("\n".join(
+            f"- **{plain(fill_sides(check.description, side))}** — target: "  # type: ignore[arg-type]
+            f"{plain(common.target_words(check.target.min, check.target.max, check.unit))}"
+            + (f"  \n  {plain(check.why)}" if check.why else "") for check in checks))
     if stretch.check_yourself:
         st.markdown("**What the camera cannot check: check it yourself**")
         st.markdown("\n".join(f"- {plain(fill_sides(text, side))}"  # type: ignore[arg-type]

@@ -9,6 +9,8 @@ _UNIT_WORDS = {
     "× shoulder width": "shoulder widths",
     "× working thigh": "thigh lengths",
     "× other thigh": "thigh lengths",
+    "× working shin": "shin lengths",
+    "× other shin": "shin lengths",
     "× start position": "of your start position",
 }
 #: What a check measured against the start position shows when that was not seen.
