@@ -141,6 +141,8 @@ def _analyze(args: argparse.Namespace) -> int:
         side = f" {hold['side']}" if hold["side"] else ""
         print(f"{hold['stretch']}{side}: held correctly {hold['held_s']:.1f} s of {hold['target_s']:.0f} s"
               f" (longest {hold['longest_hold_s']:.1f} s)")
+    for note in result.notes:
+        print(f"note: {note}")
     print(f"annotated video ({result.video_codec}): {result.outputs.video}")
     print(f"session log: {result.outputs.session_log}")
     print(f"summary: {result.outputs.summary}")

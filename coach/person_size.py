@@ -4,8 +4,8 @@ read well at that size.
 MediaPipe reads a crossed leg worse when the person is small in the picture: on the wide render
 set, correct figure-4s were accepted 72 % of the time below 130 px tall and 93 % from 145 px
 (README). A stretch file's ``min_person_height_px`` says from what height its checks are
-reliable; the Review page tells a smaller person to record closer, the Live page to come closer.
-The rule is here, once; the words are the pages'.
+reliable; the Review page and ``coach analyze`` tell a smaller person to record closer
+(`small_person_note`), the Live page to come closer. The rule is here, once.
 """
 
 from __future__ import annotations
@@ -45,6 +45,17 @@ def too_small(stretch: Stretch, height_px: float | None) -> bool:
     return limit is not None and height_px is not None and math.isfinite(height_px) and height_px < limit
 
 
+def small_person_note(stretch: Stretch, height_px: float | None) -> str | None:
+    """What to tell someone who is smaller in a recorded video than the stretch needs to be
+    read well (their median height, `person_height_px`); None when they are not, or it is not
+    known."""
+    if height_px is None or not too_small(stretch, height_px):
+        return None
+    return (f"You are about {height_px:.0f} px tall in this video: the {stretch.name.lower()} is read less "
+            f"reliably below about {stretch.min_person_height_px:.0f} px. Record closer to the camera, or at a "
+            "larger picture size, if you can.")
+
+
 class RecentHeight:
     """The person's median height over the last `WINDOW_S` seconds of frames (frame timestamps)."""
 
@@ -64,4 +75,4 @@ class RecentHeight:
         return float(np.median([h for _, h in self._heights])) if self._heights else None
 
 
-__all__ = ["INFERENCE_SIDE", "RecentHeight", "WINDOW_S", "person_height_px", "too_small"]
+__all__ = ["INFERENCE_SIDE", "RecentHeight", "WINDOW_S", "person_height_px", "small_person_note", "too_small"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from coach.estimator import EstimatorOptions, PoseEstimator
 from coach.landmarks import Landmarks
-from coach.person_size import person_height_px, too_small
+from coach.person_size import person_height_px
 from coach.sources import VideoFileSource
 from coach.stretches import Library, Stretch
 from coach.verdicts import CheckStatus, StretchEvaluator
@@ -45,17 +45,6 @@ class StretchGuess:
     frames_with_person: int = 0
     #: The person's median height in the picture, head to feet (None: nobody found).
     person_height_px: float | None = None
-
-
-def small_person_note(stretch: Stretch, guess: StretchGuess | None) -> str | None:
-    """What to tell someone who is smaller in the video than the stretch needs to be read well
-    (`coach.person_size.too_small`); None when they are not, or it is not known."""
-    height = guess.person_height_px if guess else None
-    if height is None or not too_small(stretch, height):
-        return None
-    return (f"You are about {height:.0f} px tall in this video: the {stretch.name.lower()} is read less "
-            f"reliably below about {stretch.min_person_height_px:.0f} px. Record closer to the camera, or at a "
-            "larger picture size, if you can.")
 
 
 def _sides_that_fit(stretch: Stretch, landmarks: Landmarks) -> list[str | None]:

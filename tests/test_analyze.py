@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -136,3 +137,42 @@ def test_routine_mode_runs_end_to_end(astronaut_video: Path, tmp_path: Path) -> 
     # 2 s of video: still in the 5 s countdown of the first stretch, so nothing is held.
     assert {f["phase"] for f in log.frames} == {"countdown"}
     assert routine.summary["holds"] == []
+
+
+def _figure_four_hold(path: Path, scale: float) -> Path:
+    """6 s of the rendered right figure-4's hold, the picture shrunk by ``scale`` (a person further
+    from the camera, or a smaller recording)."""
+    source = VideoFileSource(SAMPLE_DIR / "seated_figure_four_right.mp4")
+    size = (int(source.info.width * scale) // 2 * 2, int(source.info.height * scale) // 2 * 2)
+    with AnnotatedVideoWriter(path, source.info.fps, size) as writer:
+        for frame in source:
+            if 8.0 <= frame.timestamp_s < 14.0:
+                writer.write(cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA))
+    return path
+
+
+def test_a_person_small_in_the_video_is_told_to_record_closer(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """The figure-4's crossed leg is misread when the person is small in the picture (its file's
+    `min_person_height_px`); the Review page says so, and so does `coach analyze` (printed and in
+    the summary), so a short hold is not taken for the person's own doing."""
+    small = _figure_four_hold(tmp_path / "small.mp4", 0.6)
+    code = coach_main(["analyze", str(small), "--stretch", "seated_figure_four", "--side", "right",
+                       "--out", str(tmp_path / "small_out")])
+    assert code == 0
+    printed = capsys.readouterr().out
+    summary = json.loads(next((tmp_path / "small_out").glob("*_summary.json")).read_text())
+    height = summary["video"]["person_height_px"]
+    assert 60 < height < 145
+    assert summary["video"]["notes"] == [
+        f"You are about {height:.0f} px tall in this video: the seated figure-4 glute stretch is read less reliably "
+        "below about 145 px. Record closer to the camera, or at a larger picture size, if you can."]
+    assert f"note: {summary['video']['notes'][0]}" in printed
+    assert load_session_log(next((tmp_path / "small_out").glob("*_session.jsonl"))).summary["video"]["notes"]
+
+    full = analyze_video(_figure_four_hold(tmp_path / "full.mp4", 1.0), stretch_id="seated_figure_four",
+                         side="right", out_dir=tmp_path / "full_out")
+    assert full.notes == () and full.summary["video"]["notes"] == []
+    assert full.summary["video"]["person_height_px"] >= 145
+    # The dog sets no such limit: the same small person judged as a dog gets no note.
+    assert analyze_video(small, stretch_id="downward_dog", out_dir=tmp_path / "dog").notes == ()

@@ -10,9 +10,10 @@ from typing import Any
 import streamlit as st
 
 from coach.analyze import AnalysisResult, analyze_video
+from coach.person_size import small_person_note
 from coach.session_log import SessionLog, SessionLogError, load_session_log
 from coach.sources import VIDEO_SUFFIXES, VideoError, VideoFileSource, small_picture_note
-from coach.stretch_guess import StretchGuess, guess_stretch, small_person_note
+from coach.stretch_guess import StretchGuess, guess_stretch
 from coach.stretches import Library
 from coach import retention, settings
 from coach.ui import common, session_report
@@ -139,7 +140,7 @@ def _video_tab() -> None:
             stretch_id = st.selectbox("Stretch", ids, format_func=lambda i: lib.stretches[i].name,
                                       key="review_stretch")
             _guess_caption(guess, lib)
-            small = small_person_note(lib.stretches[stretch_id], guess)
+            small = small_person_note(lib.stretches[stretch_id], guess.person_height_px if guess else None)
             if small:
                 st.caption(common.plain(small))
         with right:
