@@ -19,6 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -29,6 +30,8 @@ from coach.stretches import fill_sides, load_library
 from coach import settings
 from coach.ui import live_page
 from coach.routine import stretch_routine
+from coach.sources import VideoFileSource
+from coach.video_writer import AnnotatedVideoWriter
 from coach.ui.words import target_words
 from coach.live import LiveCoach
 from live_doubles import ScriptedEstimator, correct_figure_four, feed, live_page_for
@@ -834,3 +837,22 @@ def test_a_frame_still_being_judged_when_the_stream_ends_starts_nothing(tmp_path
     snap = coach.snapshot()
     assert not snap.stream_active and snap.frames == 0 and snap.session_id == 0
     assert list(tmp_path.glob("*.jsonl")) == []
+
+
+def test_review_results_say_the_person_was_small_for_the_figure_four(data_dir: Path, tmp_path: Path) -> None:
+    """Beside a short hold, the results say why it may be short: the person was smaller in the
+    video than the figure-4 needs (its `min_person_height_px`), measured over the whole video."""
+    source = VideoFileSource(Path(APP).resolve().parent / "sample_videos" / "seated_figure_four_right.mp4")
+    clip, size = tmp_path / "far away.mp4", (288, 216)
+    with AnnotatedVideoWriter(clip, source.info.fps, size) as writer:
+        for frame in source:
+            if 8.0 <= frame.timestamp_s < 11.0:
+                writer.write(cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA))
+    at = app("review")
+    at.file_uploader(key="review_upload").upload("far away.mp4", clip.read_bytes(), "video/mp4")
+    at.run()
+    at.selectbox(key="review_stretch").set_value("seated_figure_four").run()
+    at.button(key="review_go").click().run(timeout=ANALYSIS_TIMEOUT_S)
+    no_exception(at)
+    notes = [i.value for i in at.info if "tall in this video" in i.value]
+    assert len(notes) == 1 and "seated figure-4 glute stretch is read less reliably below about 145 px" in notes[0]
