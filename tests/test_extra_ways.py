@@ -65,6 +65,25 @@ def test_a_supporting_knee_brought_in_moves_towards_the_middle_with_its_foot_sti
     assert abs(derived["foot_out_measured_cm"] - TWIST["foot_out_cm"]) < 0.5
 
 
+FIGURE_FOUR = {"chair_m": 0.45, "ankle_along_cm": 5.0, "knee_above_hip_cm": 2.0, "trunk_flexion_deg": 5.0}
+
+
+@pytest.mark.parametrize("kind_name, lean_deg", [("supporting foot tucked back", -25.0),
+                                                 ("supporting foot forward", 25.0)])
+def test_a_figure_four_supporting_foot_tucked_back_or_forward_stays_flat_on_the_floor(kind_name: str,
+                                                                                      lean_deg: float):
+    p, upright, _ = _posed("correct", FIGURE_FOUR, "seated_figure_four")
+    _, leaning, derived = _posed(kind_name, {**FIGURE_FOUR, "support_lean_deg": lean_deg}, "seated_figure_four")
+    before, after = joint_positions(upright, p), joint_positions(leaning, p)
+    shin = after[L.LEFT_ANKLE] - after[L.LEFT_KNEE]
+    forward = np.degrees(np.arctan2(shin[2], -shin[1]))  # + : the foot in front of the knee (towards the camera)
+    assert forward == pytest.approx(lean_deg, abs=1.0)
+    for point in (L.LEFT_HEEL, L.LEFT_FOOT_INDEX):  # flat on the floor, as when it stands under the knee
+        assert abs(after[point][1] - before[point][1]) < 0.005
+    # the crossed leg is placed as asked, on the supporting knee where it now is
+    assert derived["knee_above_hip_measured_cm"] == pytest.approx(FIGURE_FOUR["knee_above_hip_cm"], abs=0.5)
+
+
 def test_a_twist_turned_the_wrong_way_stops_the_hold_and_is_told_which_way_to_turn():
     """Exact joints: turned 30° towards the supporting leg, the chest faces the other side, so
     `not_turned_away` fails (and the depth targets fall short). Its truth says so too."""
@@ -123,4 +142,5 @@ def test_an_unknown_extra_way_is_named_with_the_known_ones_not_a_traceback():
         with pytest.raises(SystemExit) as stopped:
             tool.main(argv)
         assert stopped.value.code == ("error: no extra way twist-knees-in "
-                                      "(known: twist-wrong-way, twist-knee-in, figure-four-leaning)"), argv
+                                      f"(known: {', '.join(extra_ways.EXTRA_WAYS)})"), argv
+        assert "twist-knee-in" in stopped.value.code

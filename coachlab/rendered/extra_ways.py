@@ -3,7 +3,8 @@
 The wide set's plan (:mod:`coachlab.rendered.wide`) fixes its kinds: a kind added to it
 would move the body and camera draws of other stills and so change the set the README
 reports. A way people do a stretch that the plan leaves out (a twist turned the wrong
-way, the supporting knee brought in, a figure-4 leaning forward) is a kind of
+way, the supporting knee brought in, a figure-4 leaning forward or with the supporting foot
+tucked back or out in front) is a kind of
 ``variety.EXTRA_KINDS`` instead, sampled like the wide set's stills (every body in turn,
 the same cameras, lights, looks and chairs), rendered into ``build/extra/<name>/``
 (``tools/render_samples.py render --set extra --only <name>``, in ``.venv-render``) and
@@ -47,6 +48,12 @@ EXTRA_WAYS: dict[str, ExtraWay] = {w.name: w for w in (
     ExtraWay("figure-four-leaning", "seated_figure_four", "leaning forward", 48, 5,
              "A figure-4 leaning forward from the hips 20-40 degrees (a way to deepen it): is it "
              "accepted as often as an upright one?"),
+    ExtraWay("figure-four-foot-back", "seated_figure_four", "supporting foot tucked back", 48, 1,
+             "A figure-4 with the supporting foot tucked back under the chair (its shin leaning 15-35 "
+             "degrees back): is that foot still seen on the floor?"),
+    ExtraWay("figure-four-foot-forward", "seated_figure_four", "supporting foot forward", 48, 2,
+             "A figure-4 with the supporting foot out in front (its shin leaning 15-35 degrees forward): "
+             "is it still accepted?"),
 )}
 
 

@@ -55,7 +55,9 @@ Extra kinds (`EXTRA_KINDS`), rendered outside the wide set's plan
 (:mod:`coachlab.rendered.extra_ways`): a twist turned 15-45° the wrong way (towards the
 supporting leg; ``not_turned_away``, and short of the depth targets), a twist with the
 supporting knee brought in 5-12° (the supporting hip adducted before its foot is planted and
-the crossed foot placed), a figure-4 leaning forward from the hips 20-40°.
+the crossed foot placed), a figure-4 leaning forward from the hips 20-40°, a figure-4 with the
+supporting shin leaning 15-35° back (the foot tucked under the chair) or forward (the foot out
+in front).
 """
 
 from __future__ import annotations
@@ -180,6 +182,9 @@ EXTRA_KINDS: tuple[Kind, ...] = (
     Kind(_TWIST, "supporting knee in", (), {**_TWIST_BASE, "knee_in_deg": (5.0, 12.0)}, "chair", _HANDS),
     # a common way to deepen the figure-4: hinging forward from the hips, back straight
     Kind(_F4, "leaning forward", (), {**_F4_BASE, "trunk_flexion_deg": (20.0, 40.0)}, "chair"),
+    # how people rest the supporting foot: tucked back under the chair, or out in front
+    Kind(_F4, "supporting foot tucked back", (), {**_F4_BASE, "support_lean_deg": (-35.0, -15.0)}, "chair"),
+    Kind(_F4, "supporting foot forward", (), {**_F4_BASE, "support_lean_deg": (15.0, 35.0)}, "chair"),
 )
 
 
@@ -424,7 +429,9 @@ def _figure_four(p: BodyProportions, v: dict, hip_above_seat_m: float | None, on
     h = p.height_m
     base = sp.seated_neutral(p).replace(pelvis_position=_seat_pelvis(p, v["chair_m"], hip_above_seat_m),
                                         trunk_flexion_deg=v["trunk_flexion_deg"])
-    base = plant_foot(base, p, "left")
+    # the supporting foot flat on the floor, under the knee (or, when a value is given, with its shin
+    # leaning forward, the foot out in front, or back, the foot tucked under the chair)
+    base = plant_foot(base, p, "left", v.get("support_lean_deg"))
     j = joint_positions(base, p)
     lknee, lhip, lankle = j[L.LEFT_KNEE], j[L.LEFT_HIP], j[L.LEFT_ANKLE]
     if on == "thigh":
