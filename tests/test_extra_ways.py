@@ -84,6 +84,16 @@ def test_a_figure_four_supporting_foot_tucked_back_or_forward_stays_flat_on_the_
     assert derived["knee_above_hip_measured_cm"] == pytest.approx(FIGURE_FOUR["knee_above_hip_cm"], abs=0.5)
 
 
+def test_a_twist_with_the_supporting_shin_upright_keeps_the_crossed_foot_where_it_was_asked():
+    p, _, _ = _posed("correct", TWIST)
+    _, upright, derived = _posed("supporting shin upright", {**TWIST, "support_lean_deg": 5.0})
+    j = joint_positions(upright, p)
+    shin = j[L.LEFT_ANKLE] - j[L.LEFT_KNEE]
+    assert np.degrees(np.arctan2(shin[2], -shin[1])) == pytest.approx(5.0, abs=1.0)  # the wide set's: 28
+    assert abs(j[L.LEFT_FOOT_INDEX][1]) < 0.005 and abs(j[L.LEFT_HEEL][1]) < 0.005  # flat on the floor
+    assert derived["foot_out_measured_cm"] == pytest.approx(TWIST["foot_out_cm"], abs=0.5)
+
+
 def test_a_twist_turned_the_wrong_way_stops_the_hold_and_is_told_which_way_to_turn():
     """Exact joints: turned 30° towards the supporting leg, the chest faces the other side, so
     `not_turned_away` fails (and the depth targets fall short). Its truth says so too."""

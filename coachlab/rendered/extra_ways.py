@@ -45,6 +45,9 @@ EXTRA_WAYS: dict[str, ExtraWay] = {w.name: w for w in (
     ExtraWay("twist-knee-in", "seated_piriformis_twist", "supporting knee in", 40, 3,
              "A twist with the supporting knee brought in 5-12 degrees: does feet_toward_other_side "
              "turn it away?"),
+    ExtraWay("twist-shin-upright", "seated_piriformis_twist", "supporting shin upright", 40, 4,
+             "A twist with the supporting foot right under its knee (the wide set leans that shin 28 "
+             "degrees forward): is it accepted as often?"),
     ExtraWay("figure-four-leaning", "seated_figure_four", "leaning forward", 48, 5,
              "A figure-4 leaning forward from the hips 20-40 degrees (a way to deepen it): is it "
              "accepted as often as an upright one?"),

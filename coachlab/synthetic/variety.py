@@ -55,7 +55,8 @@ Extra kinds (`EXTRA_KINDS`), rendered outside the wide set's plan
 (:mod:`coachlab.rendered.extra_ways`): a twist turned 15-45° the wrong way (towards the
 supporting leg; ``not_turned_away``, and short of the depth targets), a twist with the
 supporting knee brought in 5-12° (the supporting hip adducted before its foot is planted and
-the crossed foot placed), a figure-4 leaning forward from the hips 20-40°, a figure-4 with the
+the crossed foot placed), a twist with the supporting shin upright (0-12° forward; the wide set
+leans it 28°), a figure-4 leaning forward from the hips 20-40°, a figure-4 with the
 supporting shin leaning 15-35° back (the foot tucked under the chair) or forward (the foot out
 in front).
 """
@@ -180,6 +181,8 @@ EXTRA_KINDS: tuple[Kind, ...] = (
          {**_TWIST_BASE, "twist_deg": (-45.0, -15.0)}, "chair", _HANDS),
     # the supporting hip adducted: its knee brought in towards the middle, the foot still planted
     Kind(_TWIST, "supporting knee in", (), {**_TWIST_BASE, "knee_in_deg": (5.0, 12.0)}, "chair", _HANDS),
+    # the supporting foot right under its knee (the wide set leans that shin 28 degrees forward)
+    Kind(_TWIST, "supporting shin upright", (), {**_TWIST_BASE, "support_lean_deg": (0.0, 12.0)}, "chair", _HANDS),
     # a common way to deepen the figure-4: hinging forward from the hips, back straight
     Kind(_F4, "leaning forward", (), {**_F4_BASE, "trunk_flexion_deg": (20.0, 40.0)}, "chair"),
     # how people rest the supporting foot: tucked back under the chair, or out in front
@@ -343,7 +346,7 @@ def _twist(p: BodyProportions, v: dict, hip_above_seat_m: float | None) -> tuple
                                           trunk_twist_deg=-v["twist_deg"], trunk_flexion_deg=v["trunk_flexion_deg"])
     if v.get("knee_in_deg"):  # the supporting knee brought in towards the middle (a variant kind)
         base = base.side("left", hip_abduction_deg=base.left_hip_abduction_deg - float(v["knee_in_deg"]))
-    base = plant_foot(base, p, "left", lean_deg=TWIST_SUPPORT_LEAN_DEG)
+    base = plant_foot(base, p, "left", lean_deg=float(v.get("support_lean_deg", TWIST_SUPPORT_LEAN_DEG)))
     pts0 = joint_positions(base, p)
     lknee = pts0[L.LEFT_KNEE]
     crossed = v["foot_out_cm"] > 0
