@@ -227,8 +227,6 @@ def _show_analysis(result: AnalysisResult) -> None:
         st.warning(common.plain(done + " " + " ".join(result.warnings)))
     else:
         st.success(done)
-    for note in result.notes:  # measured on the whole video (a routine's stretches too): why a hold may be short
-        st.info(common.plain(note))
     try:
         log = load_session_log(outputs.session_log)
     except SessionLogError as error:
