@@ -28,13 +28,11 @@ import secrets
 import shutil
 import time
 import zipfile
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from coach import retention
 from coach.background import in_background, short_gil_turns
@@ -42,7 +40,7 @@ from coach.estimator import EstimatorOptions, PoseEstimator, PoseResult, resolve
 from coach.landmarks import Landmarks
 from coach.measurements import Side
 from coach.overlay import Overlay
-from coach.person_size import person_height_px, small_person_note
+from coach.person_size import HeightsSeen
 from coach.free_names import numbered
 from coach.judged_frame import judge_frame
 from coach.routine import RoutineRunner, stretch_routine
@@ -228,8 +226,7 @@ class _Reading:
             ["t", "stretch", "side", "phase", "person", "people", "correct", "score", "cue", "hold_state", "held_s"]
             + [f"{c}_{k}" for c in self.check_ids for k in ("value", "status")]
         )
-        #: The person's height in the picture (`person_height_px`) on each judged frame, by stretch.
-        self.heights: dict[str, list[float]] = defaultdict(list)
+        self.heights = HeightsSeen()
 
     @property
     def records(self) -> list[dict[str, Any]]:
@@ -242,12 +239,8 @@ class _Reading:
         if record is not None:
             self.table.writerow(_csv_row(record, self.check_ids))
             if judged.landmarks is not None:
-                self.heights[record["stretch"]].append(person_height_px(judged.landmarks))
+                self.heights.add(record["stretch"], judged.landmarks)
         self.video.write(self.overlay.render_judged(frame.rgb, judged))
-
-    def median_heights(self) -> dict[str, float]:
-        """The person's median height in the picture while each stretch was judged."""
-        return {sid: float(np.nanmedian(h)) for sid, h in self.heights.items() if np.isfinite(h).any()}
 
     def finish(self, video_facts: dict[str, Any]) -> dict[str, Any]:
         """Close the files; the summary is the session log's last record."""
@@ -379,14 +372,10 @@ def analyze_video(
             chosen = next(r for r in readings if r.side == picked)
         warning = source.early_end_warning()
         warnings = (warning,) if warning else ()
-        heights = chosen.median_heights()
-        notes = tuple(note for sid, height in heights.items()
-                      if (note := small_person_note(library.stretches[sid], height)))
-        every_height = [h for hs in chosen.heights.values() for h in hs]
+        notes = tuple(chosen.heights.notes(library.stretches))
         facts = {"file": source.path.name, "frames": frames_seen, "frames_with_person": with_person,
                  "fps": info.fps, "side": chosen.side, "routine": routine_id, "warnings": list(warnings),
-                 "person_height_px": round(float(np.nanmedian(every_height)), 1) if heights else None,
-                 "notes": list(notes)}
+                 "person_height_px": chosen.heights.median(), "notes": list(notes)}
         summary = chosen.finish(facts)
         codec = chosen.video.codec
         outputs = _unique_outputs(out_path, stem)

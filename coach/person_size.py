@@ -11,7 +11,8 @@ reliable; the Review page and ``coach analyze`` tell a smaller person to record 
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import defaultdict, deque
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -46,14 +47,37 @@ def too_small(stretch: Stretch, height_px: float | None) -> bool:
 
 
 def small_person_note(stretch: Stretch, height_px: float | None) -> str | None:
-    """What to tell someone who is smaller in a recorded video than the stretch needs to be
-    read well (their median height, `person_height_px`); None when they are not, or it is not
-    known."""
+    """What to tell someone who was smaller in a recorded session (a video, a live session's log)
+    than the stretch needs to be read well (their median height, `person_height_px`); None when
+    they were not, or it is not known."""
     if height_px is None or not too_small(stretch, height_px):
         return None
-    return (f"You are about {height_px:.0f} px tall in this video: the {stretch.name.lower()} is read less "
-            f"reliably below about {stretch.min_person_height_px:.0f} px. Record closer to the camera, or at a "
-            "larger picture size, if you can.")
+    return (f"You were about {height_px:.0f} px tall in the picture: the {stretch.name.lower()} is read less "
+            f"reliably below about {stretch.min_person_height_px:.0f} px. Next time, be closer to the camera or "
+            "use a larger picture size, if you can.")
+
+
+class HeightsSeen:
+    """The person's height in the picture on every judged frame of a session, by stretch: what a
+    recorded session (a video's analysis, a live session's log) says about it afterwards."""
+
+    def __init__(self) -> None:
+        self._by_stretch: dict[str, list[float]] = defaultdict(list)
+
+    def add(self, stretch_id: str, landmarks: Landmarks) -> None:
+        height = person_height_px(landmarks)
+        if math.isfinite(height):
+            self._by_stretch[stretch_id].append(height)
+
+    def median(self) -> float | None:
+        """Over every judged frame (None: nobody was seen)."""
+        every = [h for heights in self._by_stretch.values() for h in heights]
+        return round(float(np.median(every)), 1) if every else None
+
+    def notes(self, stretches: Mapping[str, Stretch]) -> list[str]:
+        """`small_person_note` for each stretch judged, from the person's median height while it was."""
+        return [note for sid, heights in self._by_stretch.items() if sid in stretches
+                and (note := small_person_note(stretches[sid], float(np.median(heights))))]
 
 
 class RecentHeight:
@@ -75,4 +99,4 @@ class RecentHeight:
         return float(np.median([h for _, h in self._heights])) if self._heights else None
 
 
-__all__ = ["INFERENCE_SIDE", "RecentHeight", "WINDOW_S", "person_height_px", "small_person_note", "too_small"]
+__all__ = ["INFERENCE_SIDE", "HeightsSeen", "RecentHeight", "WINDOW_S", "person_height_px", "small_person_note", "too_small"]

@@ -309,6 +309,10 @@ class LiveFacts(TypedDict):
     frames: _Count
     stopped_early: bool
     holds: Annotated[list[LiveHold], Field(max_length=MAX_HOLDS)]
+    #: The person's median height in the picture, head to feet (absent in older logs; None: not seen).
+    person_height_px: NotRequired[Optional[_Num]]
+    #: What would have made the reading more reliable (absent in older logs).
+    notes: NotRequired[Annotated[list[_Text], Field(max_length=20)]]
 
 
 _Scalar = Union[bool, _Int, _Num, _Text, None]

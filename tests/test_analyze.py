@@ -165,8 +165,8 @@ def test_a_person_small_in_the_video_is_told_to_record_closer(tmp_path: Path,
     height = summary["video"]["person_height_px"]
     assert 60 < height < 145
     assert summary["video"]["notes"] == [
-        f"You are about {height:.0f} px tall in this video: the seated figure-4 glute stretch is read less reliably "
-        "below about 145 px. Record closer to the camera, or at a larger picture size, if you can."]
+        f"You were about {height:.0f} px tall in the picture: the seated figure-4 glute stretch is read less "
+        "reliably below about 145 px. Next time, be closer to the camera or use a larger picture size, if you can."]
     assert f"note: {summary['video']['notes'][0]}" in printed
     assert load_session_log(next((tmp_path / "small_out").glob("*_session.jsonl"))).summary["video"]["notes"]
 

@@ -854,7 +854,7 @@ def test_review_results_say_the_person_was_small_for_the_figure_four(data_dir: P
     at.selectbox(key="review_stretch").set_value("seated_figure_four").run()
     at.button(key="review_go").click().run(timeout=ANALYSIS_TIMEOUT_S)
     no_exception(at)
-    notes = [i.value for i in at.info if "tall in this video" in i.value]
+    notes = [i.value for i in at.info if "tall in the picture" in i.value]
     assert len(notes) == 1 and "seated figure-4 glute stretch is read less reliably below about 145 px" in notes[0]
     # The same note where a therapist opens the session log the analysis wrote.
     log = next((data_dir / "analyses").glob("*_session.jsonl"))
@@ -862,4 +862,4 @@ def test_review_results_say_the_person_was_small_for_the_figure_four(data_dir: P
     at.file_uploader(key="log_upload").upload("patient.jsonl", log.read_bytes(), "application/jsonl")
     at.run(timeout=60)
     no_exception(at)
-    assert [i.value for i in at.info if "tall in this video" in i.value] == notes
+    assert [i.value for i in at.info if "tall in the picture" in i.value] == notes

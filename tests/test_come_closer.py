@@ -16,7 +16,8 @@ import pytest
 from coach import settings
 from coach.estimator import PoseEstimator
 from coach.live import LiveCoach, LiveSnapshot
-from coach.person_size import RecentHeight, too_small
+from coach.person_size import RecentHeight, small_person_note, too_small
+from coach.session_log import load_session_log
 from coach.routine import stretch_routine
 from coach.sources import VideoFileSource
 from coach.stretches import load_library
@@ -106,6 +107,11 @@ def test_the_hint_is_not_shown_while_the_hold_counts_and_it_counts_all_the_same(
     assert holding.held_s > 5.0
     assert words.COME_CLOSER not in now_box_html(holding)
     coach.close()
+    # The log says so too, for the patient's review and for their therapist (the session report).
+    live = load_session_log(next(tmp_path.glob("*.jsonl")), allow_incomplete=True).summary["live"]
+    assert live["person_height_px"] == pytest.approx(100.0, abs=1.0)
+    assert live["notes"] == [small_person_note(FIGURE_FOUR, live["person_height_px"])]
+    assert "be closer to the camera" in live["notes"][0]
 
 
 def in_picture(height_px: float, image_size: tuple[int, int]):

@@ -101,14 +101,14 @@ def test_the_review_page_says_when_the_person_is_too_small_for_the_figure_four(c
     exact joints' height in the picture is the yardstick for MediaPipe's."""
     at = review_with_sample(clip)
     assert at.selectbox(key="review_stretch").value == "seated_figure_four"
-    notes = [c.value for c in at.caption if c.value.startswith("You are about ")]
+    notes = [c.value for c in at.caption if c.value.startswith("You were about ")]
     exact = truth(clip)["frames"]
     exact_px = sorted(max(y for _, y in f["px"]) - min(y for _, y in f["px"]) for f in exact)[len(exact) // 2]
     assert (exact_px < 145) == small
     if small:
         assert len(notes) == 1 and notes[0].endswith(
-            "px tall in this video: the seated figure-4 glute stretch is read less reliably below about 145 px. "
-            "Record closer to the camera, or at a larger picture size, if you can.")
+            "px tall in the picture: the seated figure-4 glute stretch is read less reliably below about 145 px. "
+            "Next time, be closer to the camera or use a larger picture size, if you can.")
         told = int(notes[0].split()[3])
         assert abs(told - exact_px) < 15, (told, exact_px)
     else:

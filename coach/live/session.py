@@ -18,7 +18,7 @@ from typing import Any
 from coach import retention
 from coach.estimator import PoseResult
 from coach.free_names import numbered
-from coach.person_size import RecentHeight
+from coach.person_size import HeightsSeen, RecentHeight
 from coach.judged_frame import JudgedFrame, drained_events, ended_early, judge_frame
 from coach.retention import Retention
 from coach.routine import Phase, RoutineRunner
@@ -106,6 +106,8 @@ class LiveSession:
         #: The person's recent height in the picture (pixels, median of the last seconds; None: not seen).
         self.person_height_px: float | None = None
         self._recent_height = RecentHeight()
+        self._stretches = stretches
+        self._heights_seen = HeightsSeen()  # for the log's summary: was the person big enough to read well
         self._held_summary: dict[str, Any] | None = None
         if pain_before is not None and self.recorder.log is not None:
             self.recorder.log.pain("before", pain_before, None)
@@ -178,7 +180,9 @@ class LiveSession:
         self.person_height_px = self._recent_height.update(judged.landmarks, t)
         self._note_progress(judged)
         if not self.closed:
-            self.recorder.add(judged)
+            record = self.recorder.add(judged)
+            if record is not None and judged.landmarks is not None:
+                self._heights_seen.add(record["stretch"], judged.landmarks)
             if self.stuck and self._stuck_noted != judged.status.slot_index:
                 self._stuck_noted = judged.status.slot_index
                 self._mark(f"no time counted for {self.stuck_s:.0f} s: offered to skip or show the set-up")
@@ -273,6 +277,8 @@ class LiveSession:
                 "frames": self.frames,
                 "stopped_early": stopped,
                 "holds": [r.record() for r in self.runner.results],
+                "person_height_px": self._heights_seen.median(),
+                "notes": self._heights_seen.notes(self._stretches),
             }
         self.finished = True
         if self.hold_log_for_pain and log is not None:

@@ -39,10 +39,10 @@ def render_log_report(log: SessionLog, key: str, replay: bool) -> None:
     summary = summarize(frames, log.events) if frames else (log.summary or {"holds": []})
     holds = summary.get("holds", [])
     st.subheader("Summary")
-    # What an analysed video's reading needs to be read with (e.g. the person too small in the
-    # picture for the figure-4): for the person, and for a therapist opening their log.
-    video = (log.summary or {}).get("video") or {}
-    for note in video.get("notes") or []:
+    # What the session's reading needs to be read with (e.g. the person too small in the picture
+    # for the figure-4): for the person, and for a therapist opening their log.
+    facts = (log.summary or {}).get("video") or (log.summary or {}).get("live") or {}
+    for note in facts.get("notes") or []:
         st.info(common.plain(note))
     if holds:
         st.dataframe(results_table(holds, header_names(header)), hide_index=True, width="stretch")
