@@ -99,4 +99,5 @@ class RecentHeight:
         return float(np.median([h for _, h in self._heights])) if self._heights else None
 
 
-__all__ = ["INFERENCE_SIDE", "HeightsSeen", "RecentHeight", "WINDOW_S", "person_height_px", "small_person_note", "too_small"]
+__all__ = ["INFERENCE_SIDE", "HeightsSeen", "RecentHeight", "WINDOW_S", "person_height_px", "small_person_note",
+           "too_small"]

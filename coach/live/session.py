@@ -106,7 +106,6 @@ class LiveSession:
         #: The person's recent height in the picture (pixels, median of the last seconds; None: not seen).
         self.person_height_px: float | None = None
         self._recent_height = RecentHeight()
-        self._stretches = stretches
         self._heights_seen = HeightsSeen()  # for the log's summary: was the person big enough to read well
         self._held_summary: dict[str, Any] | None = None
         if pain_before is not None and self.recorder.log is not None:
@@ -278,7 +277,7 @@ class LiveSession:
                 "stopped_early": stopped,
                 "holds": [r.record() for r in self.runner.results],
                 "person_height_px": self._heights_seen.median(),
-                "notes": self._heights_seen.notes(self._stretches),
+                "notes": self._heights_seen.notes(self.runner.stretches),
             }
         self.finished = True
         if self.hold_log_for_pain and log is not None:

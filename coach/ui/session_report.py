@@ -41,7 +41,8 @@ def render_log_report(log: SessionLog, key: str, replay: bool) -> None:
     st.subheader("Summary")
     # What the session's reading needs to be read with (e.g. the person too small in the picture
     # for the figure-4): for the person, and for a therapist opening their log.
-    facts = (log.summary or {}).get("video") or (log.summary or {}).get("live") or {}
+    recorded = log.summary or {}
+    facts = recorded.get("video") or recorded.get("live") or {}
     for note in facts.get("notes") or []:
         st.info(common.plain(note))
     if holds:
