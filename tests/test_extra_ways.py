@@ -34,7 +34,9 @@ def test_each_extra_way_is_planned_over_every_body_both_sides_and_both_parts_apa
         assert len(plan) == way.count and len({s.still_id for s in plan}) == way.count
         assert not {s.still_id for s in plan} & wide_ids, name
         assert {s.body for s in plan} == set(wide.body_types()), name
-        assert {s.side for s in plan} == {"left", "right"} and {s.part for s in plan} == set(wide.PARTS), name
+        sides = {s.side for s in plan} if way.stretch_id != "downward_dog" else {s.view for s in plan}
+        assert sides in ({"left", "right"}, {"side_left", "side_right"}), name  # the dog: seen from either side
+        assert {s.part for s in plan} == set(wide.PARTS), name
         assert all(abs(s.yaw_deg) <= wide.YAW_RANGE_DEG for s in plan)
         assert variety.kind(way.stretch_id, way.kind) in variety.EXTRA_KINDS
         assert plan == extra_ways.plan_extra(name)  # the same stills every time: the figures can be redone
@@ -154,3 +156,72 @@ def test_an_unknown_extra_way_is_named_with_the_known_ones_not_a_traceback():
         assert stopped.value.code == ("error: no extra way twist-knees-in "
                                       f"(known: {', '.join(extra_ways.EXTRA_WAYS)})"), argv
         assert "twist-knee-in" in stopped.value.code
+
+
+def test_a_figure_four_with_hands_on_the_seat_has_them_beside_the_hips_and_the_legs_as_in_the_wide_set():
+    values = {**FIGURE_FOUR, "arms": "seat"}
+    p, held, _ = _posed("correct", FIGURE_FOUR, "seated_figure_four")
+    _, on_seat, derived = _posed("hands on the seat", values, "seated_figure_four")
+    before, after = joint_positions(held, p), joint_positions(on_seat, p)
+    for side in ("LEFT", "RIGHT"):
+        wrist, hip = after[L[f"{side}_WRIST"]], after[L[f"{side}_HIP"]]
+        assert abs(wrist[1] - FIGURE_FOUR["chair_m"]) < 0.03  # resting on the seat
+        assert abs(wrist[0]) > abs(hip[0]) + 0.05  # outside its hip
+    # the wide set's hands hold the crossed ankle and knee
+    assert np.linalg.norm(before[L.LEFT_WRIST] - before[L.RIGHT_ANKLE]) < 0.1
+    legs = [L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
+    assert np.abs(after[legs] - before[legs]).max() < 0.005  # only the arms moved
+    assert derived["knee_above_hip_measured_cm"] == pytest.approx(FIGURE_FOUR["knee_above_hip_cm"], abs=0.5)
+
+
+DOG = {"hip_angle_deg": 80.0, "knee_angle_deg": 170.0, "elbow_angle_deg": 175.0, "spine_flexion_deg": 5.0,
+       "heel_lift_cm": 4.0, "shoulder_flexion_deg": 172.0}
+
+
+def _on_the_floor(j: np.ndarray) -> bool:
+    floor = [L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]
+    return float(np.ptp(j[floor][:, 1])) < 0.03
+
+
+def test_a_dog_with_the_heels_high_lifts_them_as_asked_with_hands_and_toes_still_on_the_floor():
+    p, pose, _ = _posed("heels high", {**DOG, "heel_lift_cm": 16.0, "knee_angle_deg": 150.0}, "downward_dog")
+    j = joint_positions(pose, p)
+    assert j[L.LEFT_HEEL][1] - j[L.LEFT_FOOT_INDEX][1] == pytest.approx(0.16, abs=0.01)
+    assert _on_the_floor(j)
+    stretch = load_library().stretches["downward_dog"]
+    verdict = StretchEvaluator(stretch, "left").evaluate(make_landmarks(pose, p, camera_for(pose, p, stretch.id)))
+    knees = next(c for c in verdict.checks if c.check_id == "knees_straight")
+    assert knees.value == pytest.approx(150.0, abs=3.0) and not knees.gate  # short of depth, still a dog
+
+
+def test_a_dog_looking_forward_lifts_the_head_and_leaves_the_rest_of_the_body_where_it_was():
+    p, hanging, _ = _posed("correct", DOG, "downward_dog")
+    _, looking, _ = _posed("looking forward", {**DOG, "neck_flexion_deg": -30.0}, "downward_dog")
+    before, after = joint_positions(hanging, p), joint_positions(looking, p)
+    assert after[L.NOSE][1] > before[L.NOSE][1] + 0.03  # the face comes up to look ahead
+    body = [L.LEFT_SHOULDER, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_WRIST, L.LEFT_ANKLE]
+    assert np.abs(after[body] - before[body]).max() < 0.005
+    assert _on_the_floor(after)
+
+
+def test_a_figure_four_pressed_by_one_hand_has_that_hand_on_the_crossed_knee_and_the_other_on_the_seat():
+    p, on_knee, _ = _posed("one hand on the knee", {**FIGURE_FOUR, "arms": "knee"}, "seated_figure_four")
+    j = joint_positions(on_knee, p)
+    assert np.linalg.norm(j[L.RIGHT_WRIST] - j[L.RIGHT_KNEE]) < 0.1  # the crossed (right) knee's own hand
+    assert abs(j[L.LEFT_WRIST][1] - FIGURE_FOUR["chair_m"]) < 0.03 and abs(j[L.LEFT_WRIST][0]) > abs(j[L.LEFT_HIP][0])
+    assert np.linalg.norm(j[L.LEFT_WRIST] - j[L.RIGHT_ANKLE]) > 0.25  # nothing on the crossed ankle
+
+
+@pytest.mark.parametrize("kind_name, broken", [("ankle on the shin, one hand on the knee", "ankle_not_below_knee"),
+                                               ("ankle on the middle of the thigh, one hand on the knee",
+                                                "ankle_on_knee")])
+def test_the_wrong_crossings_with_one_hand_on_the_knee_are_wrong_by_their_truth(kind_name: str, broken: str):
+    kind = variety.kind("seated_figure_four", kind_name)
+    assert broken in kind.breaks and not variety.is_correct("seated_figure_four", kind.breaks)
+    p = BodyProportions.average_female()
+    values = variety.stratified_values(kind, 0, 48, seed=1)
+    pose, _ = variety.build_pose("seated_figure_four", kind_name, p, values)
+    j = joint_positions(pose, p)
+    assert np.linalg.norm(j[L.RIGHT_WRIST] - j[L.RIGHT_KNEE]) < 0.2  # as near as a tall seated arm reaches
+    shin_or_thigh = j[L.LEFT_ANKLE] if "shin" in kind_name else j[L.LEFT_HIP]
+    assert np.linalg.norm(j[L.RIGHT_ANKLE] - shin_or_thigh) < np.linalg.norm(j[L.LEFT_KNEE] - shin_or_thigh)

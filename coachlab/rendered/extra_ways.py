@@ -57,6 +57,25 @@ EXTRA_WAYS: dict[str, ExtraWay] = {w.name: w for w in (
     ExtraWay("figure-four-foot-forward", "seated_figure_four", "supporting foot forward", 48, 2,
              "A figure-4 with the supporting foot out in front (its shin leaning 15-35 degrees forward): "
              "is it still accepted?"),
+    ExtraWay("figure-four-hands-on-seat", "seated_figure_four", "hands on the seat", 48, 3,
+             "A figure-4 with both hands on the seat beside the hips (the wide set's hands hold the crossed "
+             "ankle and knee): is the crossed leg read as well without them?"),
+    ExtraWay("figure-four-one-hand", "seated_figure_four", "one hand on the knee", 48, 4,
+             "A figure-4 with the crossed knee pressed by its own hand and the other hand on the seat (the "
+             "wide set's other hand holds the crossed ankle): is the crossed leg read as well?"),
+    ExtraWay("figure-four-one-hand-shin", "seated_figure_four", "ankle on the shin, one hand on the knee", 48, 5,
+             "The ankle resting on the other shin (wrong), with one hand on the crossed knee and the other on "
+             "the seat: is it still turned away?"),
+    ExtraWay("figure-four-one-hand-mid-thigh", "seated_figure_four",
+             "ankle on the middle of the thigh, one hand on the knee", 48, 6,
+             "The ankle halfway up the other thigh (wrong), with one hand on the crossed knee and the other on "
+             "the seat: is it accepted more often than with a hand holding the ankle?"),
+    ExtraWay("dog-heels-high", "downward_dog", "heels high", 48, 6,
+             "A downward dog with the heels 10-18 cm off the floor and the knees 140-165 degrees (tight calves): "
+             "is its shape still accepted?"),
+    ExtraWay("dog-looking-forward", "downward_dog", "looking forward", 48, 7,
+             "A downward dog with the head lifted to look forward (the neck extended 25-45 degrees): is it "
+             "still accepted?"),
 )}
 
 

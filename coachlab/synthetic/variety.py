@@ -188,6 +188,20 @@ EXTRA_KINDS: tuple[Kind, ...] = (
     # how people rest the supporting foot: tucked back under the chair, or out in front
     Kind(_F4, "supporting foot tucked back", (), {**_F4_BASE, "support_lean_deg": (-35.0, -15.0)}, "chair"),
     Kind(_F4, "supporting foot forward", (), {**_F4_BASE, "support_lean_deg": (15.0, 35.0)}, "chair"),
+    # the wide set's hands hold the crossed ankle and knee; people also rest them on the seat beside the hips
+    Kind(_F4, "hands on the seat", (), _F4_BASE, "chair", {"arms": ("seat",)}),
+    Kind(_F4, "one hand on the knee", (), _F4_BASE, "chair", {"arms": ("knee",)}),
+    # the wide set's two wrong crossings, with the hands as above: does the clearer view also let them pass?
+    Kind(_F4, "ankle on the shin, one hand on the knee", ("ankle_not_below_knee", "ankle_on_knee"),
+         {"chair_m": CHAIR_RANGE_M, "ankle_down_shin_cm": (12.0, 25.0), "trunk_flexion_deg": (0.0, 12.0)}, "chair",
+         {"arms": ("knee",)}),
+    Kind(_F4, "ankle on the middle of the thigh, one hand on the knee", ("ankle_on_knee",),
+         {**_F4_BASE, "ankle_along_cm": (22.0, 30.0), "knee_above_hip_cm": (-4.0, 12.0)}, "chair", {"arms": ("knee",)}),
+    # tight calves and hamstrings: heels well off the floor, knees a little more bent (knees_straight is depth)
+    Kind(_DOG, "heels high", (), {**_DOG_BASE, "heel_lift_cm": (10.0, 18.0), "knee_angle_deg": (140.0, 165.0)},
+         "hands_and_feet"),
+    # the head lifted to look forward at the room instead of hanging between the arms
+    Kind(_DOG, "looking forward", (), {**_DOG_BASE, "neck_flexion_deg": (-35.0, -15.0)}, "hands_and_feet"),
 )
 
 
@@ -428,6 +442,21 @@ def _f4_arms(pose: BodyPose, p: BodyProportions) -> BodyPose:
                      forearm_pronation_deg=90.0)
 
 
+def _arms_on_seat(pose: BodyPose, p: BodyProportions, seat_y: float, sides: tuple[str, ...] = ("left", "right")
+                  ) -> BodyPose:
+    """Hands flat on the seat a hand's width outside each hip, a little in front of it."""
+    h = p.height_m
+    j = joint_positions(pose, p)
+    outward = np.sign(j[L.LEFT_HIP][0] - j[L.RIGHT_HIP][0])
+    for side in sides:
+        sign = outward if side == "left" else -outward
+        hip = j[L[f"{side.upper()}_HIP"]]
+        target = np.array([hip[0] + sign * 0.07 * h, seat_y + 0.01 * h, hip[2] + 0.03 * h])
+        pose = _wrist_to(pose, p, side, target, [5.0, 12.0, 10.0], forearm_pronation_deg=90.0,
+                         wrist_extension_deg=70.0)
+    return pose
+
+
 def _figure_four(p: BodyProportions, v: dict, hip_above_seat_m: float | None, on: str) -> tuple[BodyPose, dict]:
     h = p.height_m
     base = sp.seated_neutral(p).replace(pelvis_position=_seat_pelvis(p, v["chair_m"], hip_above_seat_m),
@@ -448,7 +477,12 @@ def _figure_four(p: BodyProportions, v: dict, hip_above_seat_m: float | None, on
         down = (lankle - lknee) / np.linalg.norm(lankle - lknee)
         target = lknee + v["ankle_down_shin_cm"] / 100 * down + np.array([0.0, 0.0, 0.045 * h])
         pose = _f4_leg(base, p, target, None, [60.0, 25.0, 90.0, 100.0])
-    pose = _f4_arms(pose, p)
+    if v.get("arms") == "seat":
+        pose = _arms_on_seat(pose, p, v["chair_m"])
+    elif v.get("arms") == "knee":  # the crossed knee pressed by its own hand, the other hand on the seat
+        pose = _arms_on_seat(_f4_arms(pose, p), p, v["chair_m"], ("left",))
+    else:  # the wide set's: one hand holds the crossed ankle, the other rests on the crossed knee
+        pose = _f4_arms(pose, p)
     j = joint_positions(pose, p)
     d = j[L.RIGHT_ANKLE] - j[L.RIGHT_KNEE]
     shin = math.degrees(math.atan2(d[1], math.hypot(d[0], d[2])))
@@ -521,7 +555,7 @@ def build_pose(stretch_id: str, kind_name: str, p: BodyProportions, values: Mapp
                                                 trunk_flexion_deg=v["trunk_flexion_deg"])
             pose = plant_foot(plant_foot(pose, p, "left"), p, "right")
             return pose, {}
-        return _figure_four(p, v, hip_above_seat_m, "shin" if kind_name == "ankle on the shin" else "thigh")
+        return _figure_four(p, v, hip_above_seat_m, "shin" if kind_name.startswith("ankle on the shin") else "thigh")
     if stretch_id == _DOG:
         if kind_name == "hands and knees":
             return _hands_and_knees(p, v), {}
