@@ -225,3 +225,23 @@ def test_the_wrong_crossings_with_one_hand_on_the_knee_are_wrong_by_their_truth(
     assert np.linalg.norm(j[L.RIGHT_WRIST] - j[L.RIGHT_KNEE]) < 0.2  # as near as a tall seated arm reaches
     shin_or_thigh = j[L.LEFT_ANKLE] if "shin" in kind_name else j[L.LEFT_HIP]
     assert np.linalg.norm(j[L.RIGHT_ANKLE] - shin_or_thigh) < np.linalg.norm(j[L.LEFT_KNEE] - shin_or_thigh)
+
+
+def test_a_dog_with_one_knee_bent_keeps_its_toes_where_they_were_and_lifts_that_heel():
+    p, straight, _ = _posed("correct", DOG, "downward_dog")
+    _, walking, _ = _posed("one knee bent", {**DOG, "pedal_knee_angle_deg": 125.0}, "downward_dog")
+    before, after = joint_positions(straight, p), joint_positions(walking, p)
+    assert np.abs(after[L.LEFT_FOOT_INDEX] - before[L.LEFT_FOOT_INDEX]).max() < 0.01  # toes stay put
+    def heel_lift(j: np.ndarray) -> float:
+        return float(j[L.LEFT_HEEL][1] - j[L.LEFT_FOOT_INDEX][1])
+
+    assert heel_lift(after) > heel_lift(before) + 0.05
+    assert after[L.LEFT_KNEE][1] < before[L.LEFT_KNEE][1] - 0.02  # the knee bends towards the floor
+    right = [L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_FOOT_INDEX, L.LEFT_WRIST, L.RIGHT_SHOULDER]
+    assert np.abs(after[right] - before[right]).max() < 0.005  # the rest of the dog as it was
+    assert _on_the_floor(after)
+    stretch = load_library().stretches["downward_dog"]
+    for view in ("side_left", "side_right"):  # the bent knee near the camera, then far from it
+        seen = make_landmarks(walking, p, camera_for(walking, p, stretch.id, view=view))
+        verdict = StretchEvaluator(stretch, None).evaluate(seen)
+        assert verdict.correct, view  # a depth shortfall at most: the hold counts

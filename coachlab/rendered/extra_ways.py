@@ -73,6 +73,9 @@ EXTRA_WAYS: dict[str, ExtraWay] = {w.name: w for w in (
     ExtraWay("dog-heels-high", "downward_dog", "heels high", 48, 6,
              "A downward dog with the heels 10-18 cm off the floor and the knees 140-165 degrees (tight calves): "
              "is its shape still accepted?"),
+    ExtraWay("dog-one-knee-bent", "downward_dog", "one knee bent", 48, 1,
+             "A downward dog with one knee bent to 115-140 degrees and its heel up (walking the dog), the "
+             "other leg as before: is it still accepted, whichever leg is nearer the camera?"),
     ExtraWay("dog-looking-forward", "downward_dog", "looking forward", 48, 7,
              "A downward dog with the head lifted to look forward (the neck extended 25-45 degrees): is it "
              "still accepted?"),

@@ -202,6 +202,8 @@ EXTRA_KINDS: tuple[Kind, ...] = (
          "hands_and_feet"),
     # the head lifted to look forward at the room instead of hanging between the arms
     Kind(_DOG, "looking forward", (), {**_DOG_BASE, "neck_flexion_deg": (-35.0, -15.0)}, "hands_and_feet"),
+    # "walking the dog": one knee bent towards the floor, its heel up, the other leg as it was
+    Kind(_DOG, "one knee bent", (), {**_DOG_BASE, "pedal_knee_angle_deg": (115.0, 140.0)}, "hands_and_feet"),
 )
 
 
@@ -522,7 +524,23 @@ def _dog(p: BodyProportions, v: dict) -> BodyPose:
             break
         d0, d1, e0 = d1, float(np.clip(d1 - e1 * (d1 - d0) / (e1 - e0), -30.0, 60.0)), e1
         e1 = lift_error(d1)
-    return with_dorsi(d1)
+    pose = with_dorsi(d1)
+    if "pedal_knee_angle_deg" in v:
+        pose = _pedal(pose, p, 180.0 - float(v["pedal_knee_angle_deg"]))
+    return pose
+
+
+def _pedal(pose: BodyPose, p: BodyProportions, knee_flexion: float) -> BodyPose:
+    """One knee bent towards the floor with its toes where they were ("walking the dog"): the left
+    leg's hip flexes and its ankle points (the heel lifts) so that the bent leg's toes stay put."""
+    toe = joint_positions(pose, p)[L.LEFT_FOOT_INDEX]
+    x0 = [pose.left_hip_flexion_deg, pose.left_ankle_dorsiflexion_deg]
+
+    def build(x: np.ndarray) -> BodyPose:
+        return pose.side("left", hip_flexion_deg=float(x[0]), knee_flexion_deg=knee_flexion,
+                         ankle_dorsiflexion_deg=float(x[1]))
+
+    return build(_solve(build, x0, lambda q: (joint_positions(q, p)[L.LEFT_FOOT_INDEX][1:] - toe[1:]) / 0.005))
 
 
 def _hands_and_knees(p: BodyProportions, v: dict) -> BodyPose:
