@@ -74,7 +74,7 @@ accuracy-renders-wide: $(RENDER_STAMP)
 # Ways of doing a stretch that the wide set does not sample (a twist turned the wrong way, with
 # the supporting knee brought in or its shin upright, a figure-4 leaning forward or with its
 # supporting foot tucked back or forward; coachlab/rendered/extra_ways.py): rendered outside its
-# plan into build/extra/ (624 stills, about 37 min; WAYS=twist-knee-in for one, WAYS="a b" for
+# plan into build/extra/ (664 stills, about 40 min; WAYS=twist-knee-in for one, WAYS="a b" for
 # some), then read by MediaPipe and judged (the README's "Ways of doing the chair stretches that
 # the wide set does not vary"). Never committed.
 accuracy-extra: $(RENDER_STAMP) $(STAMP)

@@ -245,3 +245,13 @@ def test_a_dog_with_one_knee_bent_keeps_its_toes_where_they_were_and_lifts_that_
         seen = make_landmarks(walking, p, camera_for(walking, p, stretch.id, view=view))
         verdict = StretchEvaluator(stretch, None).evaluate(seen)
         assert verdict.correct, view  # a depth shortfall at most: the hold counts
+
+
+def test_a_twist_looking_over_the_shoulder_turns_only_the_head_further_the_same_way():
+    p, facing, _ = _posed("correct", TWIST)
+    _, looking, _ = _posed("looking over the shoulder", {**TWIST, "head_turn_deg": 40.0})
+    before, after = joint_positions(facing, p), joint_positions(looking, p)
+    # the right twist turns the right shoulder back; the nose follows further to the right, less forward
+    assert before[L.RIGHT_SHOULDER][2] < before[L.LEFT_SHOULDER][2]
+    assert after[L.NOSE][0] < before[L.NOSE][0] - 0.02 and after[L.NOSE][2] < before[L.NOSE][2] - 0.02
+    assert np.abs(after[L.LEFT_SHOULDER:] - before[L.LEFT_SHOULDER:]).max() < 1e-6  # the body below the head

@@ -48,6 +48,9 @@ EXTRA_WAYS: dict[str, ExtraWay] = {w.name: w for w in (
     ExtraWay("twist-shin-upright", "seated_piriformis_twist", "supporting shin upright", 40, 4,
              "A twist with the supporting foot right under its knee (the wide set leans that shin 28 "
              "degrees forward): is it accepted as often?"),
+    ExtraWay("twist-looking-back", "seated_piriformis_twist", "looking over the shoulder", 40, 5,
+             "A twist with the head turned a further 25-50 degrees to look over the shoulder: does the head's "
+             "turn change what the trunk's checks read?"),
     ExtraWay("figure-four-leaning", "seated_figure_four", "leaning forward", 48, 5,
              "A figure-4 leaning forward from the hips 20-40 degrees (a way to deepen it): is it "
              "accepted as often as an upright one?"),

@@ -183,6 +183,8 @@ EXTRA_KINDS: tuple[Kind, ...] = (
     Kind(_TWIST, "supporting knee in", (), {**_TWIST_BASE, "knee_in_deg": (5.0, 12.0)}, "chair", _HANDS),
     # the supporting foot right under its knee (the wide set leans that shin 28 degrees forward)
     Kind(_TWIST, "supporting shin upright", (), {**_TWIST_BASE, "support_lean_deg": (0.0, 12.0)}, "chair", _HANDS),
+    # looking back over the shoulder the twist turns towards, as many instructions say
+    Kind(_TWIST, "looking over the shoulder", (), {**_TWIST_BASE, "head_turn_deg": (25.0, 50.0)}, "chair", _HANDS),
     # a common way to deepen the figure-4: hinging forward from the hips, back straight
     Kind(_F4, "leaning forward", (), {**_F4_BASE, "trunk_flexion_deg": (20.0, 40.0)}, "chair"),
     # how people rest the supporting foot: tucked back under the chair, or out in front
@@ -360,6 +362,8 @@ def _twist(p: BodyProportions, v: dict, hip_above_seat_m: float | None) -> tuple
     h = p.height_m
     base = sp.piriformis_twist(p).replace(pelvis_position=_seat_pelvis(p, v["chair_m"], hip_above_seat_m),
                                           trunk_twist_deg=-v["twist_deg"], trunk_flexion_deg=v["trunk_flexion_deg"])
+    if v.get("head_turn_deg"):  # looking over the shoulder: the head turned further, the same way
+        base = base.replace(neck_rotation_deg=-float(v["head_turn_deg"]))
     if v.get("knee_in_deg"):  # the supporting knee brought in towards the middle (a variant kind)
         base = base.side("left", hip_abduction_deg=base.left_hip_abduction_deg - float(v["knee_in_deg"]))
     base = plant_foot(base, p, "left", lean_deg=float(v.get("support_lean_deg", TWIST_SUPPORT_LEAN_DEG)))
