@@ -3,9 +3,9 @@
 The wide set's plan (:mod:`coachlab.rendered.wide`) fixes its kinds: a kind added to it
 would move the body and camera draws of other stills and so change the set the README
 reports. A way people do a stretch that the plan leaves out (a twist turned the wrong
-way, the supporting knee brought in, a figure-4 leaning forward or with the supporting foot
-tucked back or out in front) is a kind of
-``variety.EXTRA_KINDS`` instead, sampled like the wide set's stills (every body in turn,
+way or looking back over the shoulder, a figure-4 leaning forward or with its hands off the
+crossed ankle, a dog with its heels high or one knee bent; `EXTRA_WAYS` has them all) is a kind
+of ``variety.EXTRA_KINDS`` instead, sampled like the wide set's stills (every body in turn,
 the same cameras, lights, looks and chairs), rendered into ``build/extra/<name>/``
 (``tools/render_samples.py render --set extra --only <name>``, in ``.venv-render``) and
 read by MediaPipe on the picture and after H.264 (``tools/render_samples.py extra
