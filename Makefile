@@ -71,12 +71,12 @@ accuracy-renders: $(RENDER_STAMP)
 accuracy-renders-wide: $(RENDER_STAMP)
 	nice -n 10 $(RENDER_VENV)/bin/python tools/render_samples.py render --set wide $(if $(PART),--part $(PART))
 
-# Ways of doing a stretch that the wide set does not sample (a twist turned the wrong way, with
-# the supporting knee brought in or its shin upright, a figure-4 leaning forward or with its
-# supporting foot tucked back or forward; coachlab/rendered/extra_ways.py): rendered outside its
-# plan into build/extra/ (664 stills, about 40 min; WAYS=twist-knee-in for one, WAYS="a b" for
-# some), then read by MediaPipe and judged (the README's "Ways of doing the chair stretches that
-# the wide set does not vary"). Never committed.
+# Ways of doing a stretch that the wide set does not sample (a twist turned the wrong way, a
+# figure-4 with its hands off the crossed ankle, a dog with its heels high or one knee bent, ...:
+# EXTRA_WAYS in coachlab/rendered/extra_ways.py): rendered outside its plan into build/extra/
+# (664 stills, about 40 min; WAYS=twist-knee-in for one, WAYS="a b" for some), then read by
+# MediaPipe and judged (the README's "Ways of doing the stretches that the wide set does not
+# vary"). Never committed.
 accuracy-extra: $(RENDER_STAMP) $(STAMP)
 	nice -n 10 $(RENDER_VENV)/bin/python tools/render_samples.py render --set extra $(if $(WAYS),--only $(WAYS))
 	$(BIN)/python tools/render_samples.py extra $(WAYS)

@@ -439,11 +439,14 @@ def _f4_leg(base: BodyPose, p: BodyProportions, target: np.ndarray, knee_y: floa
     return build(_solve(build, x0, residual))
 
 
-def _f4_arms(pose: BodyPose, p: BodyProportions) -> BodyPose:
+def _f4_arms(pose: BodyPose, p: BodyProportions, hold_ankle: bool = True) -> BodyPose:
+    """The crossed (right) knee's own hand on it; the other hand holding the crossed ankle (the
+    seed's pose, the wide set's) or, with ``hold_ankle`` false, left for the caller to place."""
     h = p.height_m
     j = joint_positions(pose, p)
-    pose = _wrist_to(pose, p, "left", j[L.RIGHT_ANKLE] + np.array([0, 0.035 * h, 0]), [24.0, -9.5, 52.0],
-                     forearm_pronation_deg=90.0)
+    if hold_ankle:
+        pose = _wrist_to(pose, p, "left", j[L.RIGHT_ANKLE] + np.array([0, 0.035 * h, 0]), [24.0, -9.5, 52.0],
+                         forearm_pronation_deg=90.0)
     return _wrist_to(pose, p, "right", j[L.RIGHT_KNEE] + np.array([0, 0.035 * h, 0]), [41.5, 9.5, 0.5],
                      forearm_pronation_deg=90.0)
 
@@ -486,7 +489,7 @@ def _figure_four(p: BodyProportions, v: dict, hip_above_seat_m: float | None, on
     if v.get("arms") == "seat":
         pose = _arms_on_seat(pose, p, v["chair_m"])
     elif v.get("arms") == "knee":  # the crossed knee pressed by its own hand, the other hand on the seat
-        pose = _arms_on_seat(_f4_arms(pose, p), p, v["chair_m"], ("left",))
+        pose = _arms_on_seat(_f4_arms(pose, p, hold_ankle=False), p, v["chair_m"], ("left",))
     else:  # the wide set's: one hand holds the crossed ankle, the other rests on the crossed knee
         pose = _f4_arms(pose, p)
     j = joint_positions(pose, p)
