@@ -11,12 +11,11 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
-import numpy as np
-
 from coach.hold import HoldEvent, HoldSnapshot
 from coach.landmarks import Landmarks
 from coach.leg_identity import LegIdentity
 from coach.measurements import Side
+from coach.own_reference import OwnReference
 from coach.stretches import Routine, RoutineStep, Stretch, fill_sides
 from coach.tracker import StretchTracker, TrackerSettings, TrackerUpdate
 from coach.verdicts import CheckStatus, FrameVerdict, StretchEvaluator
@@ -167,10 +166,12 @@ class RoutineRunner:
     _hold_start: float | None = field(init=False, default=None)
     _last_t: float | None = field(init=False, default=None)
     _setup_ok_since: float | None = field(init=False, default=None)
-    _start_ok_since: float | None = field(init=False, default=None)
     _start_judge: StretchEvaluator | None = field(init=False, default=None)
     #: The start-relative checks' raw values on the frames the start position was seen.
-    _start_values: dict[str, list[float]] = field(init=False, default_factory=dict)
+    _start_seen: OwnReference = field(init=False, default_factory=lambda: OwnReference(START_SETTLE_S))
+    #: While a start-relative check has no reference in the hold (the start position was not
+    #: seen, or was dropped by a pause): its raw values on the hold's correct frames, to take one.
+    _hold_seen: OwnReference | None = field(init=False, default=None)
     #: One leg identity for the whole session: it carries which leg is which across holds.
     legs: LegIdentity = field(init=False, default_factory=LegIdentity)
     _swaps_at_slot_start: int = field(init=False, default=0)
@@ -207,8 +208,8 @@ class RoutineRunner:
         position measured is no longer comparable, so the checks measured against it are not
         judged for the rest of this hold (the next hold takes its own start position)."""
         if self.tracker is not None:
-            self.tracker.evaluator.set_start_reference({})
-        self._start_values = {}
+            self._set_reference({})
+        self._start_seen.clear()
 
     def stop(self) -> None:
         """End the routine now; an unfinished hold is recorded as skipped."""
@@ -251,8 +252,8 @@ class RoutineRunner:
         self._phase_start = None
         self._hold_start = None
         self._setup_ok_since = None
-        self._start_ok_since = None
-        self._start_values = {}
+        self._start_seen.clear()
+        self._hold_seen = None
         self._swaps_at_slot_start = self.legs.swaps
         start = slot.stretch.start
         self._start_judge = None if start is None else StretchEvaluator(
@@ -385,6 +386,7 @@ class RoutineRunner:
             if self._hold_start is None:
                 self._hold_start = t
             update = self.tracker.update(landmarks, t, count_time=True)
+            self._take_reference_in_the_hold(update, t)
             remaining = update.hold.remaining_s
             if self.tracker.complete:
                 finished = self.slot
@@ -420,6 +422,28 @@ class RoutineRunner:
             start_verdict=start_verdict if self.phase is Phase.START else None,
         )
 
+    def _set_reference(self, reference: dict[str, float]) -> None:
+        """What the start-relative checks are measured against from now on; a check left without
+        one takes it from the hold (`_take_reference_in_the_hold`)."""
+        assert self.tracker is not None
+        evaluator = self.tracker.evaluator
+        evaluator.set_start_reference(reference)
+        missing = {c.id for c in evaluator.relative_checks} - set(evaluator.start_reference)
+        self._hold_seen = OwnReference(START_SETTLE_S) if missing else None
+
+    def _take_reference_in_the_hold(self, update: TrackerUpdate, t: float) -> None:
+        """The start position was not seen (the person began in the stretch, the start phase
+        timed out) or was dropped (a pause): the first `START_SETTLE_S` of the hold in which
+        every other gate holds become the reference instead, so that a slump later in the hold
+        is still caught. A hold begun already slumped is not (it has nothing taller to compare with)."""
+        if self._hold_seen is None:
+            return
+        assert self.tracker is not None
+        evaluator = self.tracker.evaluator
+        correct = update.verdict.person_visible and update.verdict.correct
+        if self._hold_seen.see(evaluator.raw_values(update.landmarks) if correct else None, t):
+            self._set_reference({**self._hold_seen.reference(), **evaluator.start_reference})
+
     def _start_phase(self, landmarks: Landmarks | None, t: float) -> tuple[TrackerUpdate, FrameVerdict]:
         """One frame of the start position (the tracker's update, the start checks' verdict);
         moves on to the hold when it is time.
@@ -436,19 +460,11 @@ class RoutineRunner:
         seen = start.person_visible and all(c.status is CheckStatus.OK for c in start.checks)
         if seen:
             self.legs.anchor()
-            for check_id, value in self.tracker.evaluator.raw_values(update.landmarks).items():
-                self._start_values.setdefault(check_id, []).append(value)
-            if self._start_ok_since is None:
-                self._start_ok_since = t
-        else:
-            self._start_ok_since = None
-        settled = self._start_ok_since is not None and t - self._start_ok_since >= START_SETTLE_S
+        settled = self._start_seen.see(self.tracker.evaluator.raw_values(update.landmarks) if seen else None, t)
         timed_out = t - self._phase_start >= self.settings.start_timeout_s
         if settled or update.verdict.correct or timed_out:
             self.phase, self._phase_start, self._hold_start = Phase.HOLD, t, t
-            self.tracker.evaluator.set_start_reference(
-                {check_id: float(np.nanmedian(values)) for check_id, values in self._start_values.items()
-                 if np.isfinite(values).any()})
+            self._set_reference(self._start_seen.reference())
             return update, start
         # What to correct about the start position, not about the stretch not yet begun.
         return replace(update, cue=None if seen else start.cue), start

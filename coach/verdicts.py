@@ -178,6 +178,11 @@ class StretchEvaluator:
         context = self._context(landmarks)
         return {c.id: measure(c.measurement, landmarks, context) for c in self.relative_checks}
 
+    @property
+    def start_reference(self) -> dict[str, float]:
+        """Check id -> the raw value the relative check is measured against (a copy)."""
+        return dict(self._start_reference)
+
     def set_start_reference(self, reference: dict[str, float]) -> None:
         """What the relative checks are measured against from now on (finite, non-zero values
         only; a check without one is unjudged). The other side's evaluator gets it too: the

@@ -14,7 +14,7 @@ _UNIT_WORDS = {
     "× start position": "of your start position",
 }
 #: What a check measured against the start position shows when that was not seen.
-UNJUDGED_WORDS = "not judged: the start position was not seen"
+UNJUDGED_WORDS = "not judged yet: nothing to compare with (the start position was not seen)"
 #: Shown (and said once) on the Live page while the person is smaller in the picture than the
 #: stretch needs (`coach.person_size.too_small`).
 COME_CLOSER = "Come closer to the camera: you look small to it, so it may misread this stretch."
