@@ -74,7 +74,7 @@ accuracy-renders-wide: $(RENDER_STAMP)
 # Ways of doing a stretch that the wide set does not sample (a twist turned the wrong way, a
 # figure-4 with its hands off the crossed ankle, a dog with its heels high or one knee bent, ...:
 # EXTRA_WAYS in coachlab/rendered/extra_ways.py): rendered outside its plan into build/extra/
-# (664 stills, about 40 min; WAYS=twist-knee-in for one, WAYS="a b" for some), then read by
+# (744 stills, about 45 min; WAYS=twist-knee-in for one, WAYS="a b" for some), then read by
 # MediaPipe and judged (the README's "Ways of doing the stretches that the wide set does not
 # vary"). Never committed.
 accuracy-extra: $(RENDER_STAMP) $(STAMP)

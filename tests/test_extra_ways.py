@@ -257,3 +257,21 @@ def test_a_twist_looking_over_the_shoulder_turns_only_the_head_further_the_same_
     assert before[L.RIGHT_SHOULDER][2] < before[L.LEFT_SHOULDER][2]
     assert after[L.NOSE][0] < before[L.NOSE][0] - 0.02 and after[L.NOSE][2] < before[L.NOSE][2] - 0.02
     assert np.abs(after[L.LEFT_SHOULDER:] - before[L.LEFT_SHOULDER:]).max() < 1e-6  # the body below the head
+
+
+@pytest.mark.parametrize("kind_name, fore_cm", [("crossed foot forward", 15.0), ("crossed foot back", -12.0)])
+def test_a_twist_with_the_crossed_foot_further_forward_or_back_moves_only_that_foot(kind_name: str,
+                                                                                      fore_cm: float):
+    p, usual, _ = _posed("correct", TWIST)
+    _, moved, derived = _posed(kind_name, {**TWIST, "foot_fore_cm": fore_cm})
+    before, after = joint_positions(usual, p), joint_positions(moved, p)
+    # forward or back of the supporting knee by about what was asked, still outside it, toes down
+    assert (after[L.RIGHT_ANKLE][2] - after[L.LEFT_KNEE][2]) * 100 == pytest.approx(fore_cm, abs=2.0)
+    assert derived["foot_out_measured_cm"] == pytest.approx(TWIST["foot_out_cm"], abs=0.5)
+    assert abs(after[L.RIGHT_FOOT_INDEX][1]) < 0.005
+    # the supporting leg and the trunk are where they were
+    for joint in (L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
+        assert np.abs(after[joint] - before[joint]).max() < 1e-6
+    stretch = load_library().stretches["seated_piriformis_twist"]
+    seen = make_landmarks(moved, p, camera_for(moved, p, stretch.id))
+    assert StretchEvaluator(stretch, "right").evaluate(seen).correct  # exact joints: a correct twist

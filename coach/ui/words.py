@@ -13,8 +13,9 @@ _UNIT_WORDS = {
     "× other shin": "shin lengths",
     "× start position": "of your start position",
 }
-#: What a check measured against the start position shows when that was not seen.
-UNJUDGED_WORDS = "not judged yet: nothing to compare with (the start position was not seen)"
+#: What a check measured against the start position shows while it has nothing to compare with
+#: (the start not seen, and the hold not yet correct for long enough to take its place).
+UNJUDGED_WORDS = "not judged yet: nothing to compare with"
 #: Shown (and said once) on the Live page while the person is smaller in the picture than the
 #: stretch needs (`coach.person_size.too_small`).
 COME_CLOSER = "Come closer to the camera: you look small to it, so it may misread this stretch."

@@ -3,8 +3,9 @@
 The wide set's plan (:mod:`coachlab.rendered.wide`) fixes its kinds: a kind added to it
 would move the body and camera draws of other stills and so change the set the README
 reports. A way people do a stretch that the plan leaves out (a twist turned the wrong
-way or looking back over the shoulder, a figure-4 leaning forward or with its hands off the
-crossed ankle, a dog with its heels high or one knee bent; `EXTRA_WAYS` has them all) is a kind
+way, looking back over the shoulder or with its crossed foot further forward or back, a
+figure-4 leaning forward or with its hands off the crossed ankle, a dog with its heels high
+or one knee bent; `EXTRA_WAYS` has them all) is a kind
 of ``variety.EXTRA_KINDS`` instead, sampled like the wide set's stills (every body in turn,
 the same cameras, lights, looks and chairs), rendered into ``build/extra/<name>/``
 (``tools/render_samples.py render --set extra --only <name>``, in ``.venv-render``) and
@@ -51,6 +52,12 @@ EXTRA_WAYS: dict[str, ExtraWay] = {w.name: w for w in (
     ExtraWay("twist-looking-back", "seated_piriformis_twist", "looking over the shoulder", 40, 5,
              "A twist with the head turned a further 25-50 degrees to look over the shoulder: does the head's "
              "turn change what the trunk's checks read?"),
+    ExtraWay("twist-foot-forward", "seated_piriformis_twist", "crossed foot forward", 40, 6,
+             "A twist with the crossed foot set down 8-22 cm further forward than the supporting knee, beside "
+             "the supporting shin (the wide set's: -6 to 3 cm): is it accepted as often?"),
+    ExtraWay("twist-foot-back", "seated_piriformis_twist", "crossed foot back", 40, 7,
+             "A twist with the crossed foot set down 8-18 cm behind the supporting knee, towards the chair: is it "
+             "accepted as often?"),
     ExtraWay("figure-four-leaning", "seated_figure_four", "leaning forward", 48, 5,
              "A figure-4 leaning forward from the hips 20-40 degrees (a way to deepen it): is it "
              "accepted as often as an upright one?"),

@@ -185,6 +185,10 @@ EXTRA_KINDS: tuple[Kind, ...] = (
     Kind(_TWIST, "supporting shin upright", (), {**_TWIST_BASE, "support_lean_deg": (0.0, 12.0)}, "chair", _HANDS),
     # looking back over the shoulder the twist turns towards, as many instructions say
     Kind(_TWIST, "looking over the shoulder", (), {**_TWIST_BASE, "head_turn_deg": (25.0, 50.0)}, "chair", _HANDS),
+    # the crossed foot set down further forward (beside the supporting shin) or further back than
+    # the wide set's (within a few cm of the supporting knee's line), still outside that knee
+    Kind(_TWIST, "crossed foot forward", (), {**_TWIST_BASE, "foot_fore_cm": (8.0, 22.0)}, "chair", _HANDS),
+    Kind(_TWIST, "crossed foot back", (), {**_TWIST_BASE, "foot_fore_cm": (-18.0, -8.0)}, "chair", _HANDS),
     # a common way to deepen the figure-4: hinging forward from the hips, back straight
     Kind(_F4, "leaning forward", (), {**_F4_BASE, "trunk_flexion_deg": (20.0, 40.0)}, "chair"),
     # how people rest the supporting foot: tucked back under the chair, or out in front
