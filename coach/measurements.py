@@ -22,7 +22,7 @@ resolves those names for a given side and computes the geometry:
   (``scale = "start"`` divides an offset or distance by the same measurement in
   the person's own start position instead of by a body length: the verdict stage
   keeps that reference, see `coach.verdicts.StretchEvaluator.set_start_reference`;
-  here the value is left unscaled);
+  here the value is left unscaled; `against_start` has the rule);
 * ``twist``        rotation of the shoulder line against the hip line about
                    the vertical, degrees, positive towards the working side
                    (from world landmarks: a single camera sees rotation badly
@@ -31,6 +31,8 @@ resolves those names for a given side and computes the geometry:
                    picture plane (0 = shoulders square to the camera), degrees,
                    positive towards the working side (world landmarks; for a
                    body whose hips are kept square to the camera).
+  (``scale = "start"`` on a ``twist`` or ``turn`` subtracts the same measurement
+  in the start position: the camera's yaw and MediaPipe's bias drop out.)
 
 Each kind is one class below (`Angle`, `Offset`, ...): the fields of its
 ``measure = { kind = ... }`` table and their validation, its value range, unit and
@@ -336,6 +338,15 @@ class MeasurementKind(BaseModel):
     points: list[PointName] = Field(default_factory=list, validate_default=True)
     space: Space = "image"
 
+    #: Whether the first moments of a hold may stand in for an unseen start position as the
+    #: reference of this kind measured with ``scale = "start"`` (`coach.routine`).
+    hold_reference: ClassVar[bool] = False
+
+    @classmethod
+    def against(cls, value: float, reference: float) -> float:
+        """This frame's value measured against the start position's (``scale = "start"``)."""
+        raise NotImplementedError(f"kind '{kind_name(cls)}' cannot be measured against the start position")
+
     @field_validator("points")
     @classmethod
     def _known_points(cls, points: list[str], info: ValidationInfo) -> list[str]:
@@ -420,6 +431,14 @@ class _Scaled(MeasurementKind):
             return "× start position"
         return "" if spec.scale == "none" else f"× {spec.scale.replace('_', ' ')}"
 
+    #: A length in the hold's first moments is still the same person at the same distance.
+    hold_reference = True
+
+    @classmethod
+    def against(cls, value: float, reference: float) -> float:
+        """A length as a fraction of the start position's (1 = as it was)."""
+        return value / reference if abs(reference) > 1e-9 else math.nan
+
 
 class Offset(_Scaled):
     """(first − second) along a body axis, divided by the scale length."""
@@ -467,10 +486,27 @@ class Distance(_Scaled):
 
 
 class _Rotation(MeasurementKind):
-    """A rotation about the vertical: needs MediaPipe's depth estimate (world space)."""
+    """A rotation about the vertical: needs MediaPipe's depth estimate (world space).
+
+    ``scale = "start"``: degrees turned since the start position, where the person sat
+    square to the chair (the camera's yaw and the model's bias drop out). The hold's
+    first moments cannot stand in for it: the hold is what it measures."""
 
     value_range = (-180.0, 180.0)
     space: Space = Field("image", validate_default=True)
+    scale: Literal["none", "start"] = "none"
+
+    def spec(self) -> MeasurementSpec:
+        return MeasurementSpec(self.kind, tuple(self.points), self.space, scale=self.scale)
+
+    @classmethod
+    def unit(cls, spec: MeasurementSpec) -> str:
+        return "° from the start position" if spec.scale == START_SCALE else "°"
+
+    @classmethod
+    def against(cls, value: float, reference: float) -> float:
+        """Degrees turned since the start position, wrapped to -180..180."""
+        return (value - reference + 180.0) % 360.0 - 180.0
 
     @field_validator("space")
     @classmethod
@@ -523,6 +559,12 @@ KIND_REGISTRY: dict[str, type[MeasurementKind]] = {
     kind_name(cls): cls for cls in get_args(get_args(MeasureTable)[0])
 }
 KINDS: tuple[str, ...] = tuple(KIND_REGISTRY)
+
+
+def against_start(spec: MeasurementSpec, value: float, reference: float) -> float:
+    """A ``scale = "start"`` measurement's value against the start position's: a length
+    divided by it, a rotation less it (`MeasurementKind.against`)."""
+    return spec.definition.against(value, reference)
 
 
 def measure(spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -> float:

@@ -167,10 +167,10 @@ class RoutineRunner:
     _last_t: float | None = field(init=False, default=None)
     _setup_ok_since: float | None = field(init=False, default=None)
     _start_judge: StretchEvaluator | None = field(init=False, default=None)
-    #: The start-relative checks' raw values on the frames the start position was seen.
+    #: The frames the start position was seen on (the start-relative checks' reference).
     _start_seen: OwnReference = field(init=False, default_factory=lambda: OwnReference(START_SETTLE_S))
-    #: While a start-relative check has no reference in the hold (the start position was not
-    #: seen, or was dropped by a pause): its raw values on the hold's correct frames, to take one.
+    #: While a start-relative length has no reference in the hold (the start position was not
+    #: seen, or was dropped by a pause): the hold's correct frames, to take one from.
     _hold_seen: OwnReference | None = field(init=False, default=None)
     #: One leg identity for the whole session: it carries which leg is which across holds.
     legs: LegIdentity = field(init=False, default_factory=LegIdentity)
@@ -208,7 +208,7 @@ class RoutineRunner:
         position measured is no longer comparable, so the checks measured against it are not
         judged for the rest of this hold (the next hold takes its own start position)."""
         if self.tracker is not None:
-            self._set_reference({})
+            self._set_reference([])
         self._start_seen.clear()
 
     def stop(self) -> None:
@@ -422,27 +422,28 @@ class RoutineRunner:
             start_verdict=start_verdict if self.phase is Phase.START else None,
         )
 
-    def _set_reference(self, reference: dict[str, float]) -> None:
-        """What the start-relative checks are measured against from now on; a check left without
-        one takes it from the hold (`_take_reference_in_the_hold`)."""
+    def _set_reference(self, start_frames: list[Landmarks]) -> None:
+        """The start-relative checks are measured against these frames of the start position
+        from now on; a length left without a reference takes it from the hold
+        (`_take_reference_in_the_hold`)."""
         assert self.tracker is not None
         evaluator = self.tracker.evaluator
-        evaluator.set_start_reference(reference)
-        missing = {c.id for c in evaluator.relative_checks} - set(evaluator.start_reference)
-        self._hold_seen = OwnReference(START_SETTLE_S) if missing else None
+        evaluator.set_start_reference(start_frames)
+        self._hold_seen = OwnReference(START_SETTLE_S) if evaluator.missing_hold_reference else None
 
     def _take_reference_in_the_hold(self, update: TrackerUpdate, t: float) -> None:
         """The start position was not seen (the person began in the stretch, the start phase
         timed out) or was dropped (a pause): the first `START_SETTLE_S` of the hold in which
         every other gate holds become the reference instead, so that a slump later in the hold
-        is still caught. A hold begun already slumped is not (it has nothing taller to compare with)."""
+        is still caught. A hold begun already slumped is not (it has nothing taller to compare with);
+        nor is a turn (the hold's first moments are already turned: it stays unjudged)."""
         if self._hold_seen is None:
             return
-        assert self.tracker is not None
-        evaluator = self.tracker.evaluator
         correct = update.verdict.person_visible and update.verdict.correct
-        if self._hold_seen.see(evaluator.raw_values(update.landmarks) if correct else None, t):
-            self._set_reference({**self._hold_seen.reference(), **evaluator.start_reference})
+        if self._hold_seen.see(update.landmarks if correct else None, t):
+            assert self.tracker is not None
+            self.tracker.evaluator.fill_hold_reference(self._hold_seen.frames)
+            self._hold_seen = None
 
     def _start_phase(self, landmarks: Landmarks | None, t: float) -> tuple[TrackerUpdate, FrameVerdict]:
         """One frame of the start position (the tracker's update, the start checks' verdict);
@@ -460,11 +461,11 @@ class RoutineRunner:
         seen = start.person_visible and all(c.status is CheckStatus.OK for c in start.checks)
         if seen:
             self.legs.anchor()
-        settled = self._start_seen.see(self.tracker.evaluator.raw_values(update.landmarks) if seen else None, t)
+        settled = self._start_seen.see(update.landmarks if seen else None, t)
         timed_out = t - self._phase_start >= self.settings.start_timeout_s
         if settled or update.verdict.correct or timed_out:
             self.phase, self._phase_start, self._hold_start = Phase.HOLD, t, t
-            self._set_reference(self._start_seen.reference())
+            self._set_reference(self._start_seen.frames)
             return update, start
         # What to correct about the start position, not about the stretch not yet begun.
         return replace(update, cue=None if seen else start.cue), start

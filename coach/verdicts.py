@@ -15,14 +15,18 @@ not flicker when a joint sits on the edge of its range.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
+
+import numpy as np
 
 from coach.landmarks import Landmarks
 from coach.measurements import (
     START_SCALE,
     BodyContext,
     Side,
+    against_start,
     measure,
     nearer_side,
     parse_point,
@@ -173,24 +177,40 @@ class StretchEvaluator:
         """The checks measured against the person's own start position (``scale = "start"``)."""
         return tuple(c for c in self.stretch.checks if c.measurement.scale == START_SCALE)
 
-    def raw_values(self, landmarks: Landmarks) -> dict[str, float]:
-        """Each relative check's unscaled value on this frame (taken in the start position)."""
-        context = self._context(landmarks)
-        return {c.id: measure(c.measurement, landmarks, context) for c in self.relative_checks}
+    def _medians(self, frames: Sequence[Landmarks], checks: Sequence[Check]) -> dict[str, float]:
+        values: dict[str, list[float]] = {c.id: [] for c in checks}
+        for landmarks in frames:  # (the near side as each frame shows it, without remembering it)
+            context = BodyContext(working_side=self.side, near_side=nearer_side(landmarks) or self._near_side)
+            for c in checks:
+                values[c.id].append(measure(c.measurement, landmarks, context))
+        return {cid: float(np.nanmedian(v)) for cid, v in values.items() if np.isfinite(v).any()}
+
+    def set_start_reference(self, frames: Sequence[Landmarks]) -> None:
+        """What the relative checks are measured against from now on: the median of each one's
+        value over ``frames`` (the start position; none: every relative check is unjudged until
+        `fill_hold_reference`). The other side's evaluator takes its own from the same frames:
+        the start position is the same person's, and without it a start-relative gate there is
+        unjudged, so a slump could pass as the other side done correctly (its turn, measured
+        towards its own side, has the opposite sign)."""
+        self._start_reference = self._medians(frames, self.relative_checks)
+        if self._other is not None:
+            self._other.set_start_reference(frames)
 
     @property
-    def start_reference(self) -> dict[str, float]:
-        """Check id -> the raw value the relative check is measured against (a copy)."""
-        return dict(self._start_reference)
+    def missing_hold_reference(self) -> bool:
+        """A relative check has no reference, and the hold's first moments could give it one
+        (a length; not a turn, which is what the hold changes)."""
+        return any(c.id not in self._start_reference and c.measurement.definition.hold_reference
+                   for c in self.relative_checks)
 
-    def set_start_reference(self, reference: dict[str, float]) -> None:
-        """What the relative checks are measured against from now on (finite, non-zero values
-        only; a check without one is unjudged). The other side's evaluator gets it too: the
-        start position is the same person's, and without it a start-relative gate there is
-        unjudged, so a slump could pass as the other side done correctly."""
-        self._start_reference = {k: v for k, v in reference.items() if math.isfinite(v) and abs(v) > 1e-9}
+    def fill_hold_reference(self, frames: Sequence[Landmarks]) -> None:
+        """The start position was not seen: the relative checks that allow it
+        (`missing_hold_reference`) take the median over ``frames``, correct frames of the hold."""
+        checks = [c for c in self.relative_checks
+                  if c.id not in self._start_reference and c.measurement.definition.hold_reference]
+        self._start_reference.update(self._medians(frames, checks))
         if self._other is not None:
-            self._other.set_start_reference(reference)
+            self._other.fill_hold_reference(frames)
 
     def reset(self) -> None:
         self._passing.clear()
@@ -234,7 +254,7 @@ class StretchEvaluator:
             if reference is None:
                 self._passing[check.id] = False
                 return CheckVerdict(check.id, CheckStatus.UNJUDGED, math.nan, None, 1.0, check.priority, check.role)
-            value /= reference
+            value = against_start(check.measurement, value, reference)
         self._seen[check.id] = not missing and math.isfinite(value)
         if missing or not math.isfinite(value):
             self._passing[check.id] = False

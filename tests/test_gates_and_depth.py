@@ -44,6 +44,7 @@ SEED_ROLES = {
                            "knee_pressed_down": "depth"},
     "seated_piriformis_twist": {"facing_camera": "gate", "foot_outside_knee": "gate", "feet_toward_other_side": "gate",
                                 "trunk_turned": "depth", "chest_turned": "depth", "not_turned_away": "gate",
+                                "not_turned_away_from_start": "gate",
                                 "sitting_tall": "gate",
                                 "head_up": "gate", "as_tall_as_at_the_start": "gate"},
     "downward_dog": {"side_on": "gate", "hips_highest": "gate", "inverted_v": "gate", "feet_back": "gate",
@@ -70,14 +71,14 @@ def _start_position(stretch: Stretch, side):  # type: ignore[no-untyped-def]
 def _evaluator(stretch: Stretch, side) -> StretchEvaluator:  # type: ignore[no-untyped-def]
     """A fresh evaluator whose start-relative checks were shown the start position."""
     evaluator = StretchEvaluator(stretch, side)
-    evaluator.set_start_reference(evaluator.raw_values(_start_position(stretch, side)))
+    evaluator.set_start_reference([_start_position(stretch, side)])
     return evaluator
 
 
 def _hold(stretch: Stretch, side, landmarks_at) -> tuple[float, list]:
     """Seconds a fresh tracker (shown the start position) counts over 5 s of frames, and its updates."""
     tracker = StretchTracker(stretch, side, hold_seconds=60)
-    tracker.evaluator.set_start_reference(tracker.evaluator.raw_values(_start_position(stretch, side)))
+    tracker.evaluator.set_start_reference([_start_position(stretch, side)])
     updates = [tracker.update(landmarks_at(t), t) for t in TIMES]
     return updates[-1].hold.held_s, updates
 

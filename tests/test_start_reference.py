@@ -131,7 +131,7 @@ def test_a_slump_is_never_called_the_other_side(side: str) -> None:
     only_start = dataclasses.replace(stretch, checks=tuple(c for c in stretch.checks if c.id == CHECK))
     seen = slumping_person(side)
     evaluator = StretchEvaluator(only_start, side)
-    evaluator.set_start_reference(evaluator.raw_values(seen(1.0)))
+    evaluator.set_start_reference([seen(1.0)])
     assert evaluator.evaluate(seen(4.0)).correct  # the twist, sitting tall
     slumped = evaluator.evaluate(seen(9.0))
     assert not slumped.correct and not slumped.wrong_side
@@ -257,7 +257,7 @@ def _twist_file() -> dict:  # type: ignore[type-arg]
 def test_a_start_relative_check_needs_a_start_section() -> None:
     data = _twist_file()
     del data["start"]
-    with pytest.raises(PoseFileError, match="check 'as_tall_as_at_the_start' has scale = 'start', but the "
+    with pytest.raises(PoseFileError, match="check 'not_turned_away_from_start' has scale = 'start', but the "
                                             "stretch has no \\[start\\] section"):
         parse_stretch(data, f"poses/{TWIST}.toml")
 
@@ -276,3 +276,108 @@ def test_the_unit_says_what_it_is_measured_against() -> None:
     check = next(c for c in stretch.checks if c.id == CHECK)
     assert check.gate and check.unit == "× start position"
     assert check.target.describe(check.unit) == "≥ 0.92 × start position"
+
+
+# ------------------------------------------------------------ a turn against the start position
+
+TURN_CHECK = "not_turned_away_from_start"
+
+
+def yawed_person(side: str, script: list[tuple[float, object]], yaw_deg: float):  # type: ignore[no-untyped-def]
+    """Like `person`, with the camera ``yaw_deg`` off front-on (towards the working side for a
+    positive value): MediaPipe's turn, read against the camera, includes it."""
+    base = CORRECT[TWIST](BODY)
+    camera = camera_for(base.mirrored() if side == "left" else base, BODY, TWIST,
+                        yaw_offset_deg=-yaw_deg if side == "left" else yaw_deg)
+
+    def at(t: float):  # type: ignore[no-untyped-def]
+        for (t0, a), (t1, b) in zip(script, script[1:]):
+            if t0 <= t < t1:
+                pose = interpolate_poses(a, b, (t - t0) / (t1 - t0))
+                break
+        else:
+            pose = script[-1][1]
+        pose = pose.mirrored() if side == "left" else pose
+        return make_landmarks(pose, BODY, camera, timestamp_s=t, noise_px=0.5)
+
+    return at
+
+
+def wrong_way(degrees: float):  # type: ignore[no-untyped-def]
+    """The right side's twist turned ``degrees`` towards the supporting (left) leg instead."""
+    return CORRECT[TWIST](BODY).replace(trunk_twist_deg=degrees)
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_a_turn_the_wrong_way_since_the_start_stops_the_hold_though_the_camera_is_turned(side: str) -> None:
+    """The camera 15 degrees off front-on towards the working side: a twist 20 degrees the wrong
+    way reads only 5 degrees the wrong way against the camera, which not_turned_away (-15) lets
+    pass; against the start position, where the person sat square, it reads 20 and is stopped."""
+    tall = sp.seated_neutral(BODY)
+    runner = RoutineRunner(one_hold(side), LIBRARY.stretches)
+    frames = run(runner, yawed_person(side, [(0.0, tall), (1.5, tall), (3.0, wrong_way(20.0))], 15.0), until=6.0)
+    turned = [f for f in frames if f.t >= 3.5]
+    assert turned and all(not f.update.verdict.correct for f in turned)
+    assert all(f.update.cue == f"Turn towards your {side} side, the side of the crossed knee" for f in turned)
+    by_id = turned[-1].update.verdict.by_id()
+    assert by_id["not_turned_away"].passes  # against the camera: only about 5 degrees the wrong way
+    assert by_id[TURN_CHECK].status is CheckStatus.TOO_LOW and by_id[TURN_CHECK].value == pytest.approx(-20, abs=2)
+    assert turned[-1].status.hold.held_s == 0.0
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_a_twist_done_right_with_the_camera_turned_counts(side: str) -> None:
+    tall, twist = sp.seated_neutral(BODY), CORRECT[TWIST](BODY)
+    for yaw in (-15.0, 15.0):
+        runner = RoutineRunner(one_hold(side), LIBRARY.stretches)
+        frames = run(runner, yawed_person(side, [(0.0, tall), (1.5, tall), (3.0, twist)], yaw), until=6.0)
+        held = [f for f in frames if f.t >= 3.5]
+        assert all(f.update.verdict.correct for f in held), yaw
+        assert all(check_of_turn(f).status is CheckStatus.OK and check_of_turn(f).value > 25 for f in held), yaw
+
+
+def check_of_turn(frame):  # type: ignore[no-untyped-def]
+    return frame.update.verdict.by_id()[TURN_CHECK]
+
+
+def test_without_the_start_position_a_turn_is_never_measured_against_the_hold_itself() -> None:
+    """Begun in the twist: the hold's first moments are already turned, so the turn check stays
+    unjudged all hold (and not_turned_away alone applies), while the slump check takes them."""
+    runner = RoutineRunner(one_hold("right"), LIBRARY.stretches)
+    frames = run(runner, person("right", [(0.0, CORRECT[TWIST](BODY))]), until=4.0)
+    assert all(check_of_turn(f).status is CheckStatus.UNJUDGED for f in frames)
+    assert check_of(frames[-1]).status is CheckStatus.OK
+    assert all(f.update.verdict.correct for f in frames[1:])
+
+
+@pytest.mark.parametrize("yaw", [-15.0, 15.0])
+def test_the_other_side_takes_its_own_turn_from_the_start_position(yaw: float) -> None:
+    """The hold is for the right side and the person does a gentle (15 degree) left twist
+    correctly, after sitting square at the start, the camera 15 degrees off: told which side
+    they are doing, not to turn the other way. The left side's turn is measured towards the
+    left, so its start reference has the other sign: with the right side's, one of the two
+    cameras would read this twist 30 degrees short, the wrong way."""
+    tall = sp.seated_neutral(BODY)
+    left_twist = CORRECT[TWIST](BODY).replace(trunk_twist_deg=-15.0).mirrored()
+    camera = camera_for(CORRECT[TWIST](BODY), BODY, TWIST, yaw_offset_deg=yaw)
+
+    def seen(t: float):  # type: ignore[no-untyped-def]
+        return make_landmarks(tall if t < 1.5 else left_twist, BODY, camera, timestamp_s=t, noise_px=0.5)
+
+    runner = RoutineRunner(one_hold("right"), LIBRARY.stretches)
+    frames = run(runner, seen, until=5.0)
+    late = [f for f in frames if f.t >= 3.0]
+    assert late and all(f.update.verdict.wrong_side for f in late)
+    assert late[-1].update.cue.startswith("That is your left leg crossed over")
+
+
+def test_a_turn_against_the_start_is_in_degrees_from_it_and_only_rotations_and_lengths_take_a_start() -> None:
+    stretch: Stretch = LIBRARY.stretches[TWIST]
+    check = next(c for c in stretch.checks if c.id == TURN_CHECK)
+    assert check.gate and check.unit == "° from the start position"
+    data = _twist_file()
+    angle = next(c for c in data["checks"] if c["id"] == "sitting_tall")
+    assert angle["measure"]["kind"] not in ("turn", "twist", "offset", "distance")
+    angle["measure"]["scale"] = "start"
+    with pytest.raises(PoseFileError, match="sitting_tall"):
+        parse_stretch(data, f"poses/{TWIST}.toml")

@@ -12,6 +12,7 @@ _UNIT_WORDS = {
     "× working shin": "shin lengths",
     "× other shin": "shin lengths",
     "× start position": "of your start position",
+    "° from the start position": "degrees from your start position",
 }
 #: What a check measured against the start position shows while it has nothing to compare with
 #: (the start not seen, and the hold not yet correct for long enough to take its place).

@@ -49,7 +49,7 @@ def clip_truth(clip_id: str, library: Library | None = None) -> dict[str, Any]:
     # the checks measured against it (scale = "start") take the first frame as their reference.
     start = make_landmarks(frames[0].pose, props, camera, timestamp_s=frames[0].time_s)
     for judge in (evaluator, tracker.evaluator):
-        judge.set_start_reference(judge.raw_values(start))
+        judge.set_start_reference([start])
 
     records = []
     for f in frames:
