@@ -49,10 +49,13 @@ def one_hold(side: str, sides: tuple[str, ...] | None = None) -> Routine:
     return Routine("one", "One hold", "", 0.0, (RoutineStep(TWIST, sides or (side,), 1, 30.0, 0.0),))
 
 
-def person(side: str, script: list[tuple[float, object]]):  # type: ignore[no-untyped-def]
+def person(side: str, script: list[tuple[float, object]], yaw_deg: float = 0.0):  # type: ignore[no-untyped-def]
     """A person seen by one camera that does not move: ``script`` is (time, pose) key frames,
-    blended linearly in between."""
-    camera = camera_for(CORRECT[TWIST](BODY).mirrored() if side == "left" else CORRECT[TWIST](BODY), BODY, TWIST)
+    blended linearly in between. ``yaw_deg``: the camera that far off front-on (towards the
+    working side when positive); MediaPipe's turn, read against the camera, includes it."""
+    base = CORRECT[TWIST](BODY)
+    camera = camera_for(base.mirrored() if side == "left" else base, BODY, TWIST,
+                        yaw_offset_deg=-yaw_deg if side == "left" else yaw_deg)
 
     def at(t: float):  # type: ignore[no-untyped-def]
         for (t0, a), (t1, b) in zip(script, script[1:]):
@@ -283,26 +286,6 @@ def test_the_unit_says_what_it_is_measured_against() -> None:
 TURN_CHECK = "not_turned_away_from_start"
 
 
-def yawed_person(side: str, script: list[tuple[float, object]], yaw_deg: float):  # type: ignore[no-untyped-def]
-    """Like `person`, with the camera ``yaw_deg`` off front-on (towards the working side for a
-    positive value): MediaPipe's turn, read against the camera, includes it."""
-    base = CORRECT[TWIST](BODY)
-    camera = camera_for(base.mirrored() if side == "left" else base, BODY, TWIST,
-                        yaw_offset_deg=-yaw_deg if side == "left" else yaw_deg)
-
-    def at(t: float):  # type: ignore[no-untyped-def]
-        for (t0, a), (t1, b) in zip(script, script[1:]):
-            if t0 <= t < t1:
-                pose = interpolate_poses(a, b, (t - t0) / (t1 - t0))
-                break
-        else:
-            pose = script[-1][1]
-        pose = pose.mirrored() if side == "left" else pose
-        return make_landmarks(pose, BODY, camera, timestamp_s=t, noise_px=0.5)
-
-    return at
-
-
 def wrong_way(degrees: float):  # type: ignore[no-untyped-def]
     """The right side's twist turned ``degrees`` towards the supporting (left) leg instead."""
     return CORRECT[TWIST](BODY).replace(trunk_twist_deg=degrees)
@@ -315,7 +298,7 @@ def test_a_turn_the_wrong_way_since_the_start_stops_the_hold_though_the_camera_i
     pass; against the start position, where the person sat square, it reads 20 and is stopped."""
     tall = sp.seated_neutral(BODY)
     runner = RoutineRunner(one_hold(side), LIBRARY.stretches)
-    frames = run(runner, yawed_person(side, [(0.0, tall), (1.5, tall), (3.0, wrong_way(20.0))], 15.0), until=6.0)
+    frames = run(runner, person(side, [(0.0, tall), (1.5, tall), (3.0, wrong_way(20.0))], 15.0), until=6.0)
     turned = [f for f in frames if f.t >= 3.5]
     assert turned and all(not f.update.verdict.correct for f in turned)
     assert all(f.update.cue == f"Turn towards your {side} side, the side of the crossed knee" for f in turned)
@@ -330,7 +313,7 @@ def test_a_twist_done_right_with_the_camera_turned_counts(side: str) -> None:
     tall, twist = sp.seated_neutral(BODY), CORRECT[TWIST](BODY)
     for yaw in (-15.0, 15.0):
         runner = RoutineRunner(one_hold(side), LIBRARY.stretches)
-        frames = run(runner, yawed_person(side, [(0.0, tall), (1.5, tall), (3.0, twist)], yaw), until=6.0)
+        frames = run(runner, person(side, [(0.0, tall), (1.5, tall), (3.0, twist)], yaw), until=6.0)
         held = [f for f in frames if f.t >= 3.5]
         assert all(f.update.verdict.correct for f in held), yaw
         assert all(check_of_turn(f).status is CheckStatus.OK and check_of_turn(f).value > 25 for f in held), yaw
