@@ -27,6 +27,7 @@ from coach.routine import START_SETTLE_S, Phase, RoutineRunner, stretch_routine
 from coach.session_log import SessionLogWriter, header_record, load_session_log
 from coach.stretches import PoseFileError, Routine, RoutineStep, Stretch, load_library, parse_stretch
 from coach.summary import summarize
+from coach.ui.words import target_words, value_words
 from coach.verdicts import CheckStatus
 from coachlab.synthetic import seed_poses as sp
 from coachlab.synthetic.body import BodyProportions, make_landmarks
@@ -358,6 +359,8 @@ def test_a_turn_against_the_start_is_in_degrees_from_it_and_only_rotations_and_l
     stretch: Stretch = LIBRARY.stretches[TWIST]
     check = next(c for c in stretch.checks if c.id == TURN_CHECK)
     assert check.gate and check.unit == "° from the start position"
+    assert target_words(check.target.min, check.target.max, check.unit) == "at least -12 degrees from your start position"
+    assert value_words(-20.3, check.unit) == "-20 degrees from your start position"
     data = _twist_file()
     angle = next(c for c in data["checks"] if c["id"] == "sitting_tall")
     assert angle["measure"]["kind"] not in ("turn", "twist", "offset", "distance")

@@ -60,6 +60,8 @@ def value_words(value: float | None, unit: str) -> str:
     words = unit_words(unit)
     if words == "°":
         return f"{value:.0f}°"
+    if unit.startswith("°"):  # degrees against something ("° from the start position")
+        return f"{value:.0f} {words}"
     return f"{value:.2f} {words}".strip()
 
 
