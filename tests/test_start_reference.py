@@ -359,7 +359,8 @@ def test_a_turn_against_the_start_is_in_degrees_from_it_and_only_rotations_and_l
     stretch: Stretch = LIBRARY.stretches[TWIST]
     check = next(c for c in stretch.checks if c.id == TURN_CHECK)
     assert check.gate and check.unit == "° from the start position"
-    assert target_words(check.target.min, check.target.max, check.unit) == "at least -12 degrees from your start position"
+    words = target_words(check.target.min, check.target.max, check.unit)
+    assert words == "at least -12 degrees from your start position"
     assert value_words(-20.3, check.unit) == "-20 degrees from your start position"
     data = _twist_file()
     angle = next(c for c in data["checks"] if c["id"] == "sitting_tall")
