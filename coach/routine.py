@@ -205,8 +205,9 @@ class RoutineRunner:
 
     def forget_start_reference(self) -> None:
         """The camera or the chair may have moved (the session was paused): what the start
-        position measured is no longer comparable, so the checks measured against it are not
-        judged for the rest of this hold (the next hold takes its own start position)."""
+        position measured is no longer comparable. A length takes its reference again from the
+        hold's next correct moments; a turn is not judged for the rest of this hold (the next
+        hold takes its own start position)."""
         if self.tracker is not None:
             self._set_reference([])
         self._start_seen.clear()
@@ -442,8 +443,10 @@ class RoutineRunner:
         correct = update.verdict.person_visible and update.verdict.correct
         if self._hold_seen.see(update.landmarks if correct else None, t):
             assert self.tracker is not None
-            self.tracker.evaluator.fill_hold_reference(self._hold_seen.frames)
-            self._hold_seen = None
+            evaluator = self.tracker.evaluator
+            evaluator.fill_hold_reference(self._hold_seen.frames)
+            # (frames on which the check could not be measured at all leave it waiting: try again)
+            self._hold_seen = OwnReference(START_SETTLE_S) if evaluator.missing_hold_reference else None
 
     def _start_phase(self, landmarks: Landmarks | None, t: float) -> tuple[TrackerUpdate, FrameVerdict]:
         """One frame of the start position (the tracker's update, the start checks' verdict);

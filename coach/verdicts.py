@@ -196,19 +196,20 @@ class StretchEvaluator:
         if self._other is not None:
             self._other.set_start_reference(frames)
 
+    def _waiting_for_the_hold(self) -> list[Check]:
+        """The relative checks without a reference that the hold's first moments can give one
+        (a length; not a turn, which is what the hold changes)."""
+        return [c for c in self.relative_checks
+                if c.id not in self._start_reference and c.measurement.definition.hold_reference]
+
     @property
     def missing_hold_reference(self) -> bool:
-        """A relative check has no reference, and the hold's first moments could give it one
-        (a length; not a turn, which is what the hold changes)."""
-        return any(c.id not in self._start_reference and c.measurement.definition.hold_reference
-                   for c in self.relative_checks)
+        return bool(self._waiting_for_the_hold())
 
     def fill_hold_reference(self, frames: Sequence[Landmarks]) -> None:
-        """The start position was not seen: the relative checks that allow it
-        (`missing_hold_reference`) take the median over ``frames``, correct frames of the hold."""
-        checks = [c for c in self.relative_checks
-                  if c.id not in self._start_reference and c.measurement.definition.hold_reference]
-        self._start_reference.update(self._medians(frames, checks))
+        """The start position was not seen: the relative checks that allow it take the median
+        over ``frames``, correct frames of the hold."""
+        self._start_reference.update(self._medians(frames, self._waiting_for_the_hold()))
         if self._other is not None:
             self._other.fill_hold_reference(frames)
 
