@@ -48,6 +48,7 @@ SEED_ROLES = {
                                 "sitting_tall": "gate",
                                 "head_up": "gate", "as_tall_as_at_the_start": "gate"},
     "downward_dog": {"side_on": "gate", "hips_highest": "gate", "inverted_v": "gate", "feet_back": "gate",
+                     "feet_back_since_the_start": "gate",
                      "knees_straight": "depth", "arms_straight": "gate", "arms_in_line": "depth"},
 }
 #: Frames of a static pose given to a tracker: 5 s at 15 frames a second.

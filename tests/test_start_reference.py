@@ -22,6 +22,7 @@ from live_doubles import ScriptedEstimator, feed
 from synthetic_cases import CORRECT, camera_for
 
 from coach.judged_frame import judge_frame
+from coach.landmarks import PoseLandmark
 from coach.live import LiveCoach
 from coach.routine import START_SETTLE_S, Phase, RoutineRunner, stretch_routine
 from coach.session_log import SessionLogWriter, header_record, load_session_log
@@ -30,7 +31,7 @@ from coach.summary import summarize
 from coach.ui.words import target_words, value_words
 from coach.verdicts import CheckStatus
 from coachlab.synthetic import seed_poses as sp
-from coachlab.synthetic.body import BodyProportions, make_landmarks
+from coachlab.synthetic.body import BodyProportions, joint_positions, make_landmarks
 from coachlab.synthetic.sequences import interpolate_poses
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -368,3 +369,41 @@ def test_a_turn_against_the_start_is_in_degrees_from_it_and_only_rotations_and_l
     angle["measure"]["scale"] = "start"
     with pytest.raises(PoseFileError, match="sitting_tall"):
         parse_stretch(data, f"poses/{TWIST}.toml")
+
+
+# ------------------------------------------------------------ the dog's feet against hands and knees
+
+def test_dog_feet_walked_in_during_the_hold_are_caught_against_hands_and_knees() -> None:
+    """Hands and knees, then a good dog, then the feet walked in until the V at the hip is 47°:
+    feet_back (50°, leaving at 45°) still passes it, but the toes are now about half as far
+    from the hands as on hands and knees: the hold stops and the cue says to walk them back."""
+    dog_id = "downward_dog"
+    dog = CORRECT[dog_id](BODY)
+    camera = camera_for(dog, BODY, dog_id, view="side_left")
+    hands = joint_positions(dog, BODY)[[PoseLandmark.LEFT_WRIST, PoseLandmark.RIGHT_WRIST]].mean(axis=0)
+
+    def hands_where_the_dogs_are(pose):  # type: ignore[no-untyped-def]
+        moved = hands - joint_positions(pose, BODY)[[PoseLandmark.LEFT_WRIST, PoseLandmark.RIGHT_WRIST]].mean(axis=0)
+        x, y, z = pose.pelvis_position
+        return pose.replace(pelvis_position=(x + moved[0], y, z + moved[2]))
+
+    tabletop = hands_where_the_dogs_are(sp.tabletop(BODY))
+    walked_in = hands_where_the_dogs_are(sp._down_dog(BODY, hip_flexion=133.0, knee_flexion=0.0, dorsiflexion=25.0))
+    script = [(0.0, tabletop), (1.5, tabletop), (3.0, dog), (6.0, dog), (7.0, walked_in)]
+
+    def seen(t: float):  # type: ignore[no-untyped-def]
+        for (t0, a), (t1, b) in zip(script, script[1:]):
+            if t0 <= t < t1:
+                return make_landmarks(interpolate_poses(a, b, (t - t0) / (t1 - t0)), BODY, camera, timestamp_s=t)
+        return make_landmarks(walked_in, BODY, camera, timestamp_s=t)
+
+    runner = RoutineRunner(Routine("one", "One hold", "", 0.0, (RoutineStep(dog_id, (None,), 1, 30.0, 0.0),)),
+                           LIBRARY.stretches)
+    frames = run(runner, seen, until=10.0)
+    good = [f for f in frames if 3.5 <= f.t < 6.0]
+    assert good and all(f.update.verdict.correct for f in good)
+    late = [f for f in frames if f.t >= 7.5]
+    assert late and all(not f.update.verdict.correct and f.update.cue == "Walk your feet back a little" for f in late)
+    failing = {c.check_id for f in late for c in f.update.verdict.checks if c.gate and not c.passes}
+    assert failing == {"feet_back_since_the_start"}  # the V alone, inside its hysteresis, lets it pass
+    assert all(f.update.verdict.by_id()["feet_back_since_the_start"].value < 0.57 for f in late)
