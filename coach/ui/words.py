@@ -15,8 +15,8 @@ _UNIT_WORDS = {
     "° from the start position": "degrees from your start position",
 }
 #: What a check measured against the start position shows while it has nothing to compare with
-#: (the start not seen, and the hold not yet correct for long enough to take its place).
-UNJUDGED_WORDS = "not judged yet: nothing to compare with"
+#: (the start not seen and, for a length, the hold not yet correct long enough to take its place).
+UNJUDGED_WORDS = "not judged: nothing to compare with"
 #: Shown (and said once) on the Live page while the person is smaller in the picture than the
 #: stretch needs (`coach.person_size.too_small`).
 COME_CLOSER = "Come closer to the camera: you look small to it, so it may misread this stretch."
