@@ -51,13 +51,10 @@ def one_hold(side: str, sides: tuple[str, ...] | None = None) -> Routine:
     return Routine("one", "One hold", "", 0.0, (RoutineStep(TWIST, sides or (side,), 1, 30.0, 0.0),))
 
 
-def person(side: str, script: list[tuple[float, object]], yaw_deg: float = 0.0):  # type: ignore[no-untyped-def]
-    """A person seen by one camera that does not move: ``script`` is (time, pose) key frames,
-    blended linearly in between. ``yaw_deg``: the camera that far off front-on (towards the
-    working side when positive); MediaPipe's turn, read against the camera, includes it."""
-    base = CORRECT[TWIST](BODY)
-    camera = camera_for(base.mirrored() if side == "left" else base, BODY, TWIST,
-                        yaw_offset_deg=-yaw_deg if side == "left" else yaw_deg)
+def scripted(script: list[tuple[float, object]], camera, mirrored: bool = False,  # type: ignore[no-untyped-def]
+             noise_px: float = 0.5):
+    """Landmarks over time of ``script``'s (time, pose) key frames, blended linearly in between
+    (mirrored for the left side), seen by one camera that does not move."""
 
     def at(t: float):  # type: ignore[no-untyped-def]
         for (t0, a), (t1, b) in zip(script, script[1:]):
@@ -66,10 +63,19 @@ def person(side: str, script: list[tuple[float, object]], yaw_deg: float = 0.0):
                 break
         else:
             pose = script[-1][1]
-        pose = pose.mirrored() if side == "left" else pose
-        return make_landmarks(pose, BODY, camera, timestamp_s=t, noise_px=0.5)
+        return make_landmarks(pose.mirrored() if mirrored else pose, BODY, camera, timestamp_s=t, noise_px=noise_px)
 
     return at
+
+
+def person(side: str, script: list[tuple[float, object]], yaw_deg: float = 0.0):  # type: ignore[no-untyped-def]
+    """A person doing the twist: ``script`` as in `scripted`, the camera framing the correct
+    twist. ``yaw_deg``: the camera that far off front-on (towards the working side when
+    positive); MediaPipe's turn, read against the camera, includes it."""
+    base = CORRECT[TWIST](BODY)
+    camera = camera_for(base.mirrored() if side == "left" else base, BODY, TWIST,
+                        yaw_offset_deg=-yaw_deg if side == "left" else yaw_deg)
+    return scripted(script, camera, mirrored=side == "left")
 
 
 def run(runner: RoutineRunner, at, until: float) -> list:  # type: ignore[no-untyped-def]
@@ -79,8 +85,16 @@ def run(runner: RoutineRunner, at, until: float) -> list:  # type: ignore[no-unt
     return frames
 
 
-def check_of(frame):  # type: ignore[no-untyped-def]
-    return frame.update.verdict.by_id()[CHECK]
+def check_of(frame, check_id: str = CHECK):  # type: ignore[no-untyped-def]
+    return frame.update.verdict.by_id()[check_id]
+
+
+def slump_judged_only_against_the_start() -> dict[str, Stretch]:
+    """The library with the twist's 3D lean and head checks left out (MediaPipe's 3D lean can
+    read a front-on slump as upright): only the start-relative check can catch a slump."""
+    stretch = LIBRARY.stretches[TWIST]
+    without = tuple(c for c in stretch.checks if c.id not in ("sitting_tall", "head_up"))
+    return {**LIBRARY.stretches, TWIST: dataclasses.replace(stretch, checks=without)}
 
 
 def slumping_person(side: str):  # type: ignore[no-untyped-def]
@@ -112,10 +126,7 @@ def test_the_slump_check_alone_stops_a_slump_the_3d_lean_misses() -> None:
     """MediaPipe's 3D lean can read a front-on slump as upright (a rendered 38-degree slump read
     13-18 degrees): with the 3D lean and head checks left out, the start-relative check by
     itself stops the hold."""
-    stretch = LIBRARY.stretches[TWIST]
-    alone = dataclasses.replace(stretch, checks=tuple(c for c in stretch.checks if c.id not in ("sitting_tall",
-                                                                                                   "head_up")))
-    runner = RoutineRunner(one_hold("right"), {**LIBRARY.stretches, TWIST: alone})
+    runner = RoutineRunner(one_hold("right"), slump_judged_only_against_the_start())
     frames = run(runner, slumping_person("right"), until=12.0)
     slumped = [f for f in frames if 8.0 <= f.t < 11.0]
     assert all(not f.update.verdict.correct and f.update.cue == "Sit up tall" for f in slumped)
@@ -176,10 +187,7 @@ def test_begun_in_the_stretch_a_later_slump_still_stops_the_hold(side: str) -> N
     """No start position seen (the person was already in the twist): a slump later in the hold
     is caught against the hold's own first half second, as it would be against the start."""
     twist, slumped = CORRECT[TWIST](BODY), sp.piriformis_twist_slumped(BODY)
-    stretch = LIBRARY.stretches[TWIST]
-    alone = dataclasses.replace(stretch, checks=tuple(c for c in stretch.checks if c.id not in ("sitting_tall",
-                                                                                                   "head_up")))
-    runner = RoutineRunner(one_hold(side), {**LIBRARY.stretches, TWIST: alone})
+    runner = RoutineRunner(one_hold(side), slump_judged_only_against_the_start())
     frames = run(runner, person(side, [(0.0, twist), (4.0, twist), (5.0, slumped), (9.0, slumped), (10.0, twist)]),
                  until=13.0)
     assert frames[0].status.phase is Phase.HOLD
@@ -195,10 +203,7 @@ def test_a_hold_begun_slumped_has_nothing_taller_to_compare_with() -> None:
     """What the fallback cannot do: a slump from the hold's first frame is its own reference.
     The 3D lean check (sitting_tall) is what is left to catch it; with it left out, it passes."""
     slumped = sp.piriformis_twist_slumped(BODY)
-    stretch = LIBRARY.stretches[TWIST]
-    alone = dataclasses.replace(stretch, checks=tuple(c for c in stretch.checks if c.id not in ("sitting_tall",
-                                                                                                   "head_up")))
-    runner = RoutineRunner(one_hold("right"), {**LIBRARY.stretches, TWIST: alone})
+    runner = RoutineRunner(one_hold("right"), slump_judged_only_against_the_start())
     frames = run(runner, person("right", [(0.0, slumped)]), until=3.0)
     assert all(check_of(f).status is CheckStatus.OK for f in frames if f.t > START_SETTLE_S + 0.1)
 
@@ -318,11 +323,8 @@ def test_a_twist_done_right_with_the_camera_turned_counts(side: str) -> None:
         frames = run(runner, person(side, [(0.0, tall), (1.5, tall), (3.0, twist)], yaw), until=6.0)
         held = [f for f in frames if f.t >= 3.5]
         assert all(f.update.verdict.correct for f in held), yaw
-        assert all(check_of_turn(f).status is CheckStatus.OK and check_of_turn(f).value > 25 for f in held), yaw
-
-
-def check_of_turn(frame):  # type: ignore[no-untyped-def]
-    return frame.update.verdict.by_id()[TURN_CHECK]
+        turns = [check_of(f, TURN_CHECK) for f in held]
+        assert all(c.status is CheckStatus.OK and c.value > 25 for c in turns), yaw
 
 
 def test_without_the_start_position_a_turn_is_never_measured_against_the_hold_itself() -> None:
@@ -330,7 +332,7 @@ def test_without_the_start_position_a_turn_is_never_measured_against_the_hold_it
     unjudged all hold (and not_turned_away alone applies), while the slump check takes them."""
     runner = RoutineRunner(one_hold("right"), LIBRARY.stretches)
     frames = run(runner, person("right", [(0.0, CORRECT[TWIST](BODY))]), until=4.0)
-    assert all(check_of_turn(f).status is CheckStatus.UNJUDGED for f in frames)
+    assert all(check_of(f, TURN_CHECK).status is CheckStatus.UNJUDGED for f in frames)
     assert check_of(frames[-1]).status is CheckStatus.OK
     assert all(f.update.verdict.correct for f in frames[1:])
 
@@ -391,15 +393,9 @@ def test_dog_feet_walked_in_during_the_hold_are_caught_against_hands_and_knees()
     walked_in = hands_where_the_dogs_are(sp._down_dog(BODY, hip_flexion=133.0, knee_flexion=0.0, dorsiflexion=25.0))
     script = [(0.0, tabletop), (1.5, tabletop), (3.0, dog), (6.0, dog), (7.0, walked_in)]
 
-    def seen(t: float):  # type: ignore[no-untyped-def]
-        for (t0, a), (t1, b) in zip(script, script[1:]):
-            if t0 <= t < t1:
-                return make_landmarks(interpolate_poses(a, b, (t - t0) / (t1 - t0)), BODY, camera, timestamp_s=t)
-        return make_landmarks(walked_in, BODY, camera, timestamp_s=t)
-
     runner = RoutineRunner(Routine("one", "One hold", "", 0.0, (RoutineStep(dog_id, (None,), 1, 30.0, 0.0),)),
                            LIBRARY.stretches)
-    frames = run(runner, seen, until=10.0)
+    frames = run(runner, scripted(script, camera, noise_px=0.0), until=10.0)
     good = [f for f in frames if 3.5 <= f.t < 6.0]
     assert good and all(f.update.verdict.correct for f in good)
     late = [f for f in frames if f.t >= 7.5]
