@@ -7,6 +7,8 @@ adapter may swap them, and mirroring the live picture never touches this data.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cached_property
@@ -197,3 +199,15 @@ def landmark_index(name: str) -> PoseLandmark:
         return PoseLandmark[name.upper()]
     except KeyError:
         raise KeyError(f"unknown landmark {name!r}") from None
+
+
+def median_landmarks(frames: Sequence[Landmarks]) -> Landmarks:
+    """One frame standing for several of the same still position (the start position): each
+    coordinate's and confidence's median over them, NaN where none saw it; the last frame's
+    time and picture size."""
+    if not frames:
+        raise ValueError("median_landmarks needs at least one frame")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: no frame saw that landmark
+        return frames[-1].replace(**{name: np.nanmedian(np.stack([getattr(f, name) for f in frames]), axis=0)
+                                     for name in ("image", "world", "visibility", "presence")})

@@ -34,6 +34,12 @@ resolves those names for a given side and computes the geometry:
   (``scale = "start"`` on a ``twist`` or ``turn`` subtracts the same measurement
   in the start position: the camera's yaw and MediaPipe's bias drop out.)
 
+An ``offset`` or ``distance`` in the picture may also take some of its points where they
+were in the start position (``at_start``), when that was seen: a joint that does not move
+between the start and the stretch (the supporting knee of the figure-4) but that the
+stretch hides from the camera. The verdict stage puts them there (`with_points_from`);
+without the start position they are where they are now.
+
 Each kind is one class below (`Angle`, `Offset`, ...): the fields of its
 ``measure = { kind = ... }`` table and their validation, its value range, unit and
 function together. `measure` dispatches through their registry, and the stretch
@@ -58,6 +64,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from coach.landmarks import SIDED_PARTS, Landmarks, PoseLandmark
@@ -278,6 +285,13 @@ class MeasurementSpec:
     space: Space = "image"
     axis: str = "any"
     scale: str = "none"
+    #: Points taken where they were in the start position, not where they are now.
+    at_start: tuple[str, ...] = ()
+
+    @property
+    def from_start(self) -> bool:
+        """Uses the person's own start position: measured against it, or with points from it."""
+        return self.scale == START_SCALE or bool(self.at_start)
 
     @property
     def definition(self) -> type[MeasurementKind]:
@@ -414,6 +428,20 @@ class _Scaled(MeasurementKind):
     point_count = 2
     axis: str
     scale: Scale
+    at_start: list[PointName] = Field(default_factory=list, max_length=2)
+
+    @model_validator(mode="after")
+    def _points_at_start(self) -> _Scaled:
+        for name in self.at_start:
+            if name not in self.points:
+                raise ValueError(f"at_start names {name!r}, which is not one of the points {self.points}")
+        if self.at_start and self.space != "image":
+            raise ValueError("at_start needs space = 'image' (world landmarks are centred on the hips, so where a "
+                             "point was earlier says nothing about where it is now)")
+        if self.at_start and self.scale == START_SCALE:
+            raise ValueError("at_start and scale = 'start' cannot be combined (one compares with the start "
+                             "position's value, the other takes points from it)")
+        return self
 
     @field_validator("scale")
     @classmethod
@@ -423,7 +451,7 @@ class _Scaled(MeasurementKind):
         return scale
 
     def spec(self) -> MeasurementSpec:
-        return MeasurementSpec(self.kind, tuple(self.points), self.space, self.axis, self.scale)
+        return MeasurementSpec(self.kind, tuple(self.points), self.space, self.axis, self.scale, tuple(self.at_start))
 
     @classmethod
     def unit(cls, spec: MeasurementSpec) -> str:
@@ -565,6 +593,18 @@ def against_start(spec: MeasurementSpec, value: float, reference: float) -> floa
     """A ``scale = "start"`` measurement's value against the start position's: a length
     divided by it, a rotation less it (`MeasurementKind.against`)."""
     return spec.definition.against(value, reference)
+
+
+def with_points_from(landmarks: Landmarks, earlier: Landmarks, names: tuple[str, ...],
+                     context: BodyContext) -> Landmarks:
+    """This frame with the named points put where they were in ``earlier`` (picture position
+    and confidence; ``at_start``)."""
+    indices = [int(i) for name in names for i in resolve_point(name, context)]
+    image, visibility, presence = landmarks.image.copy(), landmarks.visibility.copy(), landmarks.presence.copy()
+    image[indices] = earlier.image[indices]
+    visibility[indices] = earlier.visibility[indices]
+    presence[indices] = earlier.presence[indices]
+    return landmarks.replace(image=image, visibility=visibility, presence=presence)
 
 
 def measure(spec: MeasurementSpec, landmarks: Landmarks, context: BodyContext) -> float:

@@ -518,9 +518,9 @@ class _StartTable(_FileModel):
             if check.resolved_role != "gate":
                 raise _Verbatim(f"check {check.id!r}: role = 'depth' is not allowed in [start] "
                                 "(the start position is seen when every one of its checks holds)")
-            if check.relative_to_start:
-                raise _Verbatim(f"check {check.id!r}: scale = 'start' is not allowed in [start] "
-                                "(it compares a measurement with the start position itself)")
+            if check.measure.spec().from_start:
+                raise _Verbatim(f"check {check.id!r}: scale = 'start' and at_start are not allowed in [start] "
+                                "(they compare a measurement with the start position itself)")
         return self
 
     def to_start(self) -> StartPosition:

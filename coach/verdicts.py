@@ -21,7 +21,7 @@ from enum import Enum
 
 import numpy as np
 
-from coach.landmarks import Landmarks
+from coach.landmarks import Landmarks, median_landmarks
 from coach.measurements import (
     START_SCALE,
     BodyContext,
@@ -32,6 +32,7 @@ from coach.measurements import (
     parse_point,
     point_confidence,
     resolve_point,
+    with_points_from,
 )
 from coach.stretches import Check, Role, Stretch, fill_sides
 
@@ -167,6 +168,8 @@ class StretchEvaluator:
         self._near_side: Side = "left"
         #: check id -> the check's raw value in the person's start position (``scale = "start"``).
         self._start_reference: dict[str, float] = {}
+        #: The start position as one frame (median), for the checks with points ``at_start``.
+        self._start_frame: Landmarks | None = None
         #: Judges the gates for the opposite working side, only on frames whose own gates fail.
         self._other: StretchEvaluator | None = None
         if check_other_side and self.side is not None:
@@ -187,12 +190,14 @@ class StretchEvaluator:
 
     def set_start_reference(self, frames: Sequence[Landmarks]) -> None:
         """What the relative checks are measured against from now on: the median of each one's
-        value over ``frames`` (the start position; none: every relative check is unjudged until
-        `fill_hold_reference`). The other side's evaluator takes its own from the same frames:
-        the start position is the same person's, and without it a start-relative gate there is
-        unjudged, so a slump could pass as the other side done correctly (its turn, measured
-        towards its own side, has the opposite sign)."""
+        value over ``frames`` (the start position; none: each is unjudged until
+        `fill_hold_reference`), and the median frame that points ``at_start`` are taken from
+        (none: they are where they are now). The other side's evaluator takes its own from the
+        same frames: the start position is the same person's, and without it a start-relative
+        gate there is unjudged, so a slump could pass as the other side done correctly (its
+        turn, measured towards its own side, has the opposite sign)."""
         self._start_reference = self._medians(frames, self.relative_checks)
+        self._start_frame = median_landmarks(frames) if frames else None
         if self._other is not None:
             self._other.set_start_reference(frames)
 
@@ -241,6 +246,13 @@ class StretchEvaluator:
     def _judge(self, check: Check, landmarks: Landmarks, context: BodyContext) -> CheckVerdict:
         # Visibility has hysteresis too: a partly hidden joint (the crossed ankle of a
         # figure-4 reads about 0.5) must not flicker between seen and not seen.
+        spec = check.measurement
+        reference = self._start_reference.get(check.id)
+        if spec.scale == START_SCALE and reference is None:
+            self._passing[check.id] = False
+            return CheckVerdict(check.id, CheckStatus.UNJUDGED, math.nan, None, 1.0, check.priority, check.role)
+        if spec.at_start and self._start_frame is not None:  # (not seen: the points where they are now)
+            landmarks = with_points_from(landmarks, self._start_frame, spec.at_start, context)
         threshold = self.stretch.visibility_threshold
         if self._seen.get(check.id, False):
             threshold -= VISIBILITY_HYSTERESIS
@@ -249,13 +261,9 @@ class StretchEvaluator:
             for name in check.visible
             if point_confidence(landmarks, name, context) < threshold
         )
-        value = measure(check.measurement, landmarks, context)
-        if check.measurement.scale == START_SCALE:
-            reference = self._start_reference.get(check.id)
-            if reference is None:
-                self._passing[check.id] = False
-                return CheckVerdict(check.id, CheckStatus.UNJUDGED, math.nan, None, 1.0, check.priority, check.role)
-            value = against_start(check.measurement, value, reference)
+        value = measure(spec, landmarks, context)
+        if reference is not None:
+            value = against_start(spec, value, reference)
         self._seen[check.id] = not missing and math.isfinite(value)
         if missing or not math.isfinite(value):
             self._passing[check.id] = False

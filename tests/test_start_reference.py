@@ -7,6 +7,10 @@ which a front camera's 3D estimate reads poorly, shows as a shorter trunk. Witho
 start position (the person began in the stretch, or a pause dropped it) the first half
 second of the hold in which every other gate holds is the reference instead; until then
 the check is not judged and never stops the hold.
+
+The figure-4's ankle-below-knee gate takes the supporting knee where it was in the start
+position (``at_start``): an ankle resting on that shin hides the knee, which MediaPipe then
+draws lower; without the start position the knee is where it is drawn now.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ from coach.session_log import SessionLogWriter, header_record, load_session_log
 from coach.stretches import PoseFileError, Routine, RoutineStep, Stretch, load_library, parse_stretch
 from coach.summary import summarize
 from coach.ui.words import target_words, value_words
-from coach.verdicts import CheckStatus
+from coach.verdicts import CheckStatus, StretchEvaluator
 from coachlab.synthetic import seed_poses as sp
+from coachlab.synthetic import variety
 from coachlab.synthetic.body import BodyProportions, joint_positions, make_landmarks
 from coachlab.synthetic.sequences import interpolate_poses
 
@@ -275,10 +280,14 @@ def test_a_start_relative_check_needs_a_start_section() -> None:
 def test_the_start_position_cannot_be_measured_against_itself() -> None:
     data = _twist_file()
     data["start"]["checks"][0]["measure"]["scale"] = "start"
-    with pytest.raises(PoseFileError, match=r"\[start\]: check 'left_knee_over_ankle': scale = 'start' is not "
-                                            "allowed in \\[start\\]") as error:
+    with pytest.raises(PoseFileError, match=r"\[start\]: check 'left_knee_over_ankle': scale = 'start' and "
+                                            "at_start are not allowed in \\[start\\]") as error:
         parse_stretch(data, f"poses/{TWIST}.toml")
     assert str(error.value).startswith(f"poses/{TWIST}.toml: [start]")
+    data = _twist_file()
+    data["start"]["checks"][0]["measure"]["at_start"] = ["left_knee"]
+    with pytest.raises(PoseFileError, match=r"\[start\]: check 'left_knee_over_ankle': scale = 'start' and "):
+        parse_stretch(data, f"poses/{TWIST}.toml")
 
 
 def test_the_unit_says_what_it_is_measured_against() -> None:
@@ -403,3 +412,102 @@ def test_dog_feet_walked_in_during_the_hold_are_caught_against_hands_and_knees()
     failing = {c.check_id for f in late for c in f.update.verdict.checks if c.gate and not c.passes}
     assert failing == {"feet_back_since_the_start"}  # the V alone, inside its hysteresis, lets it pass
     assert all(f.update.verdict.by_id()["feet_back_since_the_start"].value < 0.57 for f in late)
+
+
+# ------------------------------------------------------------ a point where it was at the start (at_start)
+
+FIGURE_FOUR = "seated_figure_four"
+START_KNEE = "ankle_not_below_knee"
+
+
+def figure_four_session(side: str, crossed: str, knee_drawn_low: bool, begin_in_the_stretch: bool = False):
+    """Sits tall with both feet down, crosses the leg (``crossed``: a correct figure-4 or the ankle
+    resting 20 cm down the other shin) and holds it. ``knee_drawn_low``: the other knee, which
+    the crossed ankle hides, drawn 0.2 trunk lengths lower, towards the ankle, as MediaPipe does (the
+    wide render set's accepted ankles on the shin: 0.10-0.44)."""
+    chair = {"chair_m": 0.45, "trunk_flexion_deg": 0.0}
+    tall, _ = variety.build_pose(FIGURE_FOUR, "leg not crossed", BODY, {**chair, "working_knee_deg": 90.0})
+    values = {**chair, "ankle_along_cm": 5.0, "knee_above_hip_cm": 0.0, "ankle_down_shin_cm": 20.0}
+    stretch, _ = variety.build_pose(FIGURE_FOUR, crossed, BODY, values)
+    camera = camera_for(stretch.mirrored() if side == "left" else stretch, BODY, FIGURE_FOUR)
+    script = [(0.0, stretch)] if begin_in_the_stretch else [(0.0, tall), (1.5, tall), (3.0, stretch)]
+    at = scripted(script, camera, mirrored=side == "left", noise_px=0.0)
+    other = "LEFT" if side == "right" else "RIGHT"
+    knee, ankle = PoseLandmark[f"{other}_KNEE"], PoseLandmark[f"{side.upper()}_ANKLE"]
+
+    def seen(t: float):  # type: ignore[no-untyped-def]
+        landmarks = at(t)
+        if not knee_drawn_low or (t < 3.0 and not begin_in_the_stretch):
+            return landmarks
+        image = landmarks.image.copy()
+        trunk = np.linalg.norm(landmarks.pixels[[11, 12]].mean(axis=0) - landmarks.pixels[[23, 24]].mean(axis=0))
+        image[knee, 1] += 0.2 * trunk / landmarks.image_size[1]
+        assert image[knee, 1] < image[ankle, 1]  # drawn lower, not below the ankle
+        return landmarks.replace(image=image)
+
+    return seen
+
+
+def figure_four_hold(side: str) -> Routine:
+    return Routine("one", "One hold", "", 0.0, (RoutineStep(FIGURE_FOUR, (side,), 1, 30.0, 0.0),))
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_an_ankle_on_the_shin_that_hides_the_knee_is_caught_where_the_knee_was_at_the_start(side: str) -> None:
+    runner = RoutineRunner(figure_four_hold(side), LIBRARY.stretches)
+    frames = run(runner, figure_four_session(side, "ankle on the shin", knee_drawn_low=True), until=8.0)
+    held = [f for f in frames if f.t >= 4.0]
+    assert held and all(not f.update.verdict.correct for f in held)
+    failing = {c.check_id for f in held for c in f.update.verdict.checks if c.gate and not c.passes}
+    assert failing == {START_KNEE}  # measured against the knee as drawn now, it would pass
+    other = "left" if side == "right" else "right"
+    assert all(f.update.cue == f"Slide your {side} ankle up, just above your {other} knee" for f in held)
+    assert all(check_of(f, START_KNEE).value < -0.45 for f in held)
+
+
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_a_correct_figure_four_counts_against_the_knee_at_the_start(side: str) -> None:
+    runner = RoutineRunner(figure_four_hold(side), LIBRARY.stretches)
+    frames = run(runner, figure_four_session(side, "correct", knee_drawn_low=False), until=8.0)
+    held = [f for f in frames if f.t >= 4.0]
+    assert held and all(f.update.verdict.correct for f in held)
+    assert all(check_of(f, START_KNEE).status is CheckStatus.OK and check_of(f, START_KNEE).value > 0.0
+               for f in held)
+
+
+def test_without_the_start_position_a_point_at_the_start_is_where_it_is_drawn_now() -> None:
+    """Begun in the stretch (or after a pause, which drops the start position): the knee is taken
+    where MediaPipe draws it in this frame, as on a still picture, so a hidden knee drawn low lets
+    the ankle on the shin pass, as before the start position was used."""
+    stretch = LIBRARY.stretches[FIGURE_FOUR]
+    check = next(c for c in stretch.checks if c.id == START_KNEE)
+    as_drawn = dataclasses.replace(stretch, checks=(dataclasses.replace(
+        check, measurement=dataclasses.replace(check.measurement, at_start=())),))
+    runner = RoutineRunner(figure_four_hold("right"), LIBRARY.stretches)
+    at = figure_four_session("right", "ankle on the shin", knee_drawn_low=True, begin_in_the_stretch=True)
+    frames = [f for f in run(runner, at, until=6.0) if f.t >= 4.0]
+    assert frames and all(f.update.verdict.correct for f in frames)  # what a front camera cannot see
+    for f in frames:
+        now = StretchEvaluator(as_drawn, "right").evaluate(at(f.t)).by_id()[START_KNEE]
+        judged = check_of(f, START_KNEE)
+        assert judged.status is CheckStatus.OK and judged.value == pytest.approx(now.value)
+    evaluator = StretchEvaluator(stretch, "right")
+    start = figure_four_session("right", "ankle on the shin", knee_drawn_low=True)
+    evaluator.set_start_reference([start(0.5)])
+    assert evaluator.evaluate(start(5.0)).by_id()[START_KNEE].status is CheckStatus.TOO_LOW
+    evaluator.set_start_reference([])  # a pause
+    assert evaluator.evaluate(start(5.0)).by_id()[START_KNEE].status is CheckStatus.OK
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"at_start": ["working_hip"]}, "at_start names 'working_hip', which is not one of the points"),
+    ({"space": "world"}, "at_start needs space = 'image'"),
+    ({"scale": "start"}, "at_start and scale = 'start' cannot be combined"),
+])
+def test_points_at_the_start_are_refused_where_they_mean_nothing(change: dict[str, object], message: str) -> None:
+    with (ROOT / "poses" / f"{FIGURE_FOUR}.toml").open("rb") as file:
+        data = tomllib.load(file)
+    check = next(c for c in data["checks"] if c["id"] == START_KNEE)
+    check["measure"].update(change)
+    with pytest.raises(PoseFileError, match=f"{START_KNEE}.*{message}"):
+        parse_stretch(data, f"poses/{FIGURE_FOUR}.toml")
