@@ -420,11 +420,11 @@ FIGURE_FOUR = "seated_figure_four"
 START_KNEE = "ankle_not_below_knee"
 
 
-def figure_four_session(side: str, crossed: str, knee_drawn_low: bool, begin_in_the_stretch: bool = False):
-    """Sits tall with both feet down, crosses the leg (``crossed``: a correct figure-4 or the ankle
-    resting 20 cm down the other shin) and holds it. ``knee_drawn_low``: the other knee, which
-    the crossed ankle hides, drawn 0.2 trunk lengths lower, towards the ankle, as MediaPipe does (the
-    wide render set's accepted ankles on the shin: 0.10-0.44)."""
+def figure_four_session(side: str, crossed: str, knee_drop: float = 0.0, begin_in_the_stretch: bool = False):
+    """Sits tall with both feet down, then does ``crossed`` (a figure-4 kind of the wide set: correct,
+    or the ankle resting 20 cm down the other shin) and holds it. ``knee_drop``: the other knee, which
+    the crossed ankle hides, drawn that many trunk lengths lower in the stretch, as MediaPipe does
+    (the wide render set's accepted ankles on the shin: 0.10-0.44)."""
     chair = {"chair_m": 0.45, "trunk_flexion_deg": 0.0}
     tall, _ = variety.build_pose(FIGURE_FOUR, "leg not crossed", BODY, {**chair, "working_knee_deg": 90.0})
     values = {**chair, "ankle_along_cm": 5.0, "knee_above_hip_cm": 0.0, "ankle_down_shin_cm": 20.0}
@@ -432,17 +432,15 @@ def figure_four_session(side: str, crossed: str, knee_drawn_low: bool, begin_in_
     camera = camera_for(stretch.mirrored() if side == "left" else stretch, BODY, FIGURE_FOUR)
     script = [(0.0, stretch)] if begin_in_the_stretch else [(0.0, tall), (1.5, tall), (3.0, stretch)]
     at = scripted(script, camera, mirrored=side == "left", noise_px=0.0)
-    other = "LEFT" if side == "right" else "RIGHT"
-    knee, ankle = PoseLandmark[f"{other}_KNEE"], PoseLandmark[f"{side.upper()}_ANKLE"]
+    knee = PoseLandmark[f"{'LEFT' if side == 'right' else 'RIGHT'}_KNEE"]
 
     def seen(t: float):  # type: ignore[no-untyped-def]
         landmarks = at(t)
-        if not knee_drawn_low or (t < 3.0 and not begin_in_the_stretch):
+        if t < 3.0 and not begin_in_the_stretch:
             return landmarks
         image = landmarks.image.copy()
         trunk = np.linalg.norm(landmarks.pixels[[11, 12]].mean(axis=0) - landmarks.pixels[[23, 24]].mean(axis=0))
-        image[knee, 1] += 0.2 * trunk / landmarks.image_size[1]
-        assert image[knee, 1] < image[ankle, 1]  # drawn lower, not below the ankle
+        image[knee, 1] += knee_drop * trunk / landmarks.image_size[1]
         return landmarks.replace(image=image)
 
     return seen
@@ -452,11 +450,17 @@ def figure_four_hold(side: str) -> Routine:
     return Routine("one", "One hold", "", 0.0, (RoutineStep(FIGURE_FOUR, (side,), 1, 30.0, 0.0),))
 
 
+def held_frames(side: str, crossed: str, knee_drop: float = 0.0, begin_in_the_stretch: bool = False,
+                asked_for: str | None = None, from_s: float = 4.0) -> list:  # type: ignore[type-arg]
+    """The judged frames of one figure-4 hold (for ``asked_for``, by default ``side``) from ``from_s``."""
+    runner = RoutineRunner(figure_four_hold(asked_for or side), LIBRARY.stretches)
+    frames = run(runner, figure_four_session(side, crossed, knee_drop, begin_in_the_stretch), until=8.0)
+    return [f for f in frames if f.t >= from_s]
+
+
 @pytest.mark.parametrize("side", ["right", "left"])
 def test_an_ankle_on_the_shin_that_hides_the_knee_is_caught_where_the_knee_was_at_the_start(side: str) -> None:
-    runner = RoutineRunner(figure_four_hold(side), LIBRARY.stretches)
-    frames = run(runner, figure_four_session(side, "ankle on the shin", knee_drawn_low=True), until=8.0)
-    held = [f for f in frames if f.t >= 4.0]
+    held = held_frames(side, "ankle on the shin", knee_drop=0.2)
     assert held and all(not f.update.verdict.correct for f in held)
     failing = {c.check_id for f in held for c in f.update.verdict.checks if c.gate and not c.passes}
     assert failing == {START_KNEE}  # measured against the knee as drawn now, it would pass
@@ -467,12 +471,28 @@ def test_an_ankle_on_the_shin_that_hides_the_knee_is_caught_where_the_knee_was_a
 
 @pytest.mark.parametrize("side", ["right", "left"])
 def test_a_correct_figure_four_counts_against_the_knee_at_the_start(side: str) -> None:
-    runner = RoutineRunner(figure_four_hold(side), LIBRARY.stretches)
-    frames = run(runner, figure_four_session(side, "correct", knee_drawn_low=False), until=8.0)
-    held = [f for f in frames if f.t >= 4.0]
+    held = held_frames(side, "correct")
     assert held and all(f.update.verdict.correct for f in held)
     assert all(check_of(f, START_KNEE).status is CheckStatus.OK and check_of(f, START_KNEE).value > 0.0
                for f in held)
+
+
+def test_the_ankle_is_on_the_knee_where_the_knee_was_at_the_start() -> None:
+    """A correct figure-4 whose hidden knee is drawn 0.55 trunk lengths low: the ankle reads far
+    from the knee as drawn, and on it against the knee where it was at the start."""
+    after_start = held_frames("right", "correct", knee_drop=0.55)
+    begun_in_it = held_frames("right", "correct", knee_drop=0.55, begin_in_the_stretch=True)
+    assert after_start and all(check_of(f, "ankle_on_knee").status is CheckStatus.OK
+                               and check_of(f, "ankle_on_knee").value < 0.4 for f in after_start)
+    assert begun_in_it and all(check_of(f, "ankle_on_knee").status is CheckStatus.TOO_HIGH for f in begun_in_it)
+
+
+def test_the_other_leg_crossed_after_the_start_is_named_as_the_other_side() -> None:
+    """Asked for the right, the person crosses the left leg: the other side's gates take their own
+    supporting knee (the right) from the start position, so the figure-4 on the left is recognised."""
+    frames = held_frames("left", "correct", asked_for="right", from_s=5.0)  # (the cue before stays 1.5 s)
+    assert frames and all(not f.update.verdict.correct and f.update.verdict.wrong_side for f in frames)
+    assert {f.update.cue for f in frames} == {"That is your left leg crossed; this hold is for the right"}
 
 
 def test_without_the_start_position_a_point_at_the_start_is_where_it_is_drawn_now() -> None:
@@ -480,23 +500,18 @@ def test_without_the_start_position_a_point_at_the_start_is_where_it_is_drawn_no
     where MediaPipe draws it in this frame, as on a still picture, so a hidden knee drawn low lets
     the ankle on the shin pass, as before the start position was used."""
     stretch = LIBRARY.stretches[FIGURE_FOUR]
-    check = next(c for c in stretch.checks if c.id == START_KNEE)
-    as_drawn = dataclasses.replace(stretch, checks=(dataclasses.replace(
-        check, measurement=dataclasses.replace(check.measurement, at_start=())),))
-    runner = RoutineRunner(figure_four_hold("right"), LIBRARY.stretches)
-    at = figure_four_session("right", "ankle on the shin", knee_drawn_low=True, begin_in_the_stretch=True)
-    frames = [f for f in run(runner, at, until=6.0) if f.t >= 4.0]
-    assert frames and all(f.update.verdict.correct for f in frames)  # what a front camera cannot see
-    for f in frames:
-        now = StretchEvaluator(as_drawn, "right").evaluate(at(f.t)).by_id()[START_KNEE]
-        judged = check_of(f, START_KNEE)
-        assert judged.status is CheckStatus.OK and judged.value == pytest.approx(now.value)
-    evaluator = StretchEvaluator(stretch, "right")
-    start = figure_four_session("right", "ankle on the shin", knee_drawn_low=True)
-    evaluator.set_start_reference([start(0.5)])
-    assert evaluator.evaluate(start(5.0)).by_id()[START_KNEE].status is CheckStatus.TOO_LOW
+    as_drawn = dataclasses.replace(stretch, checks=tuple(
+        dataclasses.replace(c, measurement=dataclasses.replace(c.measurement, at_start=())) for c in stretch.checks))
+    held = held_frames("right", "ankle on the shin", knee_drop=0.2, begin_in_the_stretch=True)
+    assert held and all(f.update.verdict.correct for f in held)  # what a front camera cannot see
+    at = figure_four_session("right", "ankle on the shin", knee_drop=0.2)
+    evaluator, plain = StretchEvaluator(stretch, "right"), StretchEvaluator(as_drawn, "right")
+    evaluator.set_start_reference([at(0.5)])
+    assert evaluator.evaluate(at(5.0)).by_id()[START_KNEE].status is CheckStatus.TOO_LOW
     evaluator.set_start_reference([])  # a pause
-    assert evaluator.evaluate(start(5.0)).by_id()[START_KNEE].status is CheckStatus.OK
+    after, drawn = evaluator.evaluate(at(5.0)).by_id(), plain.evaluate(at(5.0)).by_id()
+    assert after[START_KNEE].status is CheckStatus.OK
+    assert all(after[c].value == pytest.approx(drawn[c].value) for c in ("ankle_on_knee", START_KNEE))
 
 
 @pytest.mark.parametrize("change, message", [
