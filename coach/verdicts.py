@@ -197,7 +197,8 @@ class StretchEvaluator:
         gate there is unjudged, so a slump could pass as the other side done correctly (its
         turn, measured towards its own side, has the opposite sign)."""
         self._start_reference = self._medians(frames, self.relative_checks)
-        self._start_frame = median_landmarks(frames) if frames else None
+        takes_points = any(c.measurement.at_start for c in self.stretch.checks)
+        self._start_frame = median_landmarks(frames) if frames and takes_points else None
         if self._other is not None:
             self._other.set_start_reference(frames)
 
